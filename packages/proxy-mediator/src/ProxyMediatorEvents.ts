@@ -1,0 +1,29 @@
+import type { BaseEvent } from '@credo-ts/core'
+import type { ProxyMediatorState } from './models/ProxyMediatorStatus'
+
+export enum ProxyMediatorEventTypes {
+  MessageRelayed = 'ProxyMediatorMessageRelayed',
+  RelayFailed = 'ProxyMediatorRelayFailed',
+  MessageDeadLettered = 'ProxyMediatorMessageDeadLettered',
+  StateChanged = 'ProxyMediatorStateChanged',
+}
+
+export interface MessageRelayedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.MessageRelayed
+  payload: { recipientKey: string; connectionId: string; endpoint: string; status: number; latencyMs: number }
+}
+
+export interface RelayFailedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.RelayFailed
+  payload: { recipientKey: string; connectionId: string; endpoint: string; reason: string; attempt: number }
+}
+
+export interface MessageDeadLetteredEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.MessageDeadLettered
+  payload: { recipientKey?: string; reason: string }
+}
+
+export interface ProxyMediatorStateChangedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.StateChanged
+  payload: { previousState: ProxyMediatorState; state: ProxyMediatorState }
+}

@@ -1,0 +1,93 @@
+import type { PickupStrategy } from './models/ProxyMediatorStatus'
+
+export interface ProxyMediatorModuleConfigOptions {
+  /**
+   * How to pick messages up from the external mediator. `auto` uses pickup 2.0 live mode
+   * over websocket when the mediator offers it, implicit pickup (trust ping with return
+   * route) when it offers a websocket but not live mode, and polling otherwise.
+   * @default 'auto'
+   */
+  pickupStrategy?: PickupStrategy
+  /**
+   * Interval of the websocket ping toward the external mediator. A socket whose pong has not
+   * come back by the next ping is terminated and reconnected. 0 disables the keepalive.
+   * @default 15000
+   */
+  keepaliveIntervalMs?: number
+  /** First delay before reconnecting upstream; doubles on every failure. @default 500 */
+  reconnectBaseDelayMs?: number
+  /** Cap of the reconnect delay. @default 30000 */
+  reconnectMaxDelayMs?: number
+  /** Polling interval when pickup is by polling. @default 5000 */
+  pollingIntervalMs?: number
+  /** Timeout of one relay POST to an agent. @default 10000 */
+  relayTimeoutMs?: number
+  /** Relays in flight per agent; more wait their turn (and are not acknowledged). @default 16 */
+  relayConcurrencyPerAgent?: number
+  /** First delay before retrying a failed relay from the outbox. @default 1000 */
+  relayRetryBaseDelayMs?: number
+  /** Cap of the relay retry delay. @default 60000 */
+  relayRetryMaxDelayMs?: number
+  /** Whether the agent invitation can be used by more than one agent. @default true */
+  multiUseAgentInvitation?: boolean
+  /** Label of the agent invitation. @default the agent's label */
+  agentInvitationLabel?: string
+  /** How long connecting to the external mediator may take, per step. @default 20000 */
+  mediatorTimeoutMs?: number
+}
+
+export class ProxyMediatorModuleConfig {
+  private readonly options: ProxyMediatorModuleConfigOptions
+
+  public constructor(options: ProxyMediatorModuleConfigOptions = {}) {
+    this.options = options
+  }
+
+  public get pickupStrategy(): PickupStrategy {
+    return this.options.pickupStrategy ?? 'auto'
+  }
+
+  public get keepaliveIntervalMs(): number {
+    return this.options.keepaliveIntervalMs ?? 15_000
+  }
+
+  public get reconnectBaseDelayMs(): number {
+    return this.options.reconnectBaseDelayMs ?? 500
+  }
+
+  public get reconnectMaxDelayMs(): number {
+    return this.options.reconnectMaxDelayMs ?? 30_000
+  }
+
+  public get pollingIntervalMs(): number {
+    return this.options.pollingIntervalMs ?? 5_000
+  }
+
+  public get relayTimeoutMs(): number {
+    return this.options.relayTimeoutMs ?? 10_000
+  }
+
+  public get relayConcurrencyPerAgent(): number {
+    return this.options.relayConcurrencyPerAgent ?? 16
+  }
+
+  public get relayRetryBaseDelayMs(): number {
+    return this.options.relayRetryBaseDelayMs ?? 1_000
+  }
+
+  public get relayRetryMaxDelayMs(): number {
+    return this.options.relayRetryMaxDelayMs ?? 60_000
+  }
+
+  public get multiUseAgentInvitation(): boolean {
+    return this.options.multiUseAgentInvitation ?? true
+  }
+
+  public get agentInvitationLabel(): string | undefined {
+    return this.options.agentInvitationLabel
+  }
+
+  public get mediatorTimeoutMs(): number {
+    return this.options.mediatorTimeoutMs ?? 20_000
+  }
+}

@@ -1,0 +1,4 @@
+export * from './ProxyMediatorError'
+export * from './InvalidInvitationError'
+export * from './MediatorUnreachableError'
+export * from './AlreadyConnectedError'
