@@ -14,6 +14,7 @@ const config: Config = {
   moduleNameMapper: {
     '^@proxy-mediator/portable-wallet$': '<rootDir>/packages/portable-wallet/src',
     '^@proxy-mediator/proxy-mediator$': '<rootDir>/packages/proxy-mediator/src',
+    '^@proxy-mediator/topology$': '<rootDir>/packages/topology/src',
   },
   testTimeout: 120_000,
   maxWorkers: 2,

@@ -20,6 +20,12 @@ export interface ProxyMediatorModuleConfigOptions {
   reconnectMaxDelayMs?: number
   /** Polling interval when pickup is by polling. @default 5000 */
   pollingIntervalMs?: number
+  /**
+   * In live mode, how often to ask the mediator for messages it still holds: live delivery
+   * pushes only new messages, so one offered again after a failed relay waits for this.
+   * @default 30000
+   */
+  redeliveryCheckIntervalMs?: number
   /** Timeout of one relay POST to an agent. @default 10000 */
   relayTimeoutMs?: number
   /** Relays in flight per agent; more wait their turn (and are not acknowledged). @default 16 */
@@ -61,6 +67,10 @@ export class ProxyMediatorModuleConfig {
 
   public get pollingIntervalMs(): number {
     return this.options.pollingIntervalMs ?? 5_000
+  }
+
+  public get redeliveryCheckIntervalMs(): number {
+    return this.options.redeliveryCheckIntervalMs ?? 30_000
   }
 
   public get relayTimeoutMs(): number {

@@ -1,0 +1,165 @@
+import { AgentContext, injectable } from '@credo-ts/core'
+import { EventEmitter } from '@credo-ts/core'
+import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from './ProxyMediatorEvents'
+import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
+import type { ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
+import { AgentDirectory } from './services/AgentDirectory'
+import { DownstreamMediationService } from './services/DownstreamMediationService'
+import { OutboxService } from './services/OutboxService'
+import { PickupAcknowledger } from './services/PickupAcknowledger'
+import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
+import { RelayCounters } from './services/RelayCounters'
+import { RelayRetryLoop } from './services/RelayRetryLoop'
+import { RelayService } from './services/RelayService'
+import { UpstreamMediationService } from './services/UpstreamMediationService'
+import { UpstreamPickupService } from './services/UpstreamPickupService'
+import { MediationRepository } from '@credo-ts/core'
+import { verkeyToDidKey } from './utils/keys'
+
+/** How long `stop()` waits for relays in flight before giving up on them (they stay unacknowledged). */
+const STOP_DRAIN_TIMEOUT_MS = 10_000
+
+/** `agent.modules.proxyMediator` */
+@injectable()
+export class ProxyMediatorApi {
+  private connecting = false
+  private lastState: ProxyMediatorState = 'init'
+  private stateTimer?: NodeJS.Timeout
+
+  public constructor(
+    private readonly agentContext: AgentContext,
+    private readonly eventEmitter: EventEmitter,
+    private readonly state: ProxyMediatorStateService,
+    private readonly upstream: UpstreamMediationService,
+    private readonly pickup: UpstreamPickupService,
+    private readonly downstream: DownstreamMediationService,
+    private readonly directory: AgentDirectory,
+    private readonly outbox: OutboxService,
+    private readonly relayService: RelayService,
+    private readonly retryLoop: RelayRetryLoop,
+    private readonly acknowledger: PickupAcknowledger,
+    private readonly counters: RelayCounters,
+    private readonly mediationRepository: MediationRepository,
+  ) {}
+
+  /**
+   * Loads the proxy's state and, if an external mediator was set up before, resumes pickup and
+   * the outbox. Call it once after `agent.initialize()`; a restart needs no other call.
+   */
+  public async start(): Promise<void> {
+    const current = await this.state.load(this.agentContext)
+    this.retryLoop.start()
+    await this.directory.load(this.agentContext)
+    const pending = await this.outbox.resume(this.agentContext)
+    if (pending > 0) this.agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
+    if (current.mediatorConnectionId && current.pickupMode) {
+      await this.pickup.start(this.agentContext, current.mediatorConnectionId, current.pickupMode)
+    }
+    this.watchState()
+  }
+
+  /**
+   * Connects to the external mediator, obtains mediation, registers the proxy's routing key
+   * and starts pickup. Resolves once pickup runs. Refused while a mediator is configured.
+   */
+  public async connectToMediator(invitationUrl: string): Promise<ProxyMediatorStatus> {
+    if (!this.state.current) await this.state.load(this.agentContext)
+    if (this.connecting || this.state.current?.mediatorConnectionId) {
+      throw new AlreadyConnectedError(
+        'An external mediator is already configured for this proxy; start with a new wallet to use another one',
+      )
+    }
+    this.connecting = true
+    try {
+      const invitation = await this.upstream.parseInvitation(this.agentContext, invitationUrl)
+      const mediationRecord = await this.upstream.requestMediation(this.agentContext, invitation)
+      await this.upstream.registerRoutingKey(this.agentContext, mediationRecord)
+      const pickupMode = await this.upstream.choosePickupMode(this.agentContext, mediationRecord)
+      await this.state.update(this.agentContext, {
+        mediatorConnectionId: mediationRecord.connectionId,
+        mediationRecordId: mediationRecord.id,
+        pickupMode,
+      })
+      await this.pickup.start(this.agentContext, mediationRecord.connectionId, pickupMode)
+      this.checkState()
+      return this.getStatus()
+    } finally {
+      this.connecting = false
+    }
+  }
+
+  /** The invitation for agents, made once and kept across restarts. */
+  public async getAgentInvitation(): Promise<{ invitationUrl: string }> {
+    const { invitationUrl } = await this.downstream.getAgentInvitation(this.agentContext)
+    return { invitationUrl }
+  }
+
+  public getStatus(): ProxyMediatorStatus {
+    const current = this.state.current
+    return {
+      status: this.currentState(),
+      upstream: {
+        mediatorConnectionId: current?.mediatorConnectionId,
+        ...this.upstreamGrant,
+        pickupMode: this.pickup.mode,
+        socketState: this.pickup.socketState,
+        lastPickupAt: this.pickup.lastPickupAt?.toISOString(),
+        reconnects: this.pickup.reconnects,
+        lastError: this.pickup.lastError,
+      },
+      agents: this.directory.list(),
+      counters: this.counters.snapshot(),
+    }
+  }
+
+  /** Graceful stop: no more pickup, relays in flight finish, their acknowledgements go out. */
+  public async stop(): Promise<void> {
+    clearInterval(this.stateTimer)
+    this.pickup.stop()
+    this.retryLoop.stop()
+    await this.relayService.drain(STOP_DRAIN_TIMEOUT_MS)
+    await this.acknowledger.flush()
+    this.relayService.close()
+  }
+
+  private upstreamGrant: { endpoint?: string; routingKeys: string[]; proxyRoutingKey?: string } = { routingKeys: [] }
+
+  private currentState(): ProxyMediatorState {
+    if (!this.state.current?.mediatorConnectionId) return 'init'
+    return this.pickup.isReady ? 'ready' : 'setup'
+  }
+
+  /** Status is read synchronously, so the grant details are refreshed on each state change. */
+  private async refreshUpstreamGrant(): Promise<void> {
+    const id = this.state.current?.mediationRecordId
+    if (!id) return
+    const record = await this.mediationRepository.findById(this.agentContext, id)
+    if (!record) return
+    const proxyKey = record.recipientKeys[0]
+    this.upstreamGrant = {
+      endpoint: record.endpoint,
+      routingKeys: record.routingKeys.map(verkeyToDidKey),
+      proxyRoutingKey: proxyKey ? verkeyToDidKey(proxyKey) : undefined,
+    }
+  }
+
+  private watchState(): void {
+    clearInterval(this.stateTimer)
+    this.stateTimer = setInterval(() => this.checkState(), 500)
+    this.stateTimer.unref()
+    this.checkState()
+  }
+
+  private checkState(): void {
+    const state = this.currentState()
+    if (state === this.lastState) return
+    const previousState = this.lastState
+    this.lastState = state
+    void this.refreshUpstreamGrant()
+    this.agentContext.config.logger.info(`Proxy mediator is ${state}`)
+    this.eventEmitter.emit<ProxyMediatorStateChangedEvent>(this.agentContext, {
+      type: ProxyMediatorEventTypes.StateChanged,
+      payload: { previousState, state },
+    })
+  }
+}

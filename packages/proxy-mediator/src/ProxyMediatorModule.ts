@@ -1,0 +1,71 @@
+import { AgentConfig, type AgentContext, type DependencyManager, type Module } from '@credo-ts/core'
+import { ProxyMediatorApi } from './ProxyMediatorApi'
+import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { deliveryMiddleware } from './handlers/deliveryMiddleware'
+import { forwardMiddleware } from './handlers/forwardMiddleware'
+import { keylistUpdateMiddleware } from './handlers/keylistUpdateMiddleware'
+import { mediationRequestMiddleware } from './handlers/mediationRequestMiddleware'
+import { OutboxRepository } from './repository/OutboxRepository'
+import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
+import { AgentDirectory } from './services/AgentDirectory'
+import { DownstreamMediationService } from './services/DownstreamMediationService'
+import { OutboxService } from './services/OutboxService'
+import { PickupAcknowledger } from './services/PickupAcknowledger'
+import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
+import { RelayCounters } from './services/RelayCounters'
+import { RelayRetryLoop } from './services/RelayRetryLoop'
+import { RelayService } from './services/RelayService'
+import { UpstreamMediationService } from './services/UpstreamMediationService'
+import { UpstreamPickupService } from './services/UpstreamPickupService'
+import { withKeepalive } from './transport/withKeepalive'
+
+/**
+ * Turns a Credo 0.5 agent into a proxy mediator: mediation recipient of an external mediator,
+ * mediator of the agents behind it, and an immediate relay of every forward in between.
+ * Register it under the key `proxyMediator`; it relies on Credo's default `mediator` and
+ * `mediationRecipient` modules and works with any wallet.
+ */
+export class ProxyMediatorModule implements Module {
+  public readonly config: ProxyMediatorModuleConfig
+  public readonly api = ProxyMediatorApi
+
+  public constructor(options?: ProxyMediatorModuleConfigOptions) {
+    this.config = new ProxyMediatorModuleConfig(options)
+  }
+
+  public register(dependencyManager: DependencyManager): void {
+    dependencyManager.registerInstance(ProxyMediatorModuleConfig, this.config)
+    dependencyManager.registerSingleton(ProxyMediatorStateRepository)
+    dependencyManager.registerSingleton(OutboxRepository)
+    dependencyManager.registerSingleton(ProxyMediatorStateService)
+    dependencyManager.registerSingleton(AgentDirectory)
+    dependencyManager.registerSingleton(RelayCounters)
+    dependencyManager.registerSingleton(RelayService)
+    dependencyManager.registerSingleton(RelayRetryLoop)
+    dependencyManager.registerSingleton(OutboxService)
+    dependencyManager.registerSingleton(PickupAcknowledger)
+    dependencyManager.registerSingleton(UpstreamMediationService)
+    dependencyManager.registerSingleton(UpstreamPickupService)
+    dependencyManager.registerSingleton(DownstreamMediationService)
+
+    // Middlewares run before Credo's handlers whatever the module registration order, which a
+    // service override would not (the default modules are registered after this one).
+    dependencyManager.registerMessageHandlerMiddleware(deliveryMiddleware)
+    dependencyManager.registerMessageHandlerMiddleware(forwardMiddleware)
+    dependencyManager.registerMessageHandlerMiddleware(mediationRequestMiddleware)
+    dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
+
+    // The agent's dependencies object is shared by every agent made from the same import, so
+    // this agent gets its own copy with the keepalive socket rather than a patched original.
+    const agentConfig = dependencyManager.resolve(AgentConfig)
+    const dependencies = agentConfig.agentDependencies
+    ;(agentConfig as { agentDependencies: typeof dependencies }).agentDependencies = {
+      ...dependencies,
+      WebSocketClass: withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
+    }
+  }
+
+  public async initialize(agentContext: AgentContext): Promise<void> {
+    await agentContext.dependencyManager.resolve(ProxyMediatorStateService).load(agentContext)
+  }
+}

@@ -1,0 +1,32 @@
+import { waitFor } from '@proxy-mediator/topology'
+import { type Topology, sendMessages, startTopology } from './support/topology'
+
+describe('relay through the proxy, pickup 2.0 live mode', () => {
+  let topology: Topology
+
+  beforeAll(async () => {
+    topology = await startTopology()
+  })
+
+  afterAll(async () => {
+    await topology?.stop()
+  })
+
+  it('grants the agent mediation with the external endpoint and both routing keys', async () => {
+    const status = topology.proxy.api.getStatus()
+    expect(status.status).toBe('ready')
+    expect(status.upstream.pickupMode).toBe('live')
+    const mediationRecord = await topology.agent.agent.mediationRecipient.findDefaultMediator()
+    expect(mediationRecord?.endpoint).toBe(topology.mediator.endpoints[0])
+    expect(mediationRecord?.routingKeys).toHaveLength(2)
+    expect(status.agents).toHaveLength(1)
+  })
+
+  it('delivers 50 messages to the agent, each exactly once', async () => {
+    const sent = await sendMessages(topology, 'live', 50)
+    await waitFor(() => topology.agent.received.length, 50, 60_000)
+    expect([...topology.agent.received].sort()).toEqual([...sent].sort())
+    expect(new Set(topology.agent.received).size).toBe(50)
+    expect(topology.proxy.api.getStatus().counters.relayed).toBeGreaterThanOrEqual(50)
+  })
+})

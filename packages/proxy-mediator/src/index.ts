@@ -1,0 +1,8 @@
+export { ProxyMediatorModule } from './ProxyMediatorModule'
+export { ProxyMediatorApi } from './ProxyMediatorApi'
+export { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+export * from './ProxyMediatorEvents'
+export * from './models/ProxyMediatorStatus'
+export * from './errors'
+export { OutboxRecord, ProxyMediatorStateRecord } from './repository'
+export { withKeepalive } from './transport/withKeepalive'

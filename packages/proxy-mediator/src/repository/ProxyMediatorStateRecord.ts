@@ -1,0 +1,45 @@
+import { BaseRecord, utils } from '@credo-ts/core'
+import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
+
+export interface ProxyMediatorStateRecordProps {
+  id?: string
+  mediatorConnectionId?: string
+  mediationRecordId?: string
+  pickupMode?: ActivePickupMode
+  agentInvitationOutOfBandId?: string
+  agentInvitationUrl?: string
+}
+
+/**
+ * The proxy's own state, beyond what Credo already keeps (keys, connections, mediation
+ * records): which mediation is the upstream one, how it is picked up, and which invitation is
+ * the agents' way in. One record per proxy, so that a restart resumes with no set-up call.
+ */
+export class ProxyMediatorStateRecord extends BaseRecord {
+  public static override readonly type = 'ProxyMediatorStateRecord'
+  public override readonly type = ProxyMediatorStateRecord.type
+  public static readonly singletonId = 'PROXY_MEDIATOR_STATE'
+
+  public mediatorConnectionId?: string
+  public mediationRecordId?: string
+  public pickupMode?: ActivePickupMode
+  public agentInvitationOutOfBandId?: string
+  public agentInvitationUrl?: string
+
+  public constructor(props?: ProxyMediatorStateRecordProps) {
+    super()
+    if (props) {
+      this.id = props.id ?? utils.uuid()
+      this.createdAt = new Date()
+      this.mediatorConnectionId = props.mediatorConnectionId
+      this.mediationRecordId = props.mediationRecordId
+      this.pickupMode = props.pickupMode
+      this.agentInvitationOutOfBandId = props.agentInvitationOutOfBandId
+      this.agentInvitationUrl = props.agentInvitationUrl
+    }
+  }
+
+  public getTags() {
+    return { ...this._tags }
+  }
+}

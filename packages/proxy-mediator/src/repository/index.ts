@@ -1,0 +1,4 @@
+export * from './ProxyMediatorStateRecord'
+export * from './ProxyMediatorStateRepository'
+export * from './OutboxRecord'
+export * from './OutboxRepository'

@@ -1,0 +1,122 @@
+import {
+  type AgentContext,
+  type ConnectionRecord,
+  HandshakeProtocol,
+  type InboundMessageContext,
+  MediationGrantMessage,
+  MediationRepository,
+  type MediationRequestMessage,
+  MediationRole,
+  MediationState,
+  MediatorService,
+  OutOfBandApi,
+  OutOfBandRepository,
+  OutboundMessageContext,
+  ProblemReportError,
+  injectable,
+} from '@credo-ts/core'
+import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import { verkeyToDidKey } from '../utils/keys'
+import { AgentDirectory } from './AgentDirectory'
+import { ProxyMediatorStateService } from './ProxyMediatorStateService'
+import { UpstreamPickupService } from './UpstreamPickupService'
+
+/** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
+const AGENT_INVITATION_METADATA = 'proxyMediator:agentInvitation'
+
+/**
+ * The proxy as mediator of the agents: it hands out the invitation, decides who gets
+ * mediation, and grants it with the external mediator's endpoint, so that senders on the
+ * internet reach the agent through the external mediator and then the proxy.
+ */
+@injectable()
+export class DownstreamMediationService {
+  public constructor(
+    private readonly config: ProxyMediatorModuleConfig,
+    private readonly state: ProxyMediatorStateService,
+    private readonly pickup: UpstreamPickupService,
+    private readonly directory: AgentDirectory,
+    private readonly mediatorService: MediatorService,
+    private readonly mediationRepository: MediationRepository,
+    private readonly outOfBandRepository: OutOfBandRepository,
+  ) {}
+
+  /** The agents' invitation: made once and kept, so integration scripts get the same URL every time. */
+  public async getAgentInvitation(agentContext: AgentContext): Promise<{ invitationUrl: string; outOfBandId: string }> {
+    const current = this.state.current ?? (await this.state.load(agentContext))
+    if (current.agentInvitationUrl && current.agentInvitationOutOfBandId) {
+      const record = await this.outOfBandRepository.findById(agentContext, current.agentInvitationOutOfBandId)
+      const stillUsable = record && (record.reusable || record.state !== 'done')
+      if (stillUsable) return { invitationUrl: current.agentInvitationUrl, outOfBandId: current.agentInvitationOutOfBandId }
+    }
+    const endpoint = agentContext.config.endpoints[0]
+    const record = await agentContext.dependencyManager.resolve(OutOfBandApi).createInvitation({
+      label: this.config.agentInvitationLabel ?? agentContext.config.label,
+      multiUseInvitation: this.config.multiUseAgentInvitation,
+      handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
+      autoAcceptConnection: true,
+    })
+    record.metadata.set(AGENT_INVITATION_METADATA, { createdAt: new Date().toISOString() })
+    await this.outOfBandRepository.update(agentContext, record)
+    const invitationUrl = record.outOfBandInvitation.toUrl({ domain: endpoint })
+    await this.state.update(agentContext, { agentInvitationUrl: invitationUrl, agentInvitationOutOfBandId: record.id })
+    return { invitationUrl, outOfBandId: record.id }
+  }
+
+  /** Grants mediation to an agent that came in through the proxy's invitation, once upstream is ready. */
+  public async handleMediationRequest(
+    messageContext: InboundMessageContext<MediationRequestMessage>,
+  ): Promise<OutboundMessageContext<MediationGrantMessage>> {
+    const { agentContext } = messageContext
+    const connection = messageContext.assertReadyConnection()
+    if (!(await this.cameThroughAgentInvitation(agentContext, connection))) {
+      throw new ProblemReportError(
+        'Mediation refused: this proxy mediates only agents that connected through its own agent invitation',
+        { problemCode: 'request_not_accepted' },
+      )
+    }
+    const upstream = await this.upstreamRouting(agentContext)
+    if (!upstream || !this.pickup.isReady) {
+      throw new ProblemReportError(
+        'Mediation refused for now: the proxy is not yet picking up from an external mediator; try again once its status is ready',
+        { problemCode: 'request_not_accepted' },
+      )
+    }
+
+    const existing = await this.mediationRepository.findSingleByQuery(agentContext, {
+      connectionId: connection.id,
+      role: MediationRole.Mediator,
+    })
+    const record = existing ?? (await this.mediatorService.processMediationRequest(messageContext))
+    let grant: MediationGrantMessage
+    if (record.state === MediationState.Requested) {
+      grant = (await this.mediatorService.createGrantMediationMessage(agentContext, record)).message
+    } else {
+      record.threadId = messageContext.message.threadId
+      await this.mediationRepository.update(agentContext, record)
+      grant = new MediationGrantMessage({ endpoint: upstream.endpoint, routingKeys: [], threadId: record.threadId })
+    }
+    const proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
+    // A sender wraps for each routing key in order, so the proxy's key must come first: the
+    // external mediator unwraps the outer layer, the proxy the next one.
+    grant.endpoint = upstream.endpoint
+    grant.routingKeys = [proxyRoutingKey, ...upstream.routingKeys].map(verkeyToDidKey)
+    await this.directory.refresh(agentContext, connection.id)
+    agentContext.config.logger.info(`Granted mediation to agent '${connection.theirLabel ?? connection.id}'`)
+    return new OutboundMessageContext(grant, { agentContext, connection, associatedRecord: record })
+  }
+
+  private async cameThroughAgentInvitation(agentContext: AgentContext, connection: ConnectionRecord): Promise<boolean> {
+    if (!connection.outOfBandId) return false
+    const record = await this.outOfBandRepository.findById(agentContext, connection.outOfBandId)
+    return Boolean(record?.metadata.get(AGENT_INVITATION_METADATA))
+  }
+
+  private async upstreamRouting(agentContext: AgentContext) {
+    const mediationRecordId = this.state.current?.mediationRecordId
+    if (!mediationRecordId) return undefined
+    const record = await this.mediationRepository.findById(agentContext, mediationRecordId)
+    if (!record?.endpoint || record.state !== MediationState.Granted) return undefined
+    return { endpoint: record.endpoint, routingKeys: record.routingKeys }
+  }
+}

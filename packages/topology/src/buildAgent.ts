@@ -1,0 +1,104 @@
+import {
+  Agent,
+  ConnectionsModule,
+  HttpOutboundTransport,
+  type InitConfig,
+  LogLevel,
+  type ModulesMap,
+  WsOutboundTransport,
+} from '@credo-ts/core'
+import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
+import { PortableWalletModule } from '@proxy-mediator/portable-wallet'
+import express from 'express'
+import { WebSocketServer } from 'ws'
+import { ConsoleLogger } from '@credo-ts/core'
+
+export interface RoleAgentOptions<Modules extends ModulesMap> {
+  label: string
+  /** Port of the HTTP (and, with `websocket`, WS) inbound transport. Omit for no inbound endpoint. */
+  port?: number
+  /** Also accept websocket upgrades on the HTTP port, and advertise a ws:// endpoint. */
+  websocket?: boolean
+  /** Directory of the wallet file; omit for an in-memory wallet. */
+  storagePath?: string
+  walletId?: string
+  walletKey?: string
+  modules: Modules
+  /** Outbound transports; HTTP only unless `outboundWebsocket` is set. */
+  outboundWebsocket?: boolean
+  config?: Partial<InitConfig>
+  logLevel?: LogLevel
+  /** An express app to add routes to; the DIDComm endpoint is POST /. */
+  app?: express.Express
+}
+
+export interface RoleAgent<Modules extends ModulesMap> {
+  agent: Agent<Modules & { portableWallet: PortableWalletModule; connections: ConnectionsModule }>
+  endpoints: string[]
+  stop(): Promise<void>
+}
+
+/**
+ * Builds and starts one real Credo agent on loopback. Every role of the topology (mediator,
+ * agent, sender, proxy in tests) is one of these, so that they differ only in their modules.
+ */
+export async function startRoleAgent<Modules extends ModulesMap>(
+  options: RoleAgentOptions<Modules>,
+): Promise<RoleAgent<Modules>> {
+  const endpoints: string[] = []
+  if (options.port !== undefined) {
+    endpoints.push(`http://127.0.0.1:${options.port}`)
+    if (options.websocket) endpoints.push(`ws://127.0.0.1:${options.port}`)
+  }
+  const agent = new Agent({
+    config: {
+      label: options.label,
+      walletConfig: {
+        id: options.walletId ?? options.label.replace(/\W+/g, '-'),
+        key: options.walletKey ?? `${options.label}-wallet-key`,
+      },
+      endpoints,
+      logger: new ConsoleLogger(options.logLevel ?? LogLevel.off),
+      ...options.config,
+    },
+    dependencies: agentDependencies,
+    modules: {
+      portableWallet: new PortableWalletModule(
+        options.storagePath ? { storagePath: options.storagePath } : { inMemory: true },
+      ),
+      connections: new ConnectionsModule({ autoAcceptConnections: true }),
+      ...options.modules,
+    },
+  })
+  agent.registerOutboundTransport(new HttpOutboundTransport())
+  if (options.outboundWebsocket) agent.registerOutboundTransport(new WsOutboundTransport())
+
+  let httpInbound: HttpInboundTransport | undefined
+  let socketServer: WebSocketServer | undefined
+  if (options.port !== undefined) {
+    httpInbound = new HttpInboundTransport({ port: options.port, app: options.app ?? express() })
+    agent.registerInboundTransport(httpInbound)
+    if (options.websocket) {
+      socketServer = new WebSocketServer({ noServer: true })
+      agent.registerInboundTransport(new WsInboundTransport({ server: socketServer }))
+    }
+  }
+  await agent.initialize()
+  if (httpInbound && socketServer) {
+    const wss = socketServer
+    httpInbound.server?.on('upgrade', (request, socket, head) => {
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request))
+    })
+  }
+
+  return {
+    agent: agent as RoleAgent<Modules>['agent'],
+    endpoints,
+    async stop() {
+      // Sockets that a peer keeps open would hold the HTTP server's close forever.
+      for (const client of socketServer?.clients ?? []) client.terminate()
+      httpInbound?.server?.closeAllConnections?.()
+      await agent.shutdown()
+    },
+  }
+}

@@ -1,0 +1,79 @@
+import {
+  type Agent,
+  BasicMessageEventTypes,
+  type BasicMessageStateChangedEvent,
+  BasicMessageRole,
+  type ConnectionRecord,
+  MediationRecipientModule,
+  MediatorPickupStrategy,
+} from '@credo-ts/core'
+import type { LogLevel } from '@credo-ts/core'
+import { type RoleAgent, startRoleAgent } from './buildAgent'
+
+export type EdgeAgentModules = { mediationRecipient: MediationRecipientModule }
+export type EdgeAgent = RoleAgent<EdgeAgentModules> & {
+  /** Contents of the basic messages received, in arrival order (duplicates included). */
+  received: string[]
+}
+
+export interface EdgeAgentOptions {
+  port: number
+  label: string
+  storagePath?: string
+  walletKey?: string
+  logLevel?: LogLevel
+}
+
+/**
+ * An agent that has an HTTP endpoint and nothing else, and never polls: the kind of agent
+ * (ACA-Py, for one) that the proxy exists for. It also plays the sender.
+ */
+export async function startEdgeAgent(options: EdgeAgentOptions): Promise<EdgeAgent> {
+  const role = await startRoleAgent({
+    label: options.label,
+    port: options.port,
+    storagePath: options.storagePath,
+    walletKey: options.walletKey,
+    logLevel: options.logLevel,
+    modules: {
+      mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
+    },
+  })
+  const received: string[] = []
+  role.agent.events.on<BasicMessageStateChangedEvent>(BasicMessageEventTypes.BasicMessageStateChanged, (event) => {
+    if (event.payload.basicMessageRecord.role === BasicMessageRole.Receiver) received.push(event.payload.message.content)
+  })
+  return Object.assign(role, { received })
+}
+
+/** What an integration script does with the proxy's invitation: connect, request mediation, make it the default. */
+export async function useProxyAsMediator(agent: Agent, proxyInvitationUrl: string, timeoutMs = 20_000) {
+  const { connectionRecord } = await agent.oob.receiveInvitationFromUrl(proxyInvitationUrl)
+  if (!connectionRecord) throw new Error('Receiving the proxy invitation made no connection')
+  const connection = await agent.connections.returnWhenIsConnected(connectionRecord.id, { timeoutMs })
+  const mediationRecord = await agent.mediationRecipient.requestAndAwaitGrant(connection, timeoutMs)
+  await agent.mediationRecipient.setDefaultMediator(mediationRecord)
+  return { connection, mediationRecord }
+}
+
+/** An invitation whose service uses the agent's default mediator routing (the proxy's grant). */
+export async function createMediatedInvitationUrl(agent: Agent, domain = 'https://example.org'): Promise<string> {
+  const record = await agent.oob.createInvitation()
+  return record.outOfBandInvitation.toUrl({ domain })
+}
+
+/** The sender side: accept an invitation and wait until the connection is complete. */
+export async function connectTo(agent: Agent, invitationUrl: string, timeoutMs = 20_000): Promise<ConnectionRecord> {
+  const { connectionRecord } = await agent.oob.receiveInvitationFromUrl(invitationUrl)
+  if (!connectionRecord) throw new Error('Receiving the invitation made no connection')
+  return agent.connections.returnWhenIsConnected(connectionRecord.id, { timeoutMs })
+}
+
+/** Resolves once `count()` reaches `expected`, or rejects after `timeoutMs` with what was seen. */
+export async function waitFor(count: () => number, expected: number, timeoutMs: number, what = 'messages') {
+  const deadline = Date.now() + timeoutMs
+  while (count() < expected) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${expected} ${what}; have ${count()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

@@ -1,0 +1,5 @@
+export * from './freePort'
+export * from './buildAgent'
+export * from './RedeliveringMessageQueue'
+export * from './externalMediator'
+export * from './edgeAgent'
