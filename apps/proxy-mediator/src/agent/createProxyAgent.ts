@@ -1,0 +1,87 @@
+import {
+  Agent,
+  ConnectionsModule,
+  HttpOutboundTransport,
+  KeyDerivationMethod,
+  type Logger,
+  MediationRecipientModule,
+  MediatorModule,
+  MediatorPickupStrategy,
+  WsOutboundTransport,
+} from '@credo-ts/core'
+import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
+import { ProxyMediatorModule } from '@proxy-mediator/proxy-mediator'
+import type { Express } from 'express'
+import { WebSocketServer } from 'ws'
+import type { RunnerConfig } from '../config/RunnerConfig'
+import { loadWalletModule } from './loadWalletModule'
+import { storageDirFileSystem } from './storageDirFileSystem'
+
+const KEY_DERIVATION: Record<RunnerConfig['walletKeyDerivation'], KeyDerivationMethod> = {
+  'argon2i-mod': KeyDerivationMethod.Argon2IMod,
+  'argon2i-int': KeyDerivationMethod.Argon2IInt,
+  raw: KeyDerivationMethod.Raw,
+}
+
+export function buildProxyAgentModules(config: RunnerConfig) {
+  return {
+    proxyMediator: new ProxyMediatorModule({
+      pickupStrategy: config.pickupStrategy,
+      keepaliveIntervalMs: config.keepaliveIntervalMs,
+      reconnectMaxDelayMs: config.reconnectMaxDelayMs,
+      pollingIntervalMs: config.pollingIntervalMs,
+      mediatorTimeoutMs: config.mediatorTimeoutMs,
+      relayTimeoutMs: config.relayTimeoutMs,
+      relayConcurrencyPerAgent: config.relayConcurrency,
+      multiUseAgentInvitation: config.multiUseInvitation,
+      agentInvitationLabel: config.label,
+    }),
+    // The proxy module decides whether to grant (only once upstream is ready).
+    mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
+    // The proxy module drives upstream pickup itself (with acknowledgement after relay).
+    mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
+    connections: new ConnectionsModule({ autoAcceptConnections: true }),
+    walletBackend: loadWalletModule(config),
+  }
+}
+
+export type ProxyAgent = Agent<ReturnType<typeof buildProxyAgentModules>>
+
+export interface ProxyAgentParts {
+  agent: ProxyAgent
+  /** Its `server` exists once the agent is initialized. */
+  httpInbound: HttpInboundTransport
+  /** Fed by the HTTP server's `upgrade` event, so WebSocket and HTTP share the port. */
+  webSocketServer: WebSocketServer
+}
+
+/**
+ * The proxy's Credo agent: the proxy mediator module, the stock mediator and recipient roles,
+ * the chosen wallet, HTTP and WebSocket transports in and out. `app` carries the runner's routes;
+ * Credo adds its DIDComm POST route to it.
+ */
+export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Express): ProxyAgentParts {
+  const agent = new Agent({
+    config: {
+      label: config.label,
+      walletConfig: {
+        id: config.walletId,
+        key: config.walletKey,
+        keyDerivationMethod: KEY_DERIVATION[config.walletKeyDerivation],
+      },
+      endpoints: [config.endpoint],
+      logger,
+    },
+    dependencies: { ...agentDependencies, FileSystem: storageDirFileSystem(config.storageDir) },
+    modules: buildProxyAgentModules(config),
+  })
+
+  const httpInbound = new HttpInboundTransport({ app, port: config.port })
+  const webSocketServer = new WebSocketServer({ noServer: true })
+  agent.registerInboundTransport(httpInbound)
+  agent.registerInboundTransport(new WsInboundTransport({ server: webSocketServer }))
+  agent.registerOutboundTransport(new HttpOutboundTransport())
+  agent.registerOutboundTransport(new WsOutboundTransport())
+
+  return { agent, httpInbound, webSocketServer }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { ConfigError } from './config/ConfigError'
+import { parseCommandLine } from './config/commandLine'
+import { resolveConfig } from './config/resolveConfig'
+import { RunnerLogger } from './logging/RunnerLogger'
+import { createProxyRunner } from './runner/createProxyRunner'
+import { installSignalHandlers } from './runner/installSignalHandlers'
+import { printBanner } from './runner/printBanner'
+
+/** Exit status of an invalid configuration, as documented in CONFIG.md. */
+const EXIT_INVALID_CONFIG = 2
+
+function exitWithConfigError(error: ConfigError): never {
+  process.stderr.write(
+    `Invalid configuration:\n${error.issues.map((issue) => `  - ${issue.field}: ${issue.message}`).join('\n')}\nRun with --help for every option.\n`,
+  )
+  process.exit(EXIT_INVALID_CONFIG)
+}
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof resolveConfig>
+  try {
+    config = resolveConfig({ flags: parseCommandLine(process.argv.slice(2)), env: process.env })
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithConfigError(error)
+    throw error
+  }
+
+  const isTty = Boolean(process.stdout.isTTY)
+  const logger = new RunnerLogger({
+    level: config.logLevel,
+    format: config.logFormat === 'auto' ? (isTty ? 'pretty' : 'json') : config.logFormat,
+    colors: isTty,
+    secrets: [config.walletKey, config.adminApiKey].filter((secret): secret is string => Boolean(secret)),
+  })
+
+  // Bad input must never take the process down; a bug that escapes a handler is logged instead.
+  process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }))
+
+  let runner: ReturnType<typeof createProxyRunner>
+  try {
+    runner = createProxyRunner(config, logger)
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithConfigError(error)
+    throw error
+  }
+  installSignalHandlers({ stop: () => runner.stop(), logger, timeoutMs: config.shutdownTimeoutMs })
+
+  try {
+    await runner.start()
+  } catch (error) {
+    logger.fatal(`Could not start: ${(error as Error).message}`, { error })
+    await runner.stop().catch(() => undefined)
+    process.exit(1)
+  }
+
+  const { invitationUrl } = await runner.agent.modules.proxyMediator.getAgentInvitation()
+  const { status } = runner.agent.modules.proxyMediator.getStatus()
+  logger.info('Proxy mediator ready for set-up', { invitationUrl, status, endpoint: config.endpoint })
+  printBanner({ config, invitationUrl, status, isTty })
+}
+
+main().catch((error) => {
+  process.stderr.write(`proxy-mediator: ${(error as Error)?.message ?? String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,40 @@
+import type {
+  KEY_DERIVATION_METHODS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  PICKUP_STRATEGIES,
+  WALLET_BACKENDS,
+} from './runnerOptions'
+
+export type PickupStrategyOption = (typeof PICKUP_STRATEGIES)[number]
+export type WalletBackend = (typeof WALLET_BACKENDS)[number]
+export type RunnerLogLevel = (typeof LOG_LEVELS)[number]
+export type LogFormat = (typeof LOG_FORMATS)[number]
+export type KeyDerivation = (typeof KEY_DERIVATION_METHODS)[number]
+
+/** The validated configuration of the runner: every field set, every value checked. */
+export interface RunnerConfig {
+  host: string
+  port: number
+  endpoint: string
+  label: string
+  maxBodySizeBytes: number
+  walletBackend: WalletBackend
+  walletId: string
+  walletKey: string
+  walletKeyDerivation: KeyDerivation
+  storageDir: string
+  mediatorInvitation?: string
+  pickupStrategy: PickupStrategyOption
+  keepaliveIntervalMs: number
+  reconnectMaxDelayMs: number
+  pollingIntervalMs: number
+  mediatorTimeoutMs: number
+  relayTimeoutMs: number
+  relayConcurrency: number
+  multiUseInvitation: boolean
+  adminApiKey?: string
+  logLevel: RunnerLogLevel
+  logFormat: LogFormat
+  shutdownTimeoutMs: number
+}

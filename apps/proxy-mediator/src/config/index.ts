@@ -1,0 +1,5 @@
+export * from './ConfigError'
+export * from './RunnerConfig'
+export * from './commandLine'
+export * from './resolveConfig'
+export * from './runnerOptions'

@@ -1,0 +1,234 @@
+/**
+ * The single source of truth for every setting of the runner. The CLI flags, the
+ * `PROXY_MEDIATOR_*` environment variables, the config file keys, `--help` and CONFIG.md are
+ * all derived from this list, so they cannot drift apart.
+ */
+
+export type RunnerOptionType = 'string' | 'number' | 'boolean'
+
+export interface RunnerOptionDefinition {
+  /** The flag name (kebab-case); also the config file key. */
+  name: string
+  type: RunnerOptionType
+  group: string
+  description: string
+  /** The value used when neither a flag, the environment nor the config file sets it. */
+  default?: string | number | boolean
+  /** Shown instead of the default when the default is computed or absent. */
+  defaultDescription?: string
+  choices?: readonly string[]
+  /** Never printed back (help shows no value; logs redact it). */
+  secret?: boolean
+  /** Settable only on the command line or in the environment (e.g. the path of the config file itself). */
+  notInConfigFile?: boolean
+}
+
+export const PICKUP_STRATEGIES = ['auto', 'live', 'implicit', 'poll-v2', 'poll-v1'] as const
+export const WALLET_BACKENDS = ['portable', 'askar'] as const
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'off'] as const
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+export const KEY_DERIVATION_METHODS = ['argon2i-mod', 'argon2i-int', 'raw'] as const
+
+const GROUP_NETWORK = 'Network'
+const GROUP_WALLET = 'Wallet and storage'
+const GROUP_UPSTREAM = 'External mediator (upstream)'
+const GROUP_RELAY = 'Relay to the agent (downstream)'
+const GROUP_ADMIN = 'Admin routes'
+const GROUP_OPERATIONS = 'Logging and operations'
+
+export const runnerOptions: readonly RunnerOptionDefinition[] = [
+  {
+    name: 'host',
+    type: 'string',
+    group: GROUP_NETWORK,
+    description: 'Address the HTTP/WebSocket server binds to.',
+    default: '0.0.0.0',
+  },
+  {
+    name: 'port',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description: 'Port of the DIDComm endpoint (HTTP POST and WebSocket upgrade) and of the admin routes.',
+    default: 3000,
+  },
+  {
+    name: 'endpoint',
+    type: 'string',
+    group: GROUP_NETWORK,
+    description:
+      'Public URL of this proxy as the agent reaches it (http, https, ws or wss), e.g. http://proxy.internal:3000. Required.',
+    defaultDescription: '(required)',
+  },
+  {
+    name: 'label',
+    type: 'string',
+    group: GROUP_NETWORK,
+    description: 'Label of the proxy in its invitations and connections.',
+    default: 'Proxy Mediator',
+  },
+  {
+    name: 'max-body-size',
+    type: 'string',
+    group: GROUP_NETWORK,
+    description:
+      'Largest request body accepted, for DIDComm messages and admin routes alike (bytes, or with a unit: 512kb, 5mb). Larger bodies get 413.',
+    default: '5mb',
+  },
+  {
+    name: 'wallet-backend',
+    type: 'string',
+    group: GROUP_WALLET,
+    description:
+      'Wallet and storage implementation. `portable` needs no native download. `askar` needs @credo-ts/askar and @hyperledger/aries-askar-nodejs installed separately.',
+    default: 'portable',
+    choices: WALLET_BACKENDS,
+  },
+  {
+    name: 'wallet-id',
+    type: 'string',
+    group: GROUP_WALLET,
+    description: 'Name of the wallet inside the storage directory.',
+    default: 'proxy-mediator',
+  },
+  {
+    name: 'wallet-key',
+    type: 'string',
+    group: GROUP_WALLET,
+    description:
+      'Key that encrypts the wallet. Required unless wallet-key-file is set. Prefer the env var or the file.',
+    secret: true,
+    defaultDescription: '(required)',
+  },
+  {
+    name: 'wallet-key-file',
+    type: 'string',
+    group: GROUP_WALLET,
+    description:
+      'File whose content (trimmed) is the wallet key, e.g. a Docker secret. Used when wallet-key is not set.',
+  },
+  {
+    name: 'wallet-key-derivation',
+    type: 'string',
+    group: GROUP_WALLET,
+    description: 'How the wallet key is turned into an encryption key. `raw` expects a key made by the wallet.',
+    default: 'argon2i-mod',
+    choices: KEY_DERIVATION_METHODS,
+  },
+  {
+    name: 'storage-dir',
+    type: 'string',
+    group: GROUP_WALLET,
+    description: 'Directory of the encrypted wallet and store. Keep it across restarts (it holds all the state).',
+    defaultDescription: '~/.proxy-mediator',
+  },
+  {
+    name: 'mediator-invitation',
+    type: 'string',
+    group: GROUP_UPSTREAM,
+    description:
+      'Invitation URL of the external mediator, used at start-up when no mediator is configured yet. The same as POST /mediator-invitation.',
+  },
+  {
+    name: 'pickup-strategy',
+    type: 'string',
+    group: GROUP_UPSTREAM,
+    description:
+      'How messages are picked up upstream: `auto` (by discover-features), `live` (pickup 2.0 over WebSocket), `implicit` (trust ping with return route, for ACA-Py), `poll-v2`, `poll-v1`.',
+    default: 'auto',
+    choices: PICKUP_STRATEGIES,
+  },
+  {
+    name: 'keepalive-interval',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description: 'Milliseconds between WebSocket pings to the external mediator; 0 disables the keepalive.',
+    default: 15000,
+  },
+  {
+    name: 'reconnect-max-delay',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description: 'Cap, in milliseconds, of the backoff between reconnects to the external mediator.',
+    default: 30000,
+  },
+  {
+    name: 'polling-interval',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description: 'Milliseconds between pickups when picking up by polling.',
+    default: 5000,
+  },
+  {
+    name: 'mediator-timeout',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description: 'Milliseconds each step of connecting to the external mediator may take.',
+    default: 20000,
+  },
+  {
+    name: 'relay-timeout',
+    type: 'number',
+    group: GROUP_RELAY,
+    description: 'Milliseconds one relay POST to the agent may take before it counts as failed.',
+    default: 10000,
+  },
+  {
+    name: 'relay-concurrency',
+    type: 'number',
+    group: GROUP_RELAY,
+    description: 'Relays in flight per agent; more wait their turn.',
+    default: 16,
+  },
+  {
+    name: 'multi-use-invitation',
+    type: 'boolean',
+    group: GROUP_RELAY,
+    description: 'Whether the agent invitation can be used by more than one agent.',
+    default: true,
+  },
+  {
+    name: 'admin-api-key',
+    type: 'string',
+    group: GROUP_ADMIN,
+    description:
+      'When set, POST /mediator-invitation and /receive_mediator_invitation need this value in the x-api-key header.',
+    secret: true,
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    group: GROUP_OPERATIONS,
+    description: 'Lowest level that is logged.',
+    default: 'info',
+    choices: LOG_LEVELS,
+  },
+  {
+    name: 'log-format',
+    type: 'string',
+    group: GROUP_OPERATIONS,
+    description:
+      '`json` (one object per line), `pretty` (readable lines), or `auto`: pretty on a terminal, JSON otherwise.',
+    default: 'auto',
+    choices: LOG_FORMATS,
+  },
+  {
+    name: 'shutdown-timeout',
+    type: 'number',
+    group: GROUP_OPERATIONS,
+    description:
+      'Milliseconds a graceful shutdown (SIGTERM/SIGINT) may take before the process exits anyway with status 1.',
+    default: 10000,
+  },
+  {
+    name: 'config',
+    type: 'string',
+    group: GROUP_OPERATIONS,
+    description: 'Path of a YAML or JSON config file whose keys are the option names below.',
+    notInConfigFile: true,
+  },
+]
+
+/** `wallet-key` -> `PROXY_MEDIATOR_WALLET_KEY` */
+export function envVarName(optionName: string): string {
+  return `PROXY_MEDIATOR_${optionName.toUpperCase().replace(/-/g, '_')}`
+}

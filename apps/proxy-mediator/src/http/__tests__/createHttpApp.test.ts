@@ -1,0 +1,203 @@
+import type { AddressInfo } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { AlreadyConnectedError, InvalidInvitationError, MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
+import { HttpInboundTransport } from '@credo-ts/node'
+import { Registry } from 'prom-client'
+import { RunnerLogger } from '../../logging/RunnerLogger'
+import type { ProxyMediatorControl } from '../ProxyMediatorControl'
+import { createHttpApp } from '../createHttpApp'
+
+const AGENT_INVITATION = 'http://proxy.internal:3000?oob=eyJ0eXAiOiJ4In0'
+
+function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
+  return {
+    status: state,
+    upstream: { routingKeys: [], socketState: 'none', reconnects: 0 },
+    agents: [],
+    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0 },
+  }
+}
+
+class FakeControl implements ProxyMediatorControl {
+  public state: ProxyMediatorStatus['status'] = 'init'
+  public connectError?: Error
+  public connectedTo: string[] = []
+  getStatus() {
+    return statusOf(this.state)
+  }
+  async getAgentInvitation() {
+    return { invitationUrl: AGENT_INVITATION }
+  }
+  async connectToMediator(url: string) {
+    if (this.connectError) throw this.connectError
+    this.connectedTo.push(url)
+    this.state = 'ready'
+  }
+}
+
+describe('runner HTTP routes', () => {
+  let server: Server
+  let baseUrl: string
+  let control: FakeControl | undefined
+  let didcommBodies: string[]
+  let logLines: string[]
+  let drain: () => void
+
+  beforeEach(async () => {
+    control = new FakeControl()
+    didcommBodies = []
+    logLines = []
+    const logger = new RunnerLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) })
+    const httpApp = createHttpApp({
+      control: () => control,
+      registry: new Registry(),
+      logger,
+      adminApiKey: 'admin-secret',
+      maxBodySizeBytes: 1024,
+    })
+    drain = httpApp.startDraining
+    // Credo's transport adds its own 5mb text parser to the app; ours, added first, must win.
+    new HttpInboundTransport({ app: httpApp.app, port: 0 })
+    // Stands in for the route Credo's HttpInboundTransport adds to the same app at start-up.
+    httpApp.app.post('/', (req, res) => {
+      didcommBodies.push(req.body)
+      res.status(200).end()
+    })
+    server = createServer(httpApp.app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  const postInvitation = (body: string, headers: Record<string, string> = {}, path = '/receive_mediator_invitation') =>
+    fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'admin-secret', ...headers },
+      body,
+    })
+
+  it('serves health, status and readiness before any mediator is configured', async () => {
+    expect(await (await fetch(`${baseUrl}/health`)).json()).toEqual({ status: 'ok' })
+    const status = await fetch(`${baseUrl}/status`)
+    expect(status.status).toBe(200)
+    expect(await status.json()).toMatchObject({ status: 'init', agents: [], counters: { relayed: 0 } })
+    const ready = await fetch(`${baseUrl}/ready`)
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toEqual({ ready: false, status: 'init' })
+  })
+
+  it('returns the agent invitation under both names', async () => {
+    for (const path of ['/retrieve_agent_invitation', '/invitation']) {
+      const response = await fetch(`${baseUrl}${path}`)
+      expect(await response.json()).toEqual({ invitation_url: AGENT_INVITATION })
+    }
+  })
+
+  it('answers 503 with a null invitation while the agent is starting', async () => {
+    control = undefined
+    const response = await fetch(`${baseUrl}/retrieve_agent_invitation`)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ invitation_url: null, error: 'starting' })
+    expect((await fetch(`${baseUrl}/status`)).status).toBe(503)
+  })
+
+  it('connects to the mediator and reports ready, under both names', async () => {
+    const response = await postInvitation(JSON.stringify({ invitation_url: 'http://mediator:3001?oob=abc' }))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ status: 'ready' })
+    const second = await postInvitation(
+      JSON.stringify({ invitation_url: 'http://m2?oob=x' }),
+      {},
+      '/mediator-invitation',
+    )
+    expect(second.status).toBe(200)
+    expect(control?.connectedTo).toEqual(['http://mediator:3001?oob=abc', 'http://m2?oob=x'])
+    expect((await fetch(`${baseUrl}/ready`)).status).toBe(200)
+  })
+
+  it('needs the admin key, compared exactly', async () => {
+    const body = JSON.stringify({ invitation_url: 'http://mediator?oob=a' })
+    for (const headers of [{ 'x-api-key': 'wrong' }, { 'x-api-key': 'admin-secre' }, { 'x-api-key': '' }]) {
+      const response = await postInvitation(body, headers)
+      expect(response.status).toBe(401)
+      expect(await response.json()).toMatchObject({ error: 'unauthorized' })
+    }
+    expect(control?.connectedTo).toEqual([])
+  })
+
+  it.each([
+    ['not JSON', '{"invitation_url":', 400, 'invalid_json'],
+    ['no invitation_url', '{}', 400, 'bad_request'],
+    ['a malformed URL', '{"invitation_url":"not a url"}', 400, 'invalid_url'],
+    [
+      'an oversized body',
+      JSON.stringify({ invitation_url: `http://m?oob=${'a'.repeat(2000)}` }),
+      413,
+      'payload_too_large',
+    ],
+  ])('rejects %s with a JSON 4xx and no stack', async (_name, body, status, error) => {
+    const response = await postInvitation(body)
+    expect(response.status).toBe(status)
+    const json = await response.json()
+    expect(json).toEqual({ error, detail: expect.any(String) })
+    expect(JSON.stringify(json)).not.toMatch(/\bat .+\.(ts|js):\d+/)
+    expect((await fetch(`${baseUrl}/health`)).status).toBe(200)
+  })
+
+  it.each([
+    [new InvalidInvitationError('not an out-of-band invitation'), 400, 'invalid_invitation'],
+    [new MediatorUnreachableError('connect ECONNREFUSED 127.0.0.1:9'), 502, 'mediator_unreachable'],
+    [new AlreadyConnectedError('already connected to mediator X'), 409, 'already_connected'],
+    [new Error('boom with internals'), 500, 'internal_error'],
+  ])('maps %p from the module to %i', async (thrown, status, error) => {
+    control!.connectError = thrown
+    const response = await postInvitation(JSON.stringify({ invitation_url: 'http://mediator?oob=a' }))
+    expect(response.status).toBe(status)
+    const json = (await response.json()) as { error: string; detail: string }
+    expect(json.error).toBe(error)
+    if (status < 500) expect(json.detail).toBe(thrown.message)
+    else expect(json.detail).not.toContain('boom')
+    expect(JSON.stringify(json)).not.toContain('at ')
+  })
+
+  it('leaves DIDComm bodies to the DIDComm route and caps their size with 413', async () => {
+    const envelope = JSON.stringify({ protected: 'x', iv: 'y', ciphertext: 'z', tag: 't' })
+    for (const type of ['application/didcomm-envelope-enc', 'application/ssi-agent-wire']) {
+      const response = await fetch(`${baseUrl}/`, { method: 'POST', headers: { 'content-type': type }, body: envelope })
+      expect(response.status).toBe(200)
+    }
+    expect(didcommBodies).toEqual([envelope, envelope])
+
+    const tooBig = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/didcomm-envelope-enc' },
+      body: 'x'.repeat(4096),
+    })
+    expect(tooBig.status).toBe(413)
+    expect(await tooBig.json()).toMatchObject({ error: 'payload_too_large' })
+    expect(didcommBodies).toHaveLength(2)
+  })
+
+  it('serves Prometheus text', async () => {
+    const response = await fetch(`${baseUrl}/metrics`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('text/plain')
+  })
+
+  it('refuses new requests while draining', async () => {
+    drain()
+    const response = await fetch(`${baseUrl}/health`)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ error: 'shutting_down' })
+  })
+
+  it('never logs the body of a mediator invitation', async () => {
+    await postInvitation(JSON.stringify({ invitation_url: 'http://mediator:3001?oob=SECRET-INVITATION' }))
+    expect(logLines.join('\n')).not.toContain('SECRET-INVITATION')
+    expect(logLines.join('\n')).toContain('mediator:3001')
+  })
+})

@@ -1,0 +1,78 @@
+import { DidCommMimeType, type Logger } from '@credo-ts/core'
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import type { Registry } from 'prom-client'
+import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
+import { toHttpErrorResponse } from './errorResponses'
+import { invitationRoutes } from './invitationRoutes'
+import { statusRoutes } from './statusRoutes'
+
+export interface HttpAppOptions {
+  control: ProxyMediatorControlProvider
+  registry: Registry
+  logger: Logger
+  adminApiKey?: string
+  maxBodySizeBytes: number
+}
+
+export interface HttpApp {
+  /** Give it to Credo's HttpInboundTransport, which adds the DIDComm POST route to it. */
+  app: Express
+  /** Stop taking input: every new request gets 503 while the process shuts down. */
+  startDraining(): void
+  readonly draining: boolean
+}
+
+/** The content types Credo's HttpInboundTransport reads as DIDComm messages. */
+export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
+
+/**
+ * The express app that serves the runner's routes next to the DIDComm endpoint on one port.
+ */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { logger } = options
+  const app = express()
+  app.disable('x-powered-by')
+  let draining = false
+
+  app.use((_req, res, next) => {
+    if (!draining) return next()
+    res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
+  })
+
+  // Credo's transport parses DIDComm bodies with a fixed 5mb limit. Parsing them here first,
+  // with the configured limit, makes that limit apply (body-parser skips a body already read)
+  // and sends an oversized message to our error handler: 413 with a JSON body.
+  app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
+
+  app.use(statusRoutes(options.control, options.registry))
+  app.use(
+    invitationRoutes({
+      control: options.control,
+      adminApiKey: options.adminApiKey,
+      maxBodySizeBytes: options.maxBodySizeBytes,
+      logger,
+    }),
+  )
+
+  const handleError: ErrorRequestHandler = (error, req, res, _next) => {
+    const { status, body } = toHttpErrorResponse(error)
+    if (status >= 500) logger.error(`${req.method} ${req.path} failed`, { error })
+    else logger.warn(`${req.method} ${req.path} rejected: ${body.error}`, { detail: body.detail })
+    if (res.headersSent) {
+      res.end()
+      return
+    }
+    res.status(status).json(body)
+  }
+  app.use(handleError)
+
+  return {
+    app,
+    startDraining: () => {
+      draining = true
+    },
+    get draining() {
+      return draining
+    },
+  }
+}

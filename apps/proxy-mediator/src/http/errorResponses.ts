@@ -1,0 +1,57 @@
+import { AlreadyConnectedError, InvalidInvitationError, MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
+
+/** The body of every error response: a code a script can branch on, and a sentence for a person. Never a stack. */
+export interface ErrorBody {
+  error: string
+  detail: string
+}
+
+export interface HttpErrorResponse {
+  status: number
+  body: ErrorBody
+}
+
+/** An error the routes raise themselves for bad input. */
+export class BadRequestError extends Error {
+  public constructor(
+    message: string,
+    public readonly code = 'bad_request',
+  ) {
+    super(message)
+  }
+}
+
+interface BodyParserError {
+  type?: string
+  status?: number
+  limit?: number
+}
+
+/** Maps any error thrown while handling a request to a status and a body that is safe to show. */
+export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
+  if (error instanceof BadRequestError) return respond(400, error.code, error.message)
+  if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
+  if (error instanceof AlreadyConnectedError) return respond(409, 'already_connected', error.message)
+  if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)
+
+  // Errors of express's body parsers carry a `type` and a 4xx `status`.
+  const parserError = error as BodyParserError & Error
+  if (parserError?.type === 'entity.too.large') {
+    return respond(
+      413,
+      'payload_too_large',
+      `The request body is larger than ${parserError.limit} bytes. Raise max-body-size if it should be accepted.`,
+    )
+  }
+  if (parserError?.type === 'entity.parse.failed') {
+    return respond(400, 'invalid_json', `The request body is not valid JSON: ${parserError.message}`)
+  }
+  if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return respond(parserError.status, 'bad_request', parserError.message)
+  }
+  return respond(500, 'internal_error', 'The proxy failed to handle the request; its log has the details.')
+}
+
+function respond(status: number, error: string, detail: string): HttpErrorResponse {
+  return { status, body: { error, detail } }
+}

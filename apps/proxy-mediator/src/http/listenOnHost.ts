@@ -1,0 +1,36 @@
+import { type Server, createServer } from 'node:http'
+import type { Express } from 'express'
+
+/**
+ * Credo's HttpInboundTransport starts the server with `app.listen(port)`, which binds every
+ * interface and throws listen errors (EADDRINUSE) as an unhandled 'error' event. This replaces
+ * `listen` on this one app so that the server binds `host`, and so that the caller can await
+ * the outcome: `listening` resolves with the server or rejects with a readable error.
+ */
+export function listenOnHost(app: Express, host: string): { listening: Promise<Server> } {
+  let settle: { resolve: (server: Server) => void; reject: (error: Error) => void } | undefined
+  const listening = new Promise<Server>((resolve, reject) => {
+    settle = { resolve, reject }
+  })
+  // Callers that never start the server must not see an unhandled rejection.
+  listening.catch(() => undefined)
+
+  app.listen = ((port: number) => {
+    const server = createServer(app)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is already in use. Stop the other process or choose another --port.`
+          : error.code === 'EADDRNOTAVAIL'
+            ? `${host} is not an address of this machine. Check --host.`
+            : error.code === 'EACCES'
+              ? `no permission to listen on ${host}:${port}. Use a port above 1023 or grant the capability.`
+              : `cannot listen on ${host}:${port}: ${error.message}`
+      settle?.reject(new Error(reason))
+    })
+    server.listen(port, host, () => settle?.resolve(server))
+    return server
+  }) as Express['listen']
+
+  return { listening }
+}

@@ -1,0 +1,41 @@
+import { Router } from 'express'
+import type { Registry } from 'prom-client'
+import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
+import { asyncRoute } from './asyncRoute'
+
+const STARTING = { error: 'starting', detail: 'The proxy is starting (opening its wallet); try again shortly.' }
+
+/** Liveness, readiness, status (compatible with the Python proxy-mediator) and Prometheus metrics. */
+export function statusRoutes(control: ProxyMediatorControlProvider, registry: Registry): Router {
+  const router = Router()
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' })
+  })
+
+  // Ready means forwards are flowing: upstream pickup runs. A load balancer or an
+  // orchestrator waits for this before counting the proxy in.
+  router.get('/ready', (_req, res) => {
+    const status = control()?.getStatus().status
+    res.status(status === 'ready' ? 200 : 503).json({ ready: status === 'ready', status: status ?? 'starting' })
+  })
+
+  router.get('/status', (_req, res) => {
+    const current = control()
+    if (!current) {
+      res.status(503).json(STARTING)
+      return
+    }
+    const { status, ...details } = current.getStatus()
+    res.json({ status, ...details })
+  })
+
+  router.get(
+    '/metrics',
+    asyncRoute(async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics())
+    }),
+  )
+
+  return router
+}

@@ -1,0 +1,7 @@
+export * from './config'
+export { createProxyAgent, buildProxyAgentModules, type ProxyAgent } from './agent/createProxyAgent'
+export { createHttpApp } from './http/createHttpApp'
+export { createRunnerMetrics } from './metrics/createRunnerMetrics'
+export { RunnerLogger } from './logging/RunnerLogger'
+export { redact } from './logging/redact'
+export { createProxyRunner, type ProxyRunner } from './runner/createProxyRunner'

@@ -1,0 +1,102 @@
+import { BaseLogger, LogLevel } from '@credo-ts/core'
+import type { RunnerLogLevel } from '../config/RunnerConfig'
+import { redact, scrubSecrets } from './redact'
+
+export type LogLineFormat = 'json' | 'pretty'
+
+export interface RunnerLoggerOptions {
+  level: RunnerLogLevel
+  format: LogLineFormat
+  /** Values that must never appear in a log line (wallet key, admin key). */
+  secrets?: string[]
+  /** Where lines go; one call per line, without the newline. */
+  write?: (line: string) => void
+  /** Colours for the pretty format. */
+  colors?: boolean
+}
+
+const LEVELS: Record<RunnerLogLevel, LogLevel> = {
+  trace: LogLevel.trace,
+  debug: LogLevel.debug,
+  info: LogLevel.info,
+  warn: LogLevel.warn,
+  error: LogLevel.error,
+  fatal: LogLevel.fatal,
+  off: LogLevel.off,
+}
+
+const COLORS: Partial<Record<LogLevel, string>> = {
+  [LogLevel.trace]: '\x1b[90m',
+  [LogLevel.debug]: '\x1b[36m',
+  [LogLevel.info]: '\x1b[32m',
+  [LogLevel.warn]: '\x1b[33m',
+  [LogLevel.error]: '\x1b[31m',
+  [LogLevel.fatal]: '\x1b[35m',
+}
+
+/**
+ * The one logger of the process: Credo writes through it (it is the agent's `config.logger`)
+ * and so does the runner. JSON lines for log collectors, readable lines on a terminal; either
+ * way the data passes through `redact` first.
+ */
+export class RunnerLogger extends BaseLogger {
+  private readonly format: LogLineFormat
+  private readonly secrets: string[]
+  private readonly write: (line: string) => void
+  private readonly colors: boolean
+
+  public constructor(options: RunnerLoggerOptions) {
+    super(LEVELS[options.level])
+    this.format = options.format
+    this.secrets = options.secrets ?? []
+    this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`))
+    this.colors = options.colors ?? false
+  }
+
+  public test(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.test, message, data)
+  }
+  public trace(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.trace, message, data)
+  }
+  public debug(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.debug, message, data)
+  }
+  public info(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.info, message, data)
+  }
+  public warn(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.warn, message, data)
+  }
+  public error(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.error, message, data)
+  }
+  public fatal(message: string, data?: Record<string, unknown>): void {
+    this.log(LogLevel.fatal, message, data)
+  }
+
+  private log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
+    if (!this.isEnabled(level)) return
+    const safeMessage = scrubSecrets(String(message), this.secrets)
+    // Credo sometimes passes a bare Error or a non-object as `data`.
+    const safeData = data === undefined ? undefined : redact(data, this.secrets)
+    const time = new Date().toISOString()
+    const levelName = LogLevel[level]
+
+    if (this.format === 'json') {
+      const fields =
+        safeData && typeof safeData === 'object' && !Array.isArray(safeData) ? safeData : { data: safeData }
+      this.write(JSON.stringify({ time, level: levelName, msg: safeMessage, ...fields }, jsonReplacer))
+      return
+    }
+
+    const paddedLevel = levelName.toUpperCase().padEnd(5)
+    const shownLevel = this.colors ? `${COLORS[level] ?? ''}${paddedLevel}\x1b[0m` : paddedLevel
+    const details = safeData === undefined ? '' : ` ${JSON.stringify(safeData, jsonReplacer)}`
+    this.write(`${time.slice(11, 23)} ${shownLevel} ${safeMessage}${details}`)
+  }
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}

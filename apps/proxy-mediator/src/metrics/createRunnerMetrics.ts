@@ -1,0 +1,111 @@
+import type { ProxyMediatorState, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface RunnerMetrics {
+  registry: Registry
+  /** Fed from the module's MessageRelayed events. */
+  observeRelayLatency(latencyMs: number): void
+}
+
+const STATES: ProxyMediatorState[] = ['init', 'setup', 'ready']
+
+/**
+ * Prometheus metrics of the proxy. The module already counts relays in its status, so the
+ * counters are synced from `getStatus()` at scrape time (one source of truth, nothing to
+ * double-count); only the latency histogram needs the events.
+ */
+export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undefined): RunnerMetrics {
+  // A registry of our own, not the global one, so that tests and embedders can make several.
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const syncedCounter = (name: string, help: string, read: (status: ProxyMediatorStatus) => number) => {
+    let seen = 0
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const status = getStatus()
+        if (!status) return
+        const value = read(status)
+        // The module's counters only grow; if one went down the module was restarted in-process.
+        if (value > seen) this.inc(value - seen)
+        seen = value
+      },
+    })
+  }
+
+  syncedCounter(
+    'proxy_mediator_messages_relayed_total',
+    'Forwards relayed to an agent and answered with a 2xx.',
+    (s) => s.counters.relayed,
+  )
+  syncedCounter(
+    'proxy_mediator_relay_retries_total',
+    'Relay attempts that failed and are tried again.',
+    (s) => s.counters.retried,
+  )
+  syncedCounter(
+    'proxy_mediator_relay_failures_total',
+    'Relay attempts that failed (non-2xx, timeout, refused).',
+    (s) => s.counters.failed,
+  )
+  syncedCounter(
+    'proxy_mediator_messages_dead_lettered_total',
+    'Forwards that can never be relayed.',
+    (s) => s.counters.deadLettered,
+  )
+  syncedCounter(
+    'proxy_mediator_upstream_reconnects_total',
+    'Reconnects to the external mediator.',
+    (s) => s.upstream.reconnects,
+  )
+
+  new Gauge({
+    name: 'proxy_mediator_relays_in_flight',
+    help: 'Relays to agents currently in flight.',
+    registers: [registry],
+    collect() {
+      this.set(getStatus()?.counters.inFlight ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'proxy_mediator_outbox_messages',
+    help: 'Messages waiting in the durable outbox (implicit pickup only).',
+    registers: [registry],
+    collect() {
+      this.set(getStatus()?.counters.outbox ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'proxy_mediator_agents',
+    help: 'Agents connected to the proxy.',
+    registers: [registry],
+    collect() {
+      this.set(getStatus()?.agents.length ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'proxy_mediator_upstream_state',
+    help: 'State of the proxy toward the external mediator: 1 for the current state, 0 for the others.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const current = getStatus()?.status
+      for (const state of STATES) this.set({ state }, state === current ? 1 : 0)
+    },
+  })
+
+  const latency = new Histogram({
+    name: 'proxy_mediator_relay_duration_seconds',
+    help: 'Time of one successful relay POST to an agent.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
+  return {
+    registry,
+    observeRelayLatency: (latencyMs) => latency.observe(latencyMs / 1000),
+  }
+}

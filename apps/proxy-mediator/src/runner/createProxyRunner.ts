@@ -1,0 +1,104 @@
+import type { Server } from 'node:http'
+import type { Logger } from '@credo-ts/core'
+import {
+  type MessageRelayedEvent,
+  ProxyMediatorEventTypes,
+  type ProxyMediatorStateChangedEvent,
+} from '@proxy-mediator/proxy-mediator'
+import type { Express } from 'express'
+import { type ProxyAgent, createProxyAgent } from '../agent/createProxyAgent'
+import type { RunnerConfig } from '../config/RunnerConfig'
+import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
+import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
+import { createHttpApp } from '../http/createHttpApp'
+import { listenOnHost } from '../http/listenOnHost'
+import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
+
+export interface ProxyRunner {
+  agent: ProxyAgent
+  app: Express
+  metrics: RunnerMetrics
+  /** Opens the wallet, starts serving, and resumes upstream pickup if it was set up before. */
+  start(): Promise<void>
+  /** Stops taking input, lets relays in flight finish, closes sockets and the wallet. */
+  stop(): Promise<void>
+}
+
+/**
+ * Wires the validated config into a running proxy: routes, metrics, the Credo agent and its
+ * transports on one port. Nothing here reads flags, env or signals, so tests can drive it.
+ */
+export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRunner {
+  let control: ProxyMediatorControl | undefined
+  const metrics = createRunnerMetrics(() => control?.getStatus())
+  const httpApp = createHttpApp({
+    control: () => control,
+    registry: metrics.registry,
+    logger,
+    adminApiKey: config.adminApiKey,
+    maxBodySizeBytes: config.maxBodySizeBytes,
+  })
+  const { listening } = listenOnHost(httpApp.app, config.host)
+  const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app)
+  let server: Server | undefined
+
+  const subscribeToEvents = () => {
+    agent.events.on<MessageRelayedEvent>(ProxyMediatorEventTypes.MessageRelayed, ({ payload }) =>
+      metrics.observeRelayLatency(payload.latencyMs),
+    )
+    agent.events.on<ProxyMediatorStateChangedEvent>(ProxyMediatorEventTypes.StateChanged, ({ payload }) =>
+      logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
+    )
+  }
+
+  const connectToConfiguredMediator = async (invitationUrl: string) => {
+    try {
+      await agent.modules.proxyMediator.connectToMediator(invitationUrl)
+      logger.info('Connected to the external mediator given by mediator-invitation')
+    } catch (error) {
+      // Not fatal: the routes still serve, and POST /mediator-invitation can try another.
+      logger.error('Could not connect to the external mediator given by mediator-invitation', { error })
+    }
+  }
+
+  return {
+    agent,
+    app: httpApp.app,
+    metrics,
+
+    async start() {
+      logger.info('Starting the proxy mediator', {
+        host: config.host,
+        port: config.port,
+        endpoint: config.endpoint,
+        walletBackend: config.walletBackend,
+        storageDir: config.storageDir,
+      })
+      await agent.initialize()
+      server = await listening
+      attachWebSocketUpgrade(server, webSocketServer, () => httpApp.draining)
+      subscribeToEvents()
+
+      await agent.modules.proxyMediator.start()
+      control = agent.modules.proxyMediator
+
+      const { status } = control.getStatus()
+      logger.info(`Proxy mediator started (status: ${status})`)
+      if (config.mediatorInvitation && status === 'init') {
+        // In the background: the routes serve meanwhile, and /ready tells when it is done.
+        void connectToConfiguredMediator(config.mediatorInvitation)
+      }
+    },
+
+    async stop() {
+      httpApp.startDraining()
+      server?.closeIdleConnections()
+      for (const client of webSocketServer.clients) client.terminate()
+      if (agent.isInitialized) {
+        await agent.modules.proxyMediator.stop()
+        await agent.shutdown()
+      }
+      control = undefined
+    },
+  }
+}
