@@ -10,7 +10,7 @@ import {
 import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
 import { PortableWalletModule } from '@proxy-mediator/portable-wallet'
 import express from 'express'
-import { WebSocketServer } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { ConsoleLogger } from '@credo-ts/core'
 
 export interface RoleAgentOptions<Modules extends ModulesMap> {
@@ -35,6 +35,8 @@ export interface RoleAgentOptions<Modules extends ModulesMap> {
 export interface RoleAgent<Modules extends ModulesMap> {
   agent: Agent<Modules & { portableWallet: PortableWalletModule; connections: ConnectionsModule }>
   endpoints: string[]
+  /** The websockets peers opened to this agent (empty without `websocket`). */
+  inboundSockets(): WebSocket[]
   stop(): Promise<void>
 }
 
@@ -94,6 +96,7 @@ export async function startRoleAgent<Modules extends ModulesMap>(
   return {
     agent: agent as RoleAgent<Modules>['agent'],
     endpoints,
+    inboundSockets: () => [...(socketServer?.clients ?? [])],
     async stop() {
       // Sockets that a peer keeps open would hold the HTTP server's close forever.
       for (const client of socketServer?.clients ?? []) client.terminate()

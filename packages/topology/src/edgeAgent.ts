@@ -7,7 +7,7 @@ import {
   MediationRecipientModule,
   MediatorPickupStrategy,
 } from '@credo-ts/core'
-import type { LogLevel } from '@credo-ts/core'
+import type { InitConfig, LogLevel } from '@credo-ts/core'
 import { type RoleAgent, startRoleAgent } from './buildAgent'
 
 export type EdgeAgentModules = { mediationRecipient: MediationRecipientModule }
@@ -22,6 +22,7 @@ export interface EdgeAgentOptions {
   storagePath?: string
   walletKey?: string
   logLevel?: LogLevel
+  config?: Partial<InitConfig>
 }
 
 /**
@@ -35,6 +36,7 @@ export async function startEdgeAgent(options: EdgeAgentOptions): Promise<EdgeAge
     storagePath: options.storagePath,
     walletKey: options.walletKey,
     logLevel: options.logLevel,
+    config: options.config,
     modules: {
       mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
     },

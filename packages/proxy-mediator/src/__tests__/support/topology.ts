@@ -6,6 +6,7 @@ import {
   type ExternalMediator,
   connectTo,
   createMediatedInvitationUrl,
+  type MessageForwarding,
   freePort,
   startEdgeAgent,
   startExternalMediator,
@@ -28,14 +29,32 @@ export interface Topology {
  * sender ─▶ external mediator ◀═ pickup ═ proxy ─▶ agent, all real Credo agents on loopback,
  * set up the way an integration script would.
  */
-export async function startTopology(proxyOptions: Partial<TestProxyOptions> = {}): Promise<Topology> {
-  const dir = mkdtempSync(join(tmpdir(), 'proxy-e2e-'))
-  const mediator = await startExternalMediator({ port: await freePort() })
-  const proxy = await startProxy({ port: await freePort(), storagePath: join(dir, 'proxy'), ...proxyOptions })
-  const agent = await startEdgeAgent({ port: await freePort(), label: 'agent', storagePath: join(dir, 'agent') })
-  const sender = await startEdgeAgent({ port: await freePort(), label: 'sender' })
+export interface TopologyOptions {
+  proxy?: Partial<TestProxyOptions>
+  /** How the external mediator forwards. @default 'QueueAndLiveModeDelivery' */
+  mediatorForwarding?: MessageForwarding
+  /** A connections 1.0 (`c_i=`) mediator invitation, and did:sov-prefixed message types everywhere. */
+  legacy?: boolean
+}
 
-  await proxy.api.connectToMediator(await mediator.createInvitationUrl())
+export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxy-e2e-'))
+  const legacyConfig = options.legacy ? { useDidSovPrefixWhereAllowed: true } : undefined
+  const mediator = await startExternalMediator({
+    port: await freePort(),
+    storagePath: join(dir, 'mediator'),
+    messageForwarding: options.mediatorForwarding,
+  })
+  const proxy = await startProxy({ port: await freePort(), storagePath: join(dir, 'proxy'), ...options.proxy })
+  const agent = await startEdgeAgent({
+    port: await freePort(),
+    label: 'agent',
+    storagePath: join(dir, 'agent'),
+    config: legacyConfig,
+  })
+  const sender = await startEdgeAgent({ port: await freePort(), label: 'sender', config: legacyConfig })
+
+  await proxy.api.connectToMediator(await mediator.createInvitationUrl({ legacy: options.legacy }))
   const { invitationUrl } = await proxy.api.getAgentInvitation()
   await useProxyAsMediator(agent.agent, invitationUrl)
   const connection = await connectTo(sender.agent, await createMediatedInvitationUrl(agent.agent))
