@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import ts from 'typescript'
+
+const repoRoot = join(__dirname, '..', '..', '..', '..')
+
+/** The README's "use the module in your own Credo agent" sample, without its code fence. */
+function readmeSample(): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+  const match = readme.match(/<!-- sample:module:start -->\s*```ts\n([\s\S]*?)```\s*<!-- sample:module:end -->/)
+  if (!match) throw new Error('README.md has no module sample between the sample:module markers')
+  return match[1]
+}
+
+describe('README module sample', () => {
+  it('type-checks against the real packages', () => {
+    const configPath = join(repoRoot, 'tsconfig.json')
+    const { config } = ts.readConfigFile(configPath, ts.sys.readFile)
+    const { options } = ts.parseJsonConfigFileContent(config, ts.sys, repoRoot)
+    // A virtual file inside the repository, so that module resolution sees the workspace.
+    const samplePath = join(repoRoot, 'packages', 'proxy-mediator', 'src', '__readme_sample__.ts')
+    const sample = readmeSample()
+    const host = ts.createCompilerHost({ ...options, noEmit: true })
+    const { getSourceFile, fileExists, readFile } = host
+    host.fileExists = (file) => file === samplePath || fileExists(file)
+    host.readFile = (file) => (file === samplePath ? sample : readFile(file))
+    host.getSourceFile = (file, languageVersion, ...rest) =>
+      file === samplePath
+        ? ts.createSourceFile(file, sample, languageVersion, true)
+        : getSourceFile(file, languageVersion, ...rest)
+    const program = ts.createProgram([samplePath], { ...options, noEmit: true }, host)
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+    expect(diagnostics).toEqual([])
+    expect(sample).toContain('new ProxyMediatorModule(')
+  })
+})
