@@ -30,6 +30,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       keepaliveIntervalMs: config.keepaliveIntervalMs,
       reconnectMaxDelayMs: config.reconnectMaxDelayMs,
       pollingIntervalMs: config.pollingIntervalMs,
+      redeliveryCheckIntervalMs: config.redeliveryCheckIntervalMs,
       mediatorTimeoutMs: config.mediatorTimeoutMs,
       relayTimeoutMs: config.relayTimeoutMs,
       relayConcurrencyPerAgent: config.relayConcurrency,

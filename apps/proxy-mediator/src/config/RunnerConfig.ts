@@ -29,6 +29,7 @@ export interface RunnerConfig {
   keepaliveIntervalMs: number
   reconnectMaxDelayMs: number
   pollingIntervalMs: number
+  redeliveryCheckIntervalMs: number
   mediatorTimeoutMs: number
   relayTimeoutMs: number
   relayConcurrency: number

@@ -159,6 +159,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 5000,
   },
   {
+    name: 'redelivery-check-interval',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description:
+      'In live mode, milliseconds between asking the external mediator for messages it still holds (offered again after a failed relay or a restart).',
+    default: 30000,
+  },
+  {
     name: 'mediator-timeout',
     type: 'number',
     group: GROUP_UPSTREAM,
