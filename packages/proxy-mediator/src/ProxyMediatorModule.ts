@@ -24,6 +24,11 @@ import { withKeepalive } from './transport/withKeepalive'
  * mediator of the agents behind it, and an immediate relay of every forward in between.
  * Register it under the key `proxyMediator`; it relies on Credo's default `mediator` and
  * `mediationRecipient` modules and works with any wallet.
+ *
+ * Set `processDidCommMessagesConcurrently: true` in the agent config. With one message at a
+ * time, a Credo agent and the proxy can each wait for the other's HTTP answer (the agent
+ * sends its DID exchange `complete` while the proxy sends its grant), and both stall until
+ * Credo's 10 s processing timeout. The module's handlers are safe to run concurrently.
  */
 export class ProxyMediatorModule implements Module {
   public readonly config: ProxyMediatorModuleConfig

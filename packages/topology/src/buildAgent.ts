@@ -9,6 +9,7 @@ import {
 } from '@credo-ts/core'
 import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
 import { PortableWalletModule } from '@proxy-mediator/portable-wallet'
+import type { Socket } from 'node:net'
 import express from 'express'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { ConsoleLogger } from '@credo-ts/core'
@@ -86,6 +87,16 @@ export async function startRoleAgent<Modules extends ModulesMap>(
     }
   }
   await agent.initialize()
+  // Every socket the server ever accepted, upgraded ones included: stop() destroys them, since
+  // a keep-alive or paused peer would otherwise hold the server's close (and the process) open.
+  const acceptedSockets = new Set<Socket>()
+  httpInbound?.server?.on('connection', (socket: Socket) => {
+    acceptedSockets.add(socket)
+    socket.once('close', () => acceptedSockets.delete(socket))
+  })
+  const destroyAcceptedSockets = () => {
+    for (const socket of acceptedSockets) socket.destroy()
+  }
   if (httpInbound && socketServer) {
     const wss = socketServer
     httpInbound.server?.on('upgrade', (request, socket, head) => {
@@ -98,10 +109,13 @@ export async function startRoleAgent<Modules extends ModulesMap>(
     endpoints,
     inboundSockets: () => [...(socketServer?.clients ?? [])],
     async stop() {
-      // Sockets that a peer keeps open would hold the HTTP server's close forever.
       for (const client of socketServer?.clients ?? []) client.terminate()
-      httpInbound?.server?.closeAllConnections?.()
-      await agent.shutdown()
+      destroyAcceptedSockets()
+      const shutdown = agent.shutdown()
+      // Keep-alive clients in the same process (fetch's pool, the relay's) can reconnect while the
+      // agent shuts down.
+      setImmediate(destroyAcceptedSockets)
+      await shutdown
     },
   }
 }

@@ -72,6 +72,9 @@ export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Expr
       },
       endpoints: [config.endpoint],
       logger,
+      // See ProxyMediatorModule: sequential processing deadlocks with agents that answer an
+      // HTTP POST only after processing it (Credo does), for up to Credo's 10 s timeout.
+      processDidCommMessagesConcurrently: true,
     },
     dependencies: { ...agentDependencies, FileSystem: storageDirFileSystem(config.storageDir) },
     modules: buildProxyAgentModules(config),

@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@proxy-mediator/topology'
+import { RoleEnv, type RoleName, RoleProcess, RunnerProcess, freePort, stopAllChildren } from '@proxy-mediator/topology'
 import yargs from 'yargs'
-import { RoleProcess } from './RoleProcess'
 
 /**
  * `yarn demo`: the whole topology on loopback, one process per role, set up through the
@@ -21,43 +19,34 @@ const argv = yargs(process.argv.slice(2))
   .parseSync()
 
 const STARTUP_TIMEOUT_MS = 60_000
-const children: ChildProcess[] = []
-const childErrors: string[] = []
+const roles: Array<{ name: string; stderr: string[] }> = []
 const storage = mkdtempSync(join(tmpdir(), 'proxy-mediator-demo-'))
 let cleaningUp = false
 
 const step = (text: string) => process.stdout.write(`• ${text}\n`)
 
-function keepTail(name: string, child: ChildProcess) {
-  child.stderr?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) childErrors.push(`[${name}] ${line}`)
-    childErrors.splice(0, Math.max(0, childErrors.length - 40))
+function startRole(name: string, role: RoleName, port: number): RoleProcess {
+  const started = RoleProcess.start(name, role, {
+    [RoleEnv.port]: String(port),
+    [RoleEnv.storage]: join(storage, name),
   })
+  roles.push(started)
+  return started
 }
 
-function startRole(name: string, file: string, port: number): RoleProcess {
-  const role = RoleProcess.start(name, join(__dirname, 'roles', file), {
-    DEMO_PORT: String(port),
-    DEMO_STORAGE: join(storage, name),
-  })
-  children.push(role.child)
-  keepTail(name, role.child)
-  return role
-}
-
-function startProxy(port: number): ChildProcess {
-  const proxy = spawn(
-    process.execPath,
-    [
-      join(__dirname, '..', 'cli.js'),
+function startProxy(port: number): RunnerProcess {
+  const proxy = RunnerProcess.start({
+    name: 'proxy',
+    cliPath: join(__dirname, '..', 'cli.js'),
+    baseUrl: `http://127.0.0.1:${port}`,
+    args: [
       ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
       ...['--wallet-key', 'demo-wallet-key', '--storage-dir', join(storage, 'proxy'), '--log-level', 'warn'],
       ...['--log-format', 'json'],
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  children.push(proxy)
-  keepTail('proxy', proxy)
+    maxLogLines: 40,
+  })
+  roles.push({ name: 'proxy', stderr: proxy.logLines })
   return proxy
 }
 
@@ -72,36 +61,10 @@ async function httpJson(method: 'GET' | 'POST', url: string, body?: unknown): Pr
   return json
 }
 
-async function waitForHealth(baseUrl: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const healthy = await fetch(`${baseUrl}/status`).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (healthy) return
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  throw new Error(`the proxy did not serve ${baseUrl}/status within ${timeoutMs} ms`)
-}
-
 async function cleanUp() {
   if (cleaningUp) return
   cleaningUp = true
-  const exits = children
-    .filter((child) => child.exitCode === null && child.signalCode === null)
-    .map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          child.once('exit', () => {
-            clearTimeout(force)
-            resolve()
-          })
-          child.kill('SIGTERM')
-        }),
-    )
-  await Promise.all(exits)
+  await stopAllChildren()
   if (!argv.keep) rmSync(storage, { recursive: true, force: true })
 }
 
@@ -118,15 +81,15 @@ async function run(): Promise<number> {
   step(
     `starting the external mediator (:${mediatorPort}), the proxy (:${proxyPort}), the agent (:${agentPort}, HTTP only) and the sender`,
   )
-  const mediator = startRole('mediator', 'externalMediatorRole.js', mediatorPort)
-  startProxy(proxyPort)
-  const agent = startRole('agent', 'edgeAgentRole.js', agentPort)
-  const sender = startRole('sender', 'senderRole.js', senderPort)
+  const mediator = startRole('mediator', 'externalMediatorRole', mediatorPort)
+  const proxy = startProxy(proxyPort)
+  const agent = startRole('agent', 'edgeAgentRole', agentPort)
+  const sender = startRole('sender', 'senderRole', senderPort)
   await Promise.all([
     mediator.ready(STARTUP_TIMEOUT_MS),
     agent.ready(STARTUP_TIMEOUT_MS),
     sender.ready(STARTUP_TIMEOUT_MS),
-    waitForHealth(proxyUrl, STARTUP_TIMEOUT_MS),
+    proxy.waitForJson('/status', (_body, status) => status === 200, STARTUP_TIMEOUT_MS, 'GET /status to answer'),
   ])
 
   step("POST /receive_mediator_invitation with the external mediator's invitation")
@@ -187,7 +150,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 run()
   .catch((error: Error) => {
     process.stdout.write(`demo failed: ${error.message}\n`)
-    if (childErrors.length) process.stdout.write(`last lines of the role processes:\n${childErrors.join('\n')}\n`)
+    const tails = roles.flatMap(({ name, stderr }) => stderr.map((line) => `[${name}] ${line}`))
+    if (tails.length) process.stdout.write(`last lines of the role processes:\n${tails.join('\n')}\n`)
     return 1
   })
   .then(async (code) => {

@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Registry } from 'prom-client'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { toHttpErrorResponse } from './errorResponses'
+import { validateDidcommBody } from './validateDidcommBody'
 import { invitationRoutes } from './invitationRoutes'
 import { statusRoutes } from './statusRoutes'
 
@@ -43,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // with the configured limit, makes that limit apply (body-parser skips a body already read)
   // and sends an oversized message to our error handler: 413 with a JSON body.
   app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
+  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES))
 
   app.use(statusRoutes(options.control, options.registry))
   app.use(

@@ -37,6 +37,10 @@ export const deliveryMiddleware: MessageHandlerMiddleware = async (messageContex
 
   for (const attachment of message.appendedAttachments ?? []) {
     const id = attachment.id
+    if (acknowledger.wasAcknowledged(id)) {
+      ack(id)
+      continue
+    }
     // A copy re-offered while the first is still being relayed: the first one will acknowledge.
     if (!acknowledger.claim(id)) continue
     const envelope = attachment.getDataAsJson<EncryptedMessage>()

@@ -10,6 +10,8 @@ import {
 /** Acknowledgements wait this long for company, so a burst of relays costs one messages-received. */
 const ACK_BATCH_WINDOW_MS = 5
 const ACK_BATCH_MAX = 100
+/** How many acknowledged ids are remembered, to recognize a copy offered again before the ack landed. */
+const REMEMBERED_ACKS = 10_000
 
 /**
  * Sends pickup 2.0 `messages-received` for the messages that were relayed (or can never be),
@@ -23,6 +25,7 @@ export class PickupAcknowledger {
   private connectionId?: string
   private flushing: Promise<void> = Promise.resolve()
   private readonly claimed = new Set<string>()
+  private readonly acknowledged = new Set<string>()
 
   public constructor(
     private readonly messageSender: MessageSender,
@@ -40,7 +43,21 @@ export class PickupAcknowledger {
     this.claimed.delete(messageId)
   }
 
+  /**
+   * Whether this message was already relayed and acknowledged: the mediator may offer it again
+   * before our acknowledgement reached it. Acknowledging again is enough; relaying again
+   * would be a needless duplicate.
+   */
+  public wasAcknowledged(messageId: string): boolean {
+    return this.acknowledged.has(messageId)
+  }
+
   public acknowledge(agentContext: AgentContext, connectionId: string, messageId: string): void {
+    this.acknowledged.add(messageId)
+    if (this.acknowledged.size > REMEMBERED_ACKS) {
+      // Sets iterate in insertion order: the first one is the oldest.
+      this.acknowledged.delete(this.acknowledged.values().next().value as string)
+    }
     this.agentContext = agentContext
     this.connectionId = connectionId
     this.pending.push(messageId)

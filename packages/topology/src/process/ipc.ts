@@ -1,6 +1,7 @@
 /**
- * The messages between the demo orchestrator and its role processes: a request with an id,
- * and a reply with the same id. Roles also send one `ready` message when started.
+ * The messages between an orchestrator (the demo, the fault suite) and its role processes: a
+ * request with an id, and a reply with the same id. Roles also send one `ready` message when
+ * started.
  */
 export interface RoleRequest {
   id: number
@@ -16,3 +17,15 @@ export interface RoleReady {
 }
 
 export type RoleMessage = RoleReply | RoleReady
+
+/** The environment variables an orchestrator passes to a role process. */
+export const RoleEnv = {
+  /** Port of the role's HTTP (and WS) endpoint. */
+  port: 'ROLE_PORT',
+  /** Directory of the role's wallet; omit for an in-memory wallet. */
+  storage: 'ROLE_STORAGE',
+  /** External mediator only: JSON file of its message queue, so that the queue survives a restart. */
+  queueFile: 'ROLE_QUEUE_FILE',
+  /** External mediator only: visibility timeout of unacknowledged messages, in milliseconds. */
+  visibilityTimeoutMs: 'ROLE_VISIBILITY_TIMEOUT_MS',
+} as const

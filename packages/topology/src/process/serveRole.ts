@@ -1,10 +1,10 @@
-import type { RoleReady, RoleReply, RoleRequest } from './ipc'
+import { RoleEnv, type RoleReady, type RoleReply, type RoleRequest } from './ipc'
 
 export type RoleCommands = Record<string, (args: unknown) => Promise<unknown>>
 
 /**
  * The child side of a role process: answers the orchestrator's requests with the given
- * commands, and exits when the orchestrator goes away (so no role outlives the demo).
+ * commands, and exits when the orchestrator goes away (so no role outlives it).
  */
 export function serveRole(commands: RoleCommands, ready: Omit<RoleReady, 'ready'>, stop: () => Promise<void>): void {
   const send = (message: RoleReply | RoleReady) => process.send?.(message)
@@ -30,9 +30,23 @@ export function serveRole(commands: RoleCommands, ready: Omit<RoleReady, 'ready'
   send({ ready: true, ...ready })
 }
 
+/** Runs a role's main and exits with status 1, its error on stderr, when it fails to start. */
+export function runRole(name: string, main: () => Promise<void>): void {
+  main().catch((error) => {
+    process.stderr.write(`${name}: ${error?.stack ?? error}\n`)
+    process.exit(1)
+  })
+}
+
 /** Numbers passed by the orchestrator through the environment. */
 export function envNumber(name: string): number {
   const value = Number(process.env[name])
   if (!Number.isInteger(value)) throw new Error(`${name} must be set to a whole number`)
   return value
 }
+
+/** The port every role listens on, from {@link RoleEnv.port}. */
+export const rolePort = () => envNumber(RoleEnv.port)
+
+/** The role's wallet directory, from {@link RoleEnv.storage}; undefined for an in-memory wallet. */
+export const roleStorage = () => process.env[RoleEnv.storage] || undefined

@@ -182,6 +182,34 @@ describe('runner HTTP routes', () => {
     expect(didcommBodies).toHaveLength(2)
   })
 
+  it.each([
+    ['garbage', 'not json \u0000', 'invalid_json'],
+    ['an empty body', '', 'invalid_json'],
+    ['JSON that is no DIDComm message', '{"hello":"world"}', 'not_a_didcomm_message'],
+    ['a JSON array', '[1]', 'not_a_didcomm_message'],
+    ['an envelope missing parts', '{"protected":"x","iv":"y"}', 'not_a_didcomm_message'],
+  ])('answers a DIDComm POST of %s with 400 before the DIDComm route', async (_name, body, error) => {
+    const response = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/didcomm-envelope-enc' },
+      body,
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error, detail: expect.any(String) })
+    expect(didcommBodies).toEqual([])
+  })
+
+  it('lets a plaintext DIDComm message through to the DIDComm route', async () => {
+    const plaintext = JSON.stringify({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': '1' })
+    const response = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ssi-agent-wire' },
+      body: plaintext,
+    })
+    expect(response.status).toBe(200)
+    expect(didcommBodies).toEqual([plaintext])
+  })
+
   it('serves Prometheus text', async () => {
     const response = await fetch(`${baseUrl}/metrics`)
     expect(response.status).toBe(200)

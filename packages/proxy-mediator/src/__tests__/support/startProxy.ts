@@ -18,6 +18,9 @@ export async function startProxy({ port, storagePath, logLevel, ...moduleOptions
     storagePath,
     logLevel,
     outboundWebsocket: true,
+    // See ProxyMediatorModule: sequential processing can deadlock with an agent that answers
+    // over HTTP only after processing, as Credo agents do.
+    config: { processDidCommMessagesConcurrently: true },
     modules: {
       proxyMediator: new ProxyMediatorModule({ keepaliveIntervalMs: 1000, reconnectBaseDelayMs: 100, ...moduleOptions }),
       mediator: new MediatorModule({ autoAcceptMediationRequests: false }),

@@ -59,7 +59,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   await useProxyAsMediator(agent.agent, invitationUrl)
   const connection = await connectTo(sender.agent, await createMediatedInvitationUrl(agent.agent))
 
-  return {
+  const topology: Topology = {
     mediator,
     proxy,
     agent,
@@ -67,10 +67,14 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     senderConnectionId: connection.id,
     dir,
     async stop() {
-      for (const role of [sender, agent, proxy, mediator]) await role.stop().catch(() => undefined)
+      // The current roles: a test may have replaced the agent or the mediator with a restarted one.
+      for (const role of [topology.sender, topology.agent, topology.proxy, topology.mediator]) {
+        await role.stop().catch(() => undefined)
+      }
       rmSync(dir, { recursive: true, force: true })
     },
   }
+  return topology
 }
 
 export async function sendMessages(topology: Topology, prefix: string, count: number): Promise<string[]> {

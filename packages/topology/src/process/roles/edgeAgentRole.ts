@@ -1,13 +1,9 @@
-import { createMediatedInvitationUrl, startEdgeAgent, useProxyAsMediator } from '@proxy-mediator/topology'
-import { envNumber, serveRole } from '../serveRole'
+import { createMediatedInvitationUrl, startEdgeAgent, useProxyAsMediator } from '../../edgeAgent'
+import { roleStorage, rolePort, runRole, serveRole } from '../serveRole'
 
-/** Demo role: the agent behind the firewall, with an HTTP endpoint only. */
-async function main() {
-  const agent = await startEdgeAgent({
-    port: envNumber('DEMO_PORT'),
-    label: 'demo-agent',
-    storagePath: process.env.DEMO_STORAGE,
-  })
+/** Role process: the agent behind the firewall, with an HTTP endpoint only. */
+runRole('edge agent', async () => {
+  const agent = await startEdgeAgent({ port: rolePort(), label: 'role-agent', storagePath: roleStorage() })
   serveRole(
     {
       // What an integration script does with GET /retrieve_agent_invitation's URL.
@@ -16,14 +12,11 @@ async function main() {
         return true
       },
       mediatedInvitation: () => createMediatedInvitationUrl(agent.agent),
+      /** Contents of the basic messages received since this process started, duplicates included. */
       received: async () => agent.received,
+      receivedCount: async () => agent.received.length,
     },
     { endpoint: agent.endpoints[0] },
     () => agent.stop(),
   )
-}
-
-main().catch((error) => {
-  process.stderr.write(`edge agent: ${error?.stack ?? error}\n`)
-  process.exit(1)
 })

@@ -1,0 +1,337 @@
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join, resolve } from 'node:path'
+import { progress, sleep } from './clock'
+import { runThroughput, runOfferedLoad, runSoak } from './driver'
+import { runEndToEnd } from './e2e'
+import { generateBoxKeyPair, readySodium } from './envelope'
+import { runFloor } from './floor'
+import { generateForwards } from './forwards'
+import { summarizeProfile } from './profile'
+import { type BenchReport, lastLine, renderTable } from './report'
+import { setUpRelay } from './setup'
+import { maxRelativeDeviation, ratio, slope, summarize } from './stats'
+
+const USAGE = `yarn bench [options]
+
+  --messages N          forwards in the throughput run (default 10000)
+  --rate R              offered load of the latency run, msg/s (default 500)
+  --latency-messages N  forwards in the latency run (default 5000)
+  --concurrency N       relays in flight, proxy and floor alike (default 16)
+  --window N            messages the driver keeps handed out and unacknowledged (default 200)
+  --batch N             messages per delivery the driver pushes (default 10, as Credo's mediator)
+  --pull                also measure pickup-protocol-only throughput (status / delivery-request)
+  --skip-e2e            skip the end-to-end comparison
+  --e2e-messages N      basic messages per path and round (default 300)
+  --e2e-rounds N        alternating rounds of the two paths (default 2)
+  --soak                memory soak instead of the regular runs (100000 messages)
+  --soak-messages N     messages of the soak (default 100000)
+  --profile             run the proxy under node --cpu-prof and summarize the profile
+  --in-process          run the proxy module in the bench process instead of the runner
+  --batch-size N        Credo maximumBatchSize on the proxy (in-process only; default 10)
+  --experiment-ack-window MS   what-if: the proxy acknowledges every MS ms instead of 5 (runner only)
+  --experiment-max-batch N     what-if: the proxy's delivery-request limit (Credo maximumBatchSize; runner only)
+  --experiment-cache-lookups   what-if: memoize Credo's connection and DID document look-ups (runner only)
+  --json PATH           where to write the JSON report (default bench/results/<mode>-<date>.json)
+`
+
+interface Args {
+  messages: number
+  rate: number
+  latencyMessages: number
+  concurrency: number
+  window: number
+  batch: number
+  pull: boolean
+  skipE2e: boolean
+  e2eMessages: number
+  e2eRounds: number
+  soak: boolean
+  soakMessages: number
+  profile: boolean
+  inProcess: boolean
+  batchSize?: number
+  experimentAckWindow?: number
+  experimentMaxBatch?: number
+  experimentCacheLookups: boolean
+  json?: string
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    messages: 10_000,
+    rate: 500,
+    latencyMessages: 5_000,
+    concurrency: 16,
+    window: 200,
+    batch: 10,
+    pull: false,
+    skipE2e: false,
+    e2eMessages: 300,
+    e2eRounds: 2,
+    soak: false,
+    soakMessages: 100_000,
+    profile: false,
+    inProcess: false,
+    experimentCacheLookups: false,
+  }
+  const numbers: Record<string, keyof Args> = {
+    '--messages': 'messages',
+    '--rate': 'rate',
+    '--latency-messages': 'latencyMessages',
+    '--concurrency': 'concurrency',
+    '--window': 'window',
+    '--batch': 'batch',
+    '--e2e-messages': 'e2eMessages',
+    '--e2e-rounds': 'e2eRounds',
+    '--soak-messages': 'soakMessages',
+    '--batch-size': 'batchSize',
+    '--experiment-ack-window': 'experimentAckWindow',
+    '--experiment-max-batch': 'experimentMaxBatch',
+  }
+  const flags: Record<string, keyof Args> = {
+    '--pull': 'pull',
+    '--skip-e2e': 'skipE2e',
+    '--soak': 'soak',
+    '--profile': 'profile',
+    '--in-process': 'inProcess',
+    '--experiment-cache-lookups': 'experimentCacheLookups',
+  }
+  for (let index = 0; index < argv.length; index++) {
+    const [name, inline] = argv[index].split('=', 2)
+    if (name === '--help' || name === '-h') {
+      process.stdout.write(USAGE)
+      process.exit(0)
+    }
+    if (flags[name]) {
+      ;(args as unknown as Record<string, unknown>)[flags[name]] = true
+      continue
+    }
+    const value = inline ?? argv[++index]
+    if (name === '--json') {
+      args.json = value
+      continue
+    }
+    const key = numbers[name]
+    const parsed = Number(value)
+    if (!key || !Number.isFinite(parsed) || parsed <= 0) {
+      process.stderr.write(`Unknown option or bad value: ${argv[index - (inline ? 0 : 1)]} ${value ?? ''}\n\n${USAGE}`)
+      process.exit(2)
+    }
+    ;(args as unknown as Record<string, unknown>)[key] = parsed
+  }
+  return args
+}
+
+const RESULTS_DIR = resolve(__dirname, '..', 'results')
+
+function newestProfile(dir: string): string | undefined {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .map((name) => join(dir, name))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
+  } catch {
+    return undefined
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2))
+  await readySodium()
+  const profileDir = args.profile
+    ? join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+    : undefined
+  if (profileDir) mkdirSync(profileDir, { recursive: true })
+
+  const setup = await setUpRelay({
+    inProcess: args.inProcess,
+    proxy: {
+      relayConcurrency: args.concurrency,
+      cpuProfileDir: profileDir,
+      maximumBatchSize: args.batchSize,
+      experiments: {
+        ackWindowMs: args.experimentAckWindow,
+        maxBatch: args.experimentMaxBatch,
+        cacheLookups: args.experimentCacheLookups,
+      },
+    },
+  })
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      node: process.version,
+      platform: process.platform,
+    },
+    settings: { ...args },
+    proxy: { kind: setup.proxy.kind },
+    targets: {},
+  }
+  try {
+    const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey }
+    if (args.soak) {
+      const poolSize = Math.min(args.soakMessages, 10_000)
+      progress(`generating a pool of ${poolSize} forwards`)
+      const pool = generateForwards({ ...base, count: poolSize, runTag: 9 })
+      const warmupMessages = Math.round(args.soakMessages / 10)
+      const soak = await runSoak({
+        setup,
+        pool: pool.toProxy,
+        runTag: 9,
+        total: args.soakMessages,
+        window: args.window,
+        batch: args.batch,
+        sampleEvery: Math.max(1000, Math.round(args.soakMessages / 20)),
+        warmupMessages,
+      })
+      const afterWarmup = soak.samples.filter((sample) => sample.messages >= warmupMessages)
+      const baseline = afterWarmup[0]?.rssMB ?? Number.NaN
+      const deviation = maxRelativeDeviation(
+        afterWarmup.map((sample) => sample.rssMB),
+        baseline,
+      )
+      const rssAfterWarmup = afterWarmup.map((sample) => sample.rssMB)
+      report.soak = {
+        ...soak,
+        maxDeviationAfterWarmup: deviation,
+        flat: deviation <= 0.1,
+        rssMedianAfterWarmupMB: summarize(rssAfterWarmup).p50,
+        rssTrendMBPer10k: slope(afterWarmup.map((sample) => ({ x: sample.messages / 10_000, y: sample.rssMB }))),
+      }
+      report.targets.soakFlat = { goal: '≤ 10 %', measured: deviation, met: deviation <= 0.1 }
+    } else {
+      const floorKey = generateBoxKeyPair()
+      progress(
+        `generating ${args.messages} forwards (+ the same for the floor) and ${args.latencyMessages} for the latency run`,
+      )
+      const forwards = generateForwards({ ...base, count: args.messages, runTag: 1, floorKey })
+      const warm = generateForwards({ ...base, count: Math.min(1000, args.messages), runTag: 3, floorKey })
+      const latencyForwards = generateForwards({ ...base, count: args.latencyMessages, runTag: 2 })
+
+      progress('warm-up: floor and proxy, 1000 forwards each')
+      await runFloor({
+        forwards: warm.toFloor,
+        runTag: 3,
+        key: floorKey,
+        sink: setup.sink,
+        concurrency: args.concurrency,
+      })
+      await runThroughput({
+        setup,
+        forwards: warm.toProxy,
+        runTag: 3,
+        mode: 'push',
+        window: args.window,
+        batch: args.batch,
+      })
+
+      progress(`floor: ${args.messages} forwards`)
+      report.floor = await runFloor({
+        forwards: forwards.toFloor,
+        runTag: 1,
+        key: floorKey,
+        sink: setup.sink,
+        concurrency: args.concurrency,
+      })
+      progress(`floor: ${report.floor.msgPerSec.toFixed(0)} msg/s`)
+      await sleep(500)
+
+      progress(`relay through the proxy: ${args.messages} forwards`)
+      report.relay = await runThroughput({
+        setup,
+        forwards: forwards.toProxy,
+        runTag: 1,
+        mode: 'push',
+        window: args.window,
+        batch: args.batch,
+      })
+      report.ratioToFloor = ratio(report.relay.msgPerSec, report.floor.msgPerSec)
+      progress(
+        `relay: ${report.relay.msgPerSec.toFixed(0)} msg/s (ratio to floor ${report.ratioToFloor.toFixed(2)}); CPU ms/msg: proxy ${report.relay.proxyCpuMsPerMessage.toFixed(3)}, mediator+driver ${report.relay.driverCpuMsPerMessage.toFixed(3)}`,
+      )
+
+      if (args.pull) {
+        const pullForwards = generateForwards({ ...base, count: args.messages, runTag: 4 })
+        progress(`relay, pickup protocol only: ${args.messages} forwards`)
+        report.relayPull = await runThroughput({
+          setup,
+          forwards: pullForwards.toProxy,
+          runTag: 4,
+          mode: 'pull',
+          window: 0,
+          batch: args.batch,
+        })
+        progress(`relay (pull): ${report.relayPull.msgPerSec.toFixed(0)} msg/s`)
+      }
+
+      progress(`latency: ${args.latencyMessages} forwards offered at ${args.rate} msg/s`)
+      report.latency = await runOfferedLoad({ setup, forwards: latencyForwards.toProxy, runTag: 2, perSec: args.rate })
+      progress(
+        `latency p50/p95/p99: ${report.latency.fromDelivery.p50.toFixed(2)} / ${report.latency.fromDelivery.p95.toFixed(2)} / ${report.latency.fromDelivery.p99.toFixed(2)} ms`,
+      )
+
+      if (!args.skipE2e) {
+        progress(`end to end: ${args.e2eMessages} basic messages per path, ${args.e2eRounds} rounds`)
+        report.endToEnd = await runEndToEnd({
+          setup,
+          messages: args.e2eMessages,
+          concurrency: 5,
+          rounds: args.e2eRounds,
+        })
+      }
+      report.targets.relayMsgPerSec = {
+        goal: '≥ 2000',
+        measured: report.relay.msgPerSec,
+        met: report.relay.msgPerSec >= 2000,
+      }
+      report.targets.p99Ms = {
+        goal: '≤ 10',
+        measured: report.latency.fromDelivery.p99,
+        met: report.latency.fromDelivery.p99 <= 10,
+      }
+      report.targets.ratioToFloor = { goal: '≥ 0.5', measured: report.ratioToFloor, met: report.ratioToFloor >= 0.5 }
+      if (report.endToEnd) {
+        report.targets.endToEndRatio = {
+          goal: '≥ 0.9',
+          measured: report.endToEnd.ratio,
+          met: report.endToEnd.ratio >= 0.9,
+        }
+      }
+    }
+  } finally {
+    progress('stopping')
+    await setup.stop()
+    rmSync(setup.dir, { recursive: true, force: true })
+  }
+
+  if (profileDir) {
+    const file = newestProfile(profileDir)
+    if (file) {
+      const focus = [/proxy-mediator\//, /portable-wallet\//, /credo-ts/]
+      if (report.relay) report.profile = summarizeProfile(file, 25, focus, report.relay.window)
+      if (report.latency) report.profileLatency = summarizeProfile(file, 25, focus, report.latency.window)
+      progress(`profile: ${file}`)
+    }
+  }
+
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const jsonPath =
+    args.json ?? join(RESULTS_DIR, `${args.soak ? 'soak' : 'relay'}-${report.date.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  process.stdout.write(`\n${renderTable(report)}\n\nJSON report: ${jsonPath}\n`)
+  if (!args.soak) process.stdout.write(`${lastLine(report)}\n`)
+  else
+    process.stdout.write(
+      `soak: ${report.soak?.messages} msgs, RSS deviation after warm-up ${((report.soak?.maxDeviationAfterWarmup ?? Number.NaN) * 100).toFixed(1)} %\n`,
+    )
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`)
+    process.exit(1)
+  },
+)

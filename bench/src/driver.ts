@@ -1,0 +1,345 @@
+import { AgentEventTypes, type AgentMessageProcessedEvent, type AgentMessageSentEvent } from '@credo-ts/core'
+import { nowMs, progress, sleep, until } from './clock'
+import { cpuMsOfPid } from './proxy'
+import type { Envelope } from './envelope'
+import type { RelaySetup } from './setup'
+import { type LatencySummary, rate, summarize } from './stats'
+
+/**
+ * The driver plays the external mediator's pickup side: a real Credo mediator whose queue holds
+ * the forwards for the proxy, pushing pickup 2.0 `delivery` messages over the proxy's live-mode
+ * websocket with Credo's own `deliverMessagesFromQueue` (what QueueAndLiveModeDelivery does for
+ * each incoming forward). The proxy's own delivery-requests (sent on every status that follows
+ * an acknowledgement) are served too, as a mediator would.
+ */
+async function deliverFromQueue(setup: RelaySetup, sessionId: string, batch = CREDO_LIVE_BATCH): Promise<void> {
+  const pickup = setup.mediator.agent.messagePickup
+  if (batch === CREDO_LIVE_BATCH) {
+    await pickup.deliverMessagesFromQueue({ pickupSessionId: sessionId, recipientDid: setup.proxyRoutingDidKey })
+    return
+  }
+  const messages = setup.queue.takeFromQueue({
+    connectionId: setup.proxyConnectionId,
+    recipientDid: setup.proxyRoutingDidKey,
+    limit: batch,
+  })
+  if (messages.length) await pickup.deliverMessages({ pickupSessionId: sessionId, messages })
+}
+
+/** Credo's mediator puts at most 10 messages in a live-mode delivery (a constant in V2MessagePickupProtocol). */
+export const CREDO_LIVE_BATCH = 10
+
+function enqueue(setup: RelaySetup, payload: Envelope): string {
+  return setup.queue.addMessage({
+    connectionId: setup.proxyConnectionId,
+    recipientDids: [setup.proxyRoutingDidKey],
+    payload,
+  })
+}
+
+/**
+ * Pushes deliveries as fast as the mediator can pack them while fewer than `window` messages are
+ * handed out and unacknowledged; waits for acknowledgements otherwise.
+ */
+async function pushUntil(
+  setup: RelaySetup,
+  sessionId: string,
+  window: number,
+  batch: number,
+  done: () => boolean,
+  feed?: () => void,
+) {
+  const { queue } = setup
+  let wake: (() => void) | undefined
+  queue.onAcknowledge = () => wake?.()
+  try {
+    while (!done()) {
+      feed?.()
+      if (queue.inFlight < window && queue.size > queue.inFlight) {
+        await deliverFromQueue(setup, sessionId, batch)
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        setTimeout(resolve, 20)
+      })
+      wake = undefined
+    }
+  } finally {
+    queue.onAcknowledge = undefined
+  }
+}
+
+async function waitForSink(setup: RelaySetup, expected: number, timeoutMs: number, what: string) {
+  let lastReport = Date.now()
+  await until(
+    async () => {
+      const count = await setup.sink.count()
+      if (Date.now() - lastReport > 5000) {
+        progress(`  ${what}: ${count.unique}/${expected} at the sink`)
+        lastReport = Date.now()
+      }
+      return count.unique >= expected
+    },
+    timeoutMs,
+    `${expected} ${what} at the sink`,
+    25,
+  )
+}
+
+async function waitForAcks(setup: RelaySetup) {
+  await until(() => setup.queue.size === 0, 30_000, 'the proxy to acknowledge everything').catch((error) =>
+    progress(`warning: ${(error as Error).message} (${setup.queue.size} left)`),
+  )
+}
+
+/** Counts the pickup protocol messages the mediator receives and sends, by type, while a run lasts. */
+function countProtocolMessages(setup: RelaySetup) {
+  const counts: Record<string, number> = {}
+  const bump = (direction: string, type: string) => {
+    const key = `${direction} ${type.replace(/^https:\/\/didcomm\.org\//, '')}`
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  const events = setup.mediator.agent.events
+  const onProcessed = (event: AgentMessageProcessedEvent) => bump('in', event.payload.message.type)
+  const onSent = (event: AgentMessageSentEvent) => bump('out', event.payload.message.message.type)
+  events.on<AgentMessageProcessedEvent>(AgentEventTypes.AgentMessageProcessed, onProcessed)
+  events.on<AgentMessageSentEvent>(AgentEventTypes.AgentMessageSent, onSent)
+  return {
+    counts,
+    stop() {
+      events.off<AgentMessageProcessedEvent>(AgentEventTypes.AgentMessageProcessed, onProcessed)
+      events.off<AgentMessageSentEvent>(AgentEventTypes.AgentMessageSent, onSent)
+    },
+  }
+}
+
+export interface ThroughputResult {
+  mode: 'push' | 'pull'
+  /** Messages per pushed delivery. */
+  batch: number
+  messages: number
+  elapsedMs: number
+  msgPerSec: number
+  duplicates: number
+  rssBeforeBytes: number
+  rssAfterBytes: number
+  /** CPU milliseconds per relayed message, in the proxy's process and in the bench's (mediator + driver). */
+  proxyCpuMsPerMessage: number
+  driverCpuMsPerMessage: number
+  /** Pickup protocol messages the mediator received (in) and sent (out) during the run, by type. */
+  protocolMessages: Record<string, number>
+  /** The measured span on the monotonic clock, to cut the proxy's CPU profile to it. */
+  window: { fromMs: number; toMs: number }
+}
+
+/**
+ * Relay throughput: the queue is pre-filled with every forward, then delivery starts; timed from
+ * the first delivery to the sink's last arrival. `pull` only kicks off one delivery and lets the
+ * pickup protocol (status, delivery-request, delivery, messages-received) run by itself.
+ */
+export async function runThroughput(options: {
+  setup: RelaySetup
+  forwards: Envelope[]
+  runTag: number
+  mode: 'push' | 'pull'
+  window: number
+  batch: number
+}): Promise<ThroughputResult> {
+  const { setup, forwards } = options
+  await setup.sink.reset(options.runTag)
+  const sessionId = await setup.pickupSessionId()
+  for (const forward of forwards) enqueue(setup, forward)
+  const rssBeforeBytes = setup.proxy.rss()
+  const ackedBefore = setup.queue.acknowledged
+  const protocol = countProtocolMessages(setup)
+  const proxyCpuBefore = cpuMsOfPid(setup.proxy.pid)
+  const driverCpuBefore = cpuMsOfPid(process.pid)
+  const started = nowMs()
+  const pushing =
+    options.mode === 'push'
+      ? pushUntil(
+          setup,
+          sessionId,
+          options.window,
+          options.batch,
+          () => setup.queue.acknowledged - ackedBefore >= forwards.length,
+        )
+      : deliverFromQueue(setup, sessionId)
+  await waitForSink(setup, forwards.length, 60_000 + forwards.length * 20, `relayed (${options.mode})`)
+  const count = await setup.sink.count()
+  await waitForAcks(setup)
+  await pushing
+  protocol.stop()
+  const proxyCpuMs = cpuMsOfPid(setup.proxy.pid) - proxyCpuBefore
+  const driverCpuMs = cpuMsOfPid(process.pid) - driverCpuBefore
+  const elapsedMs = count.lastAt - started
+  return {
+    mode: options.mode,
+    batch: options.batch,
+    messages: count.unique,
+    elapsedMs,
+    msgPerSec: rate(count.unique, elapsedMs),
+    duplicates: count.duplicates,
+    rssBeforeBytes,
+    rssAfterBytes: setup.proxy.rss(),
+    proxyCpuMsPerMessage: proxyCpuMs / forwards.length,
+    driverCpuMsPerMessage: driverCpuMs / forwards.length,
+    protocolMessages: protocol.counts,
+    window: { fromMs: started, toMs: count.lastAt },
+  }
+}
+
+export interface OfferedLoadResult {
+  offeredPerSec: number
+  achievedOfferedPerSec: number
+  messages: number
+  duplicates: number
+  /** Sink arrival minus the moment the mediator had written the delivery to the proxy's websocket. */
+  fromDelivery: LatencySummary
+  /** Sink arrival minus the moment the driver handed the forward to the mediator (queue + pack + send included). */
+  fromHandoff: LatencySummary
+  /** CPU milliseconds per message in the proxy's process. */
+  proxyCpuMsPerMessage: number
+  window: { fromMs: number; toMs: number }
+}
+
+/**
+ * Latency at a fixed offered load: forwards arrive at the mediator at `perSec`, and each is
+ * pushed to the proxy at once in its own live-mode delivery, as QueueAndLiveModeDelivery does.
+ */
+export async function runOfferedLoad(options: {
+  setup: RelaySetup
+  forwards: Envelope[]
+  runTag: number
+  perSec: number
+}): Promise<OfferedLoadResult> {
+  const { setup, forwards, perSec } = options
+  const total = forwards.length
+  await setup.sink.reset(options.runTag)
+  const sessionId = await setup.pickupSessionId()
+  const seqOfQueueId = new Map<string, number>()
+  const handoffAt = new Float64Array(total).fill(Number.NaN)
+  const takenAt = new Float64Array(total).fill(Number.NaN)
+  const deliveredAt = new Float64Array(total).fill(Number.NaN)
+  let taken: number[] = []
+  setup.queue.onTake = (ids) => {
+    const at = nowMs()
+    for (const id of ids) {
+      const seq = seqOfQueueId.get(id)
+      if (seq === undefined) continue
+      takenAt[seq] = at
+      taken.push(seq)
+    }
+  }
+  const intervalMs = 1000 / perSec
+  const proxyCpuBefore = cpuMsOfPid(setup.proxy.pid)
+  const start = nowMs() + 10
+  let next = 0
+  try {
+    while (next < total) {
+      const due = Math.min(total, Math.floor((nowMs() - start) / intervalMs) + 1)
+      if (next < due) {
+        for (; next < due; next++) {
+          handoffAt[next] = nowMs()
+          seqOfQueueId.set(enqueue(setup, forwards[next]), next)
+        }
+        await deliverFromQueue(setup, sessionId)
+        const at = nowMs()
+        for (const seq of taken) deliveredAt[seq] = at
+        taken = []
+        continue
+      }
+      const waitMs = start + next * intervalMs - nowMs()
+      if (waitMs > 1) await sleep(waitMs - 1)
+      else await new Promise((resolve) => setImmediate(resolve))
+    }
+  } finally {
+    setup.queue.onTake = undefined
+  }
+  const lastHandoff = handoffAt[total - 1]
+  await waitForSink(setup, total, 120_000, 'relayed at offered load')
+  const arrivals = await setup.sink.arrivals()
+  const count = await setup.sink.count()
+  const proxyCpuMs = cpuMsOfPid(setup.proxy.pid) - proxyCpuBefore
+  await waitForAcks(setup)
+  const fromDelivery: number[] = []
+  const fromHandoff: number[] = []
+  for (const [seq, arrivedAt] of arrivals) {
+    const delivered = Number.isNaN(deliveredAt[seq]) ? takenAt[seq] : deliveredAt[seq]
+    fromDelivery.push(arrivedAt - delivered)
+    fromHandoff.push(arrivedAt - handoffAt[seq])
+  }
+  return {
+    offeredPerSec: perSec,
+    achievedOfferedPerSec: rate(total - 1, lastHandoff - handoffAt[0]),
+    messages: count.unique,
+    duplicates: count.duplicates,
+    fromDelivery: summarize(fromDelivery),
+    fromHandoff: summarize(fromHandoff),
+    proxyCpuMsPerMessage: proxyCpuMs / total,
+    window: { fromMs: start, toMs: count.lastAt },
+  }
+}
+
+export interface SoakSample {
+  messages: number
+  elapsedS: number
+  rssMB: number
+}
+
+export interface SoakResult {
+  messages: number
+  elapsedMs: number
+  msgPerSec: number
+  warmupMessages: number
+  sampleEvery: number
+  samples: SoakSample[]
+  /** Largest deviation of RSS after warm-up from RSS at the end of warm-up. */
+  maxDeviationAfterWarmup: number
+  /** Median RSS after warm-up, and its least-squares trend in MB per 10,000 messages. */
+  rssMedianAfterWarmupMB: number
+  rssTrendMBPer10k: number
+  flat: boolean
+}
+
+/** Many messages through the proxy at full speed, from a pool of forwards used over and over; RSS sampled as it goes. */
+export async function runSoak(options: {
+  setup: RelaySetup
+  pool: Envelope[]
+  runTag: number
+  total: number
+  window: number
+  batch: number
+  sampleEvery: number
+  warmupMessages: number
+}): Promise<Omit<SoakResult, 'maxDeviationAfterWarmup' | 'flat' | 'rssMedianAfterWarmupMB' | 'rssTrendMBPer10k'>> {
+  const { setup, pool, total } = options
+  await setup.sink.reset(options.runTag)
+  const sessionId = await setup.pickupSessionId()
+  const ackedBefore = setup.queue.acknowledged
+  const started = nowMs()
+  const samples: SoakSample[] = [{ messages: 0, elapsedS: 0, rssMB: setup.proxy.rss() / 2 ** 20 }]
+  let added = 0
+  let nextSample = options.sampleEvery
+  const acked = () => setup.queue.acknowledged - ackedBefore
+  const feed = () => {
+    while (added < total && setup.queue.size < 4 * options.window) enqueue(setup, pool[added++ % pool.length])
+    if (acked() >= nextSample) {
+      samples.push({ messages: acked(), elapsedS: (nowMs() - started) / 1000, rssMB: setup.proxy.rss() / 2 ** 20 })
+      progress(`  soak: ${acked()}/${total}, proxy RSS ${samples[samples.length - 1].rssMB.toFixed(1)} MB`)
+      nextSample += options.sampleEvery
+    }
+  }
+  await pushUntil(setup, sessionId, options.window, options.batch, () => acked() >= total, feed)
+  const elapsedMs = nowMs() - started
+  feed()
+  return {
+    messages: acked(),
+    elapsedMs,
+    msgPerSec: rate(acked(), elapsedMs),
+    warmupMessages: options.warmupMessages,
+    sampleEvery: options.sampleEvery,
+    samples,
+  }
+}

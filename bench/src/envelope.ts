@@ -1,0 +1,106 @@
+import { TypedArrayEncoder } from '@credo-ts/core'
+import sodium from 'libsodium-wrappers-sumo'
+
+/**
+ * Raw libsodium DIDComm v1 anoncrypt (Aries RFC 0019), written out with the primitives so that
+ * the floor measures nothing but the crypto, a JSON parse and a POST. See
+ * /work/shared/design/didcomm-v1-envelope.md.
+ */
+export interface Envelope {
+  protected: string
+  iv: string
+  ciphertext: string
+  tag: string
+}
+
+export interface BoxKeyPair {
+  verkey: string
+  x25519PublicKey: Uint8Array
+  x25519SecretKey: Uint8Array
+}
+
+export async function readySodium(): Promise<typeof sodium> {
+  await sodium.ready
+  return sodium
+}
+
+const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
+const unb64u = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'))
+
+export function x25519PublicOf(verkey: string): Uint8Array {
+  return sodium.crypto_sign_ed25519_pk_to_curve25519(TypedArrayEncoder.fromBase58(verkey))
+}
+
+export function generateBoxKeyPair(): BoxKeyPair {
+  const pair = sodium.crypto_sign_keypair()
+  return {
+    verkey: TypedArrayEncoder.toBase58(pair.publicKey),
+    x25519PublicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(pair.publicKey),
+    x25519SecretKey: sodium.crypto_sign_ed25519_sk_to_curve25519(pair.privateKey),
+  }
+}
+
+/** Anoncrypt `plaintext` to one Ed25519 verkey; `iv` (12 bytes) may be chosen to carry an id. */
+export function anoncrypt(plaintext: string, recipientVerkey: string, recipientX25519: Uint8Array, iv?: Uint8Array) {
+  const cek = sodium.crypto_aead_chacha20poly1305_ietf_keygen()
+  const header = {
+    enc: 'xchacha20poly1305_ietf',
+    typ: 'JWM/1.0',
+    alg: 'Anoncrypt',
+    recipients: [
+      { encrypted_key: b64u(sodium.crypto_box_seal(cek, recipientX25519)), header: { kid: recipientVerkey } },
+    ],
+  }
+  const protectedB64 = Buffer.from(JSON.stringify(header)).toString('base64url')
+  const nonce = iv ?? sodium.randombytes_buf(12)
+  const { ciphertext, mac } = sodium.crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+    sodium.from_string(plaintext),
+    sodium.from_string(protectedB64),
+    null,
+    nonce,
+    cek,
+  )
+  return { protected: protectedB64, iv: b64u(nonce), ciphertext: b64u(ciphertext), tag: b64u(mac) } satisfies Envelope
+}
+
+/** The floor's unpack: header parse, crypto_box_seal_open of the CEK, ChaCha20-Poly1305 IETF decrypt. */
+export function anonDecrypt(envelope: Envelope, own: BoxKeyPair): string {
+  const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString('utf8'))
+  const recipient = header.recipients.find(
+    (candidate: { header: { kid: string } }) => candidate.header.kid === own.verkey,
+  )
+  if (!recipient) throw new Error('not addressed to the floor key')
+  const cek = sodium.crypto_box_seal_open(unb64u(recipient.encrypted_key), own.x25519PublicKey, own.x25519SecretKey)
+  const plaintext = sodium.crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+    null,
+    unb64u(envelope.ciphertext),
+    unb64u(envelope.tag),
+    sodium.from_string(envelope.protected),
+    unb64u(envelope.iv),
+    cek,
+  )
+  return Buffer.from(plaintext).toString('utf8')
+}
+
+/**
+ * The message id rides in the inner envelope's 12-byte nonce: 4 bytes of run tag, 4 bytes of
+ * sequence number, 4 random bytes. The sink reads it back without decrypting anything.
+ */
+export function idNonce(runTag: number, seq: number): Uint8Array {
+  const nonce = Buffer.alloc(12)
+  nonce.writeUInt32BE(runTag >>> 0, 0)
+  nonce.writeUInt32BE(seq >>> 0, 4)
+  Buffer.from(sodium.randombytes_buf(4)).copy(nonce, 8)
+  return new Uint8Array(nonce)
+}
+
+/** Reads `{runTag, seq}` from a relayed body (the inner envelope JSON); undefined if absent. */
+export function readIdFromBody(body: string): { runTag: number; seq: number } | undefined {
+  const start = body.indexOf('"iv":"')
+  if (start < 0) return undefined
+  const end = body.indexOf('"', start + 6)
+  if (end < 0) return undefined
+  const nonce = Buffer.from(body.slice(start + 6, end), 'base64url')
+  if (nonce.length !== 12) return undefined
+  return { runTag: nonce.readUInt32BE(0), seq: nonce.readUInt32BE(4) }
+}

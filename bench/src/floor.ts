@@ -1,0 +1,51 @@
+import { RelayHttpClient } from '@proxy-mediator/proxy-mediator/build/services/RelayHttpClient'
+import { nowMs } from './clock'
+import { type BoxKeyPair, type Envelope, anonDecrypt } from './envelope'
+import type { Sink } from './sink'
+import { rate } from './stats'
+
+export interface FloorResult {
+  messages: number
+  elapsedMs: number
+  msgPerSec: number
+  failures: number
+  duplicates: number
+}
+
+/**
+ * The minimal relay of the same forwards: raw libsodium anoncrypt-unpack, a JSON parse, and a
+ * POST of the inner envelope to the same sink with the proxy's own HTTP client class, at the
+ * same concurrency. Timed from the first unpack to the sink's last arrival.
+ */
+export async function runFloor(options: {
+  forwards: Envelope[]
+  runTag: number
+  key: BoxKeyPair
+  sink: Sink
+  concurrency: number
+}): Promise<FloorResult> {
+  const { forwards, key, sink, concurrency } = options
+  await sink.reset(options.runTag)
+  const client = new RelayHttpClient(concurrency)
+  let next = 0
+  let failures = 0
+  const started = nowMs()
+  const worker = async () => {
+    while (next < forwards.length) {
+      const forward = JSON.parse(anonDecrypt(forwards[next++], key))
+      const { status } = await client.post(sink.url, JSON.stringify(forward.msg), 10_000)
+      if (status < 200 || status >= 300) failures++
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  const count = await sink.count()
+  client.close()
+  const elapsedMs = count.lastAt - started
+  return {
+    messages: count.unique,
+    elapsedMs,
+    msgPerSec: rate(count.unique, elapsedMs),
+    failures,
+    duplicates: count.duplicates,
+  }
+}

@@ -1,0 +1,177 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { MediationRecipientModule, MediatorModule, MediatorPickupStrategy, MessagePickupModule } from '@credo-ts/core'
+import { ProxyMediatorModule } from '@proxy-mediator/proxy-mediator'
+import { startRoleAgent } from '@proxy-mediator/topology'
+import { sleep, until } from './clock'
+
+/** The proxy under test, either the real runner in its own process or the module in-process. */
+export interface ProxyUnderTest {
+  kind: 'runner' | 'in-process'
+  pid: number
+  endpoint: string
+  connectToMediator(invitationUrl: string): Promise<void>
+  agentInvitationUrl(): Promise<string>
+  /** Resident set size of the proxy's process, in bytes. */
+  rss(): number
+  stop(): Promise<void>
+}
+
+export interface ProxyOptions {
+  port: number
+  storageDir: string
+  relayConcurrency: number
+  /** Write a V8 CPU profile of the runner into this directory (runner only). */
+  cpuProfileDir?: string
+  /** Credo's MessagePickupModuleConfig.maximumBatchSize on the proxy (in-process only; the runner has no flag). */
+  maximumBatchSize?: number
+  logLevel?: string
+  /** What-if patches loaded into the runner (see experiments/preload.ts). */
+  experiments?: { ackWindowMs?: number; maxBatch?: number; cacheLookups?: boolean }
+}
+
+export function rssOfPid(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+)\s+kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : Number.NaN
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuMsOfPid(pid: number): number {
+  if (pid === process.pid) {
+    const usage = process.cpuUsage()
+    return (usage.user + usage.system) / 1000
+  }
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 Hz on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+const RUNNER_CLI = join(__dirname, '..', '..', 'apps', 'proxy-mediator', 'build', 'cli.js')
+
+async function httpJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, init)
+  const text = await response.text()
+  let body: Record<string, unknown> = {}
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = { text }
+  }
+  return { status: response.status, body }
+}
+
+/** `node apps/proxy-mediator/build/cli.js` as a child process, set up over its HTTP routes. */
+export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest> {
+  const endpoint = `http://127.0.0.1:${options.port}`
+  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
+  const experimentEnv: Record<string, string> = {}
+  if (options.experiments?.ackWindowMs) experimentEnv.BENCH_ACK_WINDOW_MS = String(options.experiments.ackWindowMs)
+  if (options.experiments?.maxBatch) experimentEnv.BENCH_MAX_BATCH = String(options.experiments.maxBatch)
+  if (options.experiments?.cacheLookups) experimentEnv.BENCH_CACHE_LOOKUPS = '1'
+  if (Object.keys(experimentEnv).length) nodeArgs.push('--require', join(__dirname, 'experiments', 'preload.js'))
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      RUNNER_CLI,
+      '--host=127.0.0.1',
+      `--port=${options.port}`,
+      `--endpoint=${endpoint}`,
+      `--storage-dir=${options.storageDir}`,
+      `--relay-concurrency=${options.relayConcurrency}`,
+      `--log-level=${options.logLevel ?? 'error'}`,
+      '--log-format=json',
+      '--pickup-strategy=live',
+    ],
+    {
+      env: { ...process.env, ...experimentEnv, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  let exited = false
+  child.on('exit', () => {
+    exited = true
+  })
+  await until(
+    async () => {
+      if (exited) throw new Error(`the runner exited with status ${child.exitCode}`)
+      try {
+        return (await fetch(`${endpoint}/health`)).ok
+      } catch {
+        return false
+      }
+    },
+    60_000,
+    'the runner to serve /health',
+    100,
+  )
+  return {
+    kind: 'runner',
+    pid: child.pid ?? 0,
+    endpoint,
+    async connectToMediator(invitationUrl) {
+      const { status, body } = await httpJson(`${endpoint}/receive_mediator_invitation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ invitation_url: invitationUrl }),
+      })
+      if (status >= 300)
+        throw new Error(`POST /receive_mediator_invitation answered ${status}: ${JSON.stringify(body)}`)
+      await until(async () => (await httpJson(`${endpoint}/status`)).body.status === 'ready', 30_000, 'status ready')
+    },
+    async agentInvitationUrl() {
+      const { status, body } = await httpJson(`${endpoint}/retrieve_agent_invitation`)
+      if (status !== 200 || typeof body.invitation_url !== 'string') {
+        throw new Error(`GET /retrieve_agent_invitation answered ${status}: ${JSON.stringify(body)}`)
+      }
+      return body.invitation_url
+    },
+    rss: () => (exited ? Number.NaN : rssOfPid(child.pid ?? 0)),
+    async stop() {
+      if (exited) return
+      const gone = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await Promise.race([gone, sleep(20_000)])
+      if (!exited) child.kill('SIGKILL')
+    },
+  }
+}
+
+/** The module in the bench's own process, assembled as a module user would (for development and A/B runs). */
+export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyUnderTest> {
+  const role = await startRoleAgent({
+    label: 'proxy',
+    port: options.port,
+    storagePath: options.storageDir,
+    outboundWebsocket: true,
+    modules: {
+      proxyMediator: new ProxyMediatorModule({
+        pickupStrategy: 'live',
+        relayConcurrencyPerAgent: options.relayConcurrency,
+      }),
+      mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
+      mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
+      messagePickup: new MessagePickupModule({ maximumBatchSize: options.maximumBatchSize ?? 10 }),
+    },
+  })
+  const api = role.agent.modules.proxyMediator
+  await api.start()
+  return {
+    kind: 'in-process',
+    pid: process.pid,
+    endpoint: role.endpoints[0],
+    async connectToMediator(invitationUrl) {
+      await api.connectToMediator(invitationUrl)
+    },
+    async agentInvitationUrl() {
+      return (await api.getAgentInvitation()).invitationUrl
+    },
+    rss: () => process.memoryUsage.rss(),
+    async stop() {
+      await api.stop()
+      await role.stop()
+    },
+  }
+}

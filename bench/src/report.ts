@@ -1,0 +1,126 @@
+import type { OfferedLoadResult, SoakResult, ThroughputResult } from './driver'
+import type { EndToEndResult } from './e2e'
+import type { FloorResult } from './floor'
+import type { ProfileSummary } from './profile'
+import { round } from './stats'
+
+export interface BenchReport {
+  date: string
+  machine: { cpus: number; cpuModel: string; node: string; platform: string }
+  settings: Record<string, unknown>
+  proxy: { kind: 'runner' | 'in-process' }
+  floor?: FloorResult
+  relay?: ThroughputResult
+  relayPull?: ThroughputResult
+  latency?: OfferedLoadResult
+  ratioToFloor?: number
+  endToEnd?: EndToEndResult
+  soak?: SoakResult
+  profile?: ProfileSummary
+  profileLatency?: ProfileSummary
+  targets: Record<string, { goal: string; measured: number; met: boolean }>
+}
+
+const mb = (bytes: number) => `${round(bytes / 2 ** 20, 1)} MB`
+const f = (value: number | undefined, digits = 1) => (value === undefined ? 'n/a' : String(round(value, digits)))
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
+  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`
+  return [
+    line(rows[0]),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n')
+}
+
+/** The table for people (markdown, so that it can be pasted into the README). */
+export function renderTable(report: BenchReport): string {
+  const rows: string[][] = [['Measure', 'Value', 'Target']]
+  if (report.relay) {
+    rows.push([
+      `Relay throughput (${report.relay.messages} forwards, ${report.relay.mode})`,
+      `${f(report.relay.msgPerSec, 0)} msg/s`,
+      '≥ 2000',
+    ])
+  }
+  if (report.relayPull) {
+    rows.push(['Relay throughput (pickup protocol only, pull)', `${f(report.relayPull.msgPerSec, 0)} msg/s`, ''])
+  }
+  if (report.floor) {
+    rows.push([
+      `Floor: raw unpack + JSON.parse + POST (${report.floor.messages})`,
+      `${f(report.floor.msgPerSec, 0)} msg/s`,
+      '',
+    ])
+  }
+  if (report.ratioToFloor !== undefined) rows.push(['Ratio proxy / floor', f(report.ratioToFloor, 2), '≥ 0.5'])
+  if (report.latency) {
+    const l = report.latency
+    rows.push([
+      `Latency added, delivery → sink (${l.messages} at ${f(l.achievedOfferedPerSec, 0)} msg/s) p50 / p95 / p99`,
+      `${f(l.fromDelivery.p50, 2)} / ${f(l.fromDelivery.p95, 2)} / ${f(l.fromDelivery.p99, 2)} ms`,
+      'p99 ≤ 10',
+    ])
+    rows.push([
+      'Same, from hand-off to the mediator (incl. queue + pack + send)',
+      `${f(l.fromHandoff.p50, 2)} / ${f(l.fromHandoff.p95, 2)} / ${f(l.fromHandoff.p99, 2)} ms`,
+      '',
+    ])
+  }
+  if (report.relay) {
+    rows.push([
+      'Proxy RSS before / after the relay run',
+      `${mb(report.relay.rssBeforeBytes)} / ${mb(report.relay.rssAfterBytes)}`,
+      '',
+    ])
+  }
+  if (report.endToEnd) {
+    const e = report.endToEnd
+    rows.push([`E2E ${e.viaProxy.path} (${e.messagesPerPath})`, `${f(e.viaProxy.msgPerSec, 0)} msg/s`, ''])
+    rows.push([`E2E ${e.direct.path} (${e.messagesPerPath})`, `${f(e.direct.msgPerSec, 0)} msg/s`, ''])
+    rows.push(['E2E ratio via proxy / direct', f(e.ratio, 2), '≥ 0.9'])
+  }
+  if (report.soak) {
+    const s = report.soak
+    rows.push([
+      `Soak ${s.messages} msgs: RSS max deviation after warm-up`,
+      `${f(s.maxDeviationAfterWarmup * 100, 1)} %`,
+      '≤ 10 %',
+    ])
+    rows.push([
+      'Soak: median RSS after warm-up, trend',
+      `${f(s.rssMedianAfterWarmupMB, 1)} MB, ${f(s.rssTrendMBPer10k, 2)} MB per 10k msgs`,
+      '',
+    ])
+    rows.push(['Soak throughput', `${f(s.msgPerSec, 0)} msg/s`, ''])
+  }
+  let text = table(rows)
+  if (report.soak) {
+    text += `\n\nSoak: proxy RSS every ${report.soak.sampleEvery} messages (warm-up: first ${report.soak.warmupMessages})\n\n`
+    text += table([
+      ['Messages', 'Elapsed (s)', 'RSS (MB)'],
+      ...report.soak.samples.map((sample) => [String(sample.messages), f(sample.elapsedS, 1), f(sample.rssMB, 1)]),
+    ])
+  }
+  for (const [title, profile] of [
+    ['throughput run', report.profile],
+    ['latency run', report.profileLatency],
+  ] as const) {
+    if (!profile) continue
+    text += `\n\nProxy CPU profile, ${title} (${profile.file}, ${profile.samples} samples, busy ${f(profile.busyPercent, 0)} %): top self time\n\n`
+    text += table([
+      ['Function (file:line)', 'Self %', 'Total %'],
+      ...profile.top.map((entry) => [entry.name, f(entry.selfPercent, 1), f(entry.totalPercent, 1)]),
+    ])
+  }
+  return text
+}
+
+/** The last line, exactly `relay: X msg/s, p99 Y ms, ratio-to-floor Z`. */
+export function lastLine(report: BenchReport): string {
+  const x = report.relay ? Math.round(report.relay.msgPerSec) : Number.NaN
+  const y = report.latency ? round(report.latency.fromDelivery.p99, 1) : Number.NaN
+  const z = report.ratioToFloor !== undefined ? round(report.ratioToFloor, 2) : Number.NaN
+  return `relay: ${x} msg/s, p99 ${y} ms, ratio-to-floor ${z}`
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DidKey, Key, KeyType, MediationRole, MediatorService } from '@credo-ts/core'
+import {
+  type ExternalMediator,
+  type MessageForwarding,
+  RedeliveringMessageQueue,
+  freePort,
+  startEdgeAgent,
+  startExternalMediator,
+  useProxyAsMediator,
+} from '@proxy-mediator/topology'
+import { BenchQueue } from './benchQueue'
+import { progress, until } from './clock'
+import { type ProxyOptions, type ProxyUnderTest, startInProcessProxy, startRunner } from './proxy'
+import { Sink } from './sink'
+
+export interface RelaySetup {
+  dir: string
+  mediator: ExternalMediator
+  queue: BenchQueue
+  proxy: ProxyUnderTest
+  sink: Sink
+  /** The agent key registered at the proxy by a real keylist update (base58). */
+  agentVerkey: string
+  proxyRoutingVerkey: string
+  proxyRoutingDidKey: string
+  /** The mediator's connection to the proxy, and its live pickup session. */
+  proxyConnectionId: string
+  pickupSessionId(): Promise<string>
+  setForwarding(strategy: MessageForwarding): void
+  stop(): Promise<void>
+}
+
+const toVerkey = (key: string) => (key.startsWith('did:key:') ? DidKey.fromDid(key).key.publicKeyBase58 : key)
+
+/**
+ * The honest set-up: a real Credo external mediator (in the bench process), the proxy (the
+ * runner as a child process, or in-process), and a real Credo edge agent that connects to the
+ * proxy, gets mediation and registers its key by keylist update. Then that agent stops and the
+ * sink takes its HTTP port, so the proxy relays to the sink exactly as it would to the agent.
+ */
+export async function setUpRelay(options: {
+  inProcess: boolean
+  proxy: Omit<ProxyOptions, 'port' | 'storageDir'>
+}): Promise<RelaySetup> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxy-bench-'))
+  const queue = new BenchQueue()
+  const mediator = await startExternalMediator({
+    port: await freePort(),
+    messageForwarding: 'QueueAndLiveModeDelivery',
+    // The topology's type wants its own queue class; the bench's has the same contract.
+    queue: queue as unknown as RedeliveringMessageQueue,
+  })
+  progress(`external mediator on ${mediator.endpoints[0]}`)
+  const proxyOptions = { ...options.proxy, port: await freePort(), storageDir: join(dir, 'proxy') }
+  const proxy = options.inProcess ? await startInProcessProxy(proxyOptions) : await startRunner(proxyOptions)
+  progress(`proxy (${proxy.kind}, pid ${proxy.pid}) on ${proxy.endpoint}`)
+  await proxy.connectToMediator(await mediator.createInvitationUrl())
+  progress('proxy connected to the external mediator (pickup 2.0 live mode)')
+
+  const agentPort = await freePort()
+  const agent = await startEdgeAgent({ port: agentPort, label: 'bench-agent' })
+  await useProxyAsMediator(agent.agent, await proxy.agentInvitationUrl())
+  const grant = await agent.agent.mediationRecipient.findDefaultMediator()
+  if (!grant?.routingKeys.length) throw new Error('the agent got no routing keys from the proxy')
+  const proxyRoutingVerkey = toVerkey(grant.routingKeys[0])
+  // Creating a mediated invitation registers a fresh key at the proxy (keylist update).
+  const invitation = await agent.agent.oob.createInvitation()
+  const service = invitation.outOfBandInvitation.getInlineServices()[0]
+  const agentVerkey = toVerkey(service.recipientKeys[0])
+  if (toVerkey(service.routingKeys?.[0] ?? '') !== proxyRoutingVerkey) throw new Error('unexpected routing keys')
+  await agent.stop()
+  const sink = await Sink.start(agentPort)
+  progress(
+    `agent key ${agentVerkey.slice(0, 8)}… registered at the proxy; sink (pid ${sink.pid}) took its port ${agentPort}`,
+  )
+
+  const mediatorService = mediator.agent.dependencyManager.resolve(MediatorService)
+  const records = await mediatorService.getAll(mediator.agent.context)
+  const proxyRecord = records.find(
+    (record) =>
+      record.role === MediationRole.Mediator && record.recipientKeys.map(toVerkey).includes(proxyRoutingVerkey),
+  )
+  if (!proxyRecord) throw new Error('the mediator has no mediation record for the proxy routing key')
+  const proxyConnectionId = proxyRecord.connectionId
+  const pickup = mediator.agent.messagePickup
+
+  const pickupSessionId = async () => {
+    let id: string | undefined
+    await until(
+      async () => {
+        id = (await pickup.getLiveModeSession({ connectionId: proxyConnectionId }))?.id
+        return id !== undefined
+      },
+      30_000,
+      "the proxy's live pickup session",
+    )
+    return id as string
+  }
+  await pickupSessionId()
+
+  const mediatorConfig = mediator.agent.mediator.config as unknown as {
+    options: { messageForwardingStrategy?: string }
+  }
+  return {
+    dir,
+    mediator,
+    queue,
+    proxy,
+    sink,
+    agentVerkey,
+    proxyRoutingVerkey,
+    proxyRoutingDidKey: new DidKey(Key.fromPublicKeyBase58(proxyRoutingVerkey, KeyType.Ed25519)).did,
+    proxyConnectionId,
+    pickupSessionId,
+    setForwarding(strategy) {
+      mediatorConfig.options.messageForwardingStrategy = strategy
+    },
+    async stop() {
+      await proxy.stop().catch(() => undefined)
+      await sink.close().catch(() => undefined)
+      await mediator.stop().catch(() => undefined)
+    },
+  }
+}

@@ -1,0 +1,6 @@
+export * from './ipc'
+export * from './children'
+export * from './serveRole'
+export * from './RoleProcess'
+export * from './RunnerProcess'
+export type { StreamArgs, StreamProgress } from './roles/senderRole'
