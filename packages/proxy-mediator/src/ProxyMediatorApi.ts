@@ -1,4 +1,4 @@
-import { AgentContext, injectable } from '@credo-ts/core'
+import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import { EventEmitter } from '@credo-ts/core'
 import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from './ProxyMediatorEvents'
 import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
@@ -6,6 +6,7 @@ import type { ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMedi
 import { AgentDirectory } from './services/AgentDirectory'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OutboxService } from './services/OutboxService'
+import { OwnKeysService } from './services/OwnKeysService'
 import { PickupAcknowledger } from './services/PickupAcknowledger'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
@@ -40,6 +41,7 @@ export class ProxyMediatorApi {
     private readonly acknowledger: PickupAcknowledger,
     private readonly counters: RelayCounters,
     private readonly mediationRepository: MediationRepository,
+    private readonly ownKeys: OwnKeysService,
   ) {}
 
   /**
@@ -92,6 +94,14 @@ export class ProxyMediatorApi {
   public async getAgentInvitation(): Promise<{ invitationUrl: string }> {
     const { invitationUrl } = await this.downstream.getAgentInvitation(this.agentContext)
     return { invitationUrl }
+  }
+
+  /**
+   * Whether an inbound envelope is addressed to a key of this proxy. A transport can refuse
+   * one that is not at once, instead of letting Credo fail to decrypt it.
+   */
+  public isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean> {
+    return this.ownKeys.isAddressedToUs(this.agentContext, envelope)
   }
 
   public getStatus(): ProxyMediatorStatus {

@@ -5,11 +5,13 @@ import { deliveryMiddleware } from './handlers/deliveryMiddleware'
 import { forwardMiddleware } from './handlers/forwardMiddleware'
 import { keylistUpdateMiddleware } from './handlers/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './handlers/mediationRequestMiddleware'
+import { statusMiddleware } from './handlers/statusMiddleware'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { AgentDirectory } from './services/AgentDirectory'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OutboxService } from './services/OutboxService'
+import { OwnKeysService } from './services/OwnKeysService'
 import { PickupAcknowledger } from './services/PickupAcknowledger'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
@@ -48,6 +50,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(RelayService)
     dependencyManager.registerSingleton(RelayRetryLoop)
     dependencyManager.registerSingleton(OutboxService)
+    dependencyManager.registerSingleton(OwnKeysService)
     dependencyManager.registerSingleton(PickupAcknowledger)
     dependencyManager.registerSingleton(UpstreamMediationService)
     dependencyManager.registerSingleton(UpstreamPickupService)
@@ -56,6 +59,7 @@ export class ProxyMediatorModule implements Module {
     // Middlewares run before Credo's handlers whatever the module registration order, which a
     // service override would not (the default modules are registered after this one).
     dependencyManager.registerMessageHandlerMiddleware(deliveryMiddleware)
+    dependencyManager.registerMessageHandlerMiddleware(statusMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(forwardMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(mediationRequestMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)

@@ -7,6 +7,7 @@ import {
   MediationRecipientModule,
   MediatorModule,
   MediatorPickupStrategy,
+  MessagePickupModule,
   WsOutboundTransport,
 } from '@credo-ts/core'
 import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
@@ -41,6 +42,8 @@ export function buildProxyAgentModules(config: RunnerConfig) {
     mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
     // The proxy module drives upstream pickup itself (with acknowledgement after relay).
     mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
+    // Bounds each delivery-request; Credo's default of 10 costs a round trip per 10 messages.
+    messagePickup: new MessagePickupModule({ maximumBatchSize: config.pickupBatchSize }),
     connections: new ConnectionsModule({ autoAcceptConnections: true }),
     walletBackend: loadWalletModule(config),
   }

@@ -30,6 +30,7 @@ export interface RunnerConfig {
   reconnectMaxDelayMs: number
   pollingIntervalMs: number
   redeliveryCheckIntervalMs: number
+  pickupBatchSize: number
   mediatorTimeoutMs: number
   relayTimeoutMs: number
   relayConcurrency: number

@@ -74,6 +74,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     checkInteger(name, num(name), name === 'keepalive-interval' ? 0 : 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
   checkInteger('relay-concurrency', num('relay-concurrency'), 1, 10_000, issues)
+  checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
 
   const endpoint = str('endpoint')
   if (endpoint === undefined) {
@@ -117,6 +118,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     reconnectMaxDelayMs: num('reconnect-max-delay'),
     pollingIntervalMs: num('polling-interval'),
     redeliveryCheckIntervalMs: num('redelivery-check-interval'),
+    pickupBatchSize: num('pickup-batch-size'),
     mediatorTimeoutMs: num('mediator-timeout'),
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),

@@ -167,6 +167,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 30000,
   },
   {
+    name: 'pickup-batch-size',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description:
+      'Most messages asked for in one pickup 2.0 delivery-request. Larger batches mean fewer protocol round trips per message.',
+    default: 100,
+  },
+  {
     name: 'mediator-timeout',
     type: 'number',
     group: GROUP_UPSTREAM,

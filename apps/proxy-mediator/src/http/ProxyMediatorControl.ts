@@ -1,3 +1,4 @@
+import type { EncryptedMessage } from '@credo-ts/core'
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 
 /**
@@ -8,6 +9,7 @@ export interface ProxyMediatorControl {
   getStatus(): ProxyMediatorStatus
   getAgentInvitation(): Promise<{ invitationUrl: string }>
   connectToMediator(invitationUrl: string): Promise<unknown>
+  isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
 }
 
 /** Undefined while the agent is still starting (wallet opening, transports starting). */

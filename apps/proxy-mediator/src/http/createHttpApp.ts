@@ -44,7 +44,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // with the configured limit, makes that limit apply (body-parser skips a body already read)
   // and sends an oversized message to our error handler: 413 with a JSON body.
   app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
-  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES))
+  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control))
 
   app.use(statusRoutes(options.control, options.registry))
   app.use(

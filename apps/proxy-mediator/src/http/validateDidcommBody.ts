@@ -1,4 +1,6 @@
+import type { EncryptedMessage } from '@credo-ts/core'
 import type { RequestHandler } from 'express'
+import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { BadRequestError } from './errorResponses'
 
 const ENVELOPE_PARTS = ['protected', 'iv', 'ciphertext', 'tag'] as const
@@ -8,16 +10,34 @@ const ENVELOPE_PARTS = ['protected', 'iv', 'ciphertext', 'tag'] as const
  * is not JSON with 500, and one that is JSON but no DIDComm message only after its 10 s
  * processing timeout, also with 500. Here both get 400 with a JSON error at once. A body is
  * let through when it is a DIDComm v1 envelope (`protected`, `iv`, `ciphertext`, `tag`) or a
- * plaintext message (`@type`). Runs after the text parser, for the DIDComm content types only.
+ * plaintext message (`@type`). An envelope for none of the proxy's keys gets 400 as well:
+ * Credo would fail to decrypt it, hold the request for 10 s, and answer 500. Runs after the
+ * text parser, for the DIDComm content types only.
  */
-export function validateDidcommBody(contentTypes: readonly string[]): RequestHandler {
-  return (req, _res, next) => {
+export function validateDidcommBody(
+  contentTypes: readonly string[],
+  control: ProxyMediatorControlProvider,
+): RequestHandler {
+  return async (req, _res, next) => {
     if (typeof req.body !== 'string' || !contentTypes.includes(req.headers['content-type'] ?? '')) return next()
     let message: unknown
     try {
       message = JSON.parse(req.body)
     } catch {
       return next(new BadRequestError('The body is not JSON; a DIDComm v1 envelope was expected.', 'invalid_json'))
+    }
+    if (isEnvelope(message)) {
+      const proxy = control()
+      try {
+        if (proxy && !(await proxy.isAddressedToProxy(message))) {
+          return next(
+            new BadRequestError('The envelope is not addressed to any key of this proxy.', 'unknown_recipient'),
+          )
+        }
+      } catch (error) {
+        return next(error)
+      }
+      return next()
     }
     if (!isDidcommMessage(message)) {
       return next(
@@ -31,9 +51,13 @@ export function validateDidcommBody(contentTypes: readonly string[]): RequestHan
   }
 }
 
-function isDidcommMessage(message: unknown): boolean {
+function isEnvelope(message: unknown): message is EncryptedMessage {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return false
   const fields = message as Record<string, unknown>
-  if (ENVELOPE_PARTS.every((part) => typeof fields[part] === 'string')) return true
-  return typeof fields['@type'] === 'string'
+  return ENVELOPE_PARTS.every((part) => typeof fields[part] === 'string')
+}
+
+function isDidcommMessage(message: unknown): boolean {
+  if (!message || typeof message !== 'object' || Array.isArray(message)) return false
+  return typeof (message as Record<string, unknown>)['@type'] === 'string'
 }

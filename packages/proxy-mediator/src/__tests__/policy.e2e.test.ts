@@ -111,6 +111,9 @@ describe('one proxy, several agents, and bad forwards', () => {
     const inner = await wallet.pack({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': utils.uuid() }, [unknownKey])
     const forProxy = await wallet.pack(forward(unknownKey, inner), [proxyKey])
     const forMediator = await wallet.pack(forward(proxyKey, forProxy), [mediatorKey])
+    // The check a transport makes before decrypting: the proxy's routing key is its own, a random key is not.
+    expect(await topology.proxy.api.isAddressedToProxy(forProxy)).toBe(true)
+    expect(await topology.proxy.api.isAddressedToProxy(inner)).toBe(false)
 
     const deadLetteredBefore = topology.proxy.api.getStatus().counters.deadLettered
     const response = await fetch(topology.mediator.endpoints[0], {

@@ -7,8 +7,11 @@ import {
   injectable,
 } from '@credo-ts/core'
 
-/** Acknowledgements wait this long for company, so a burst of relays costs one messages-received. */
-const ACK_BATCH_WINDOW_MS = 5
+/**
+ * Acknowledgements wait this long for company, so a burst of relays costs one messages-received
+ * (and one status back, and often a delivery-request): measured, 5 ms meant one per few relays.
+ */
+const ACK_BATCH_WINDOW_MS = 25
 const ACK_BATCH_MAX = 100
 /** How many acknowledged ids are remembered, to recognize a copy offered again before the ack landed. */
 const REMEMBERED_ACKS = 10_000

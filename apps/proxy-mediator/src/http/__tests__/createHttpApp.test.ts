@@ -23,11 +23,17 @@ class FakeControl implements ProxyMediatorControl {
   public state: ProxyMediatorStatus['status'] = 'init'
   public connectError?: Error
   public connectedTo: string[] = []
+  /** The kids this fake proxy holds. */
+  public ownKids = new Set(['proxy-kid'])
   getStatus() {
     return statusOf(this.state)
   }
   async getAgentInvitation() {
     return { invitationUrl: AGENT_INVITATION }
+  }
+  async isAddressedToProxy(envelope: { protected: string }) {
+    const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString())
+    return header.recipients.some((recipient: { header: { kid: string } }) => this.ownKids.has(recipient.header.kid))
   }
   async connectToMediator(url: string) {
     if (this.connectError) throw this.connectError
@@ -164,8 +170,23 @@ describe('runner HTTP routes', () => {
     expect(JSON.stringify(json)).not.toContain('at ')
   })
 
+  const protectedFor = (kid: string) =>
+    Buffer.from(JSON.stringify({ recipients: [{ header: { kid } }] })).toString('base64url')
+
+  it('answers an envelope for a key the proxy does not hold with 400 before the DIDComm route', async () => {
+    const envelope = JSON.stringify({ protected: protectedFor('someone-else'), iv: 'y', ciphertext: 'z', tag: 't' })
+    const response = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/didcomm-envelope-enc' },
+      body: envelope,
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: 'unknown_recipient', detail: expect.any(String) })
+    expect(didcommBodies).toEqual([])
+  })
+
   it('leaves DIDComm bodies to the DIDComm route and caps their size with 413', async () => {
-    const envelope = JSON.stringify({ protected: 'x', iv: 'y', ciphertext: 'z', tag: 't' })
+    const envelope = JSON.stringify({ protected: protectedFor('proxy-kid'), iv: 'y', ciphertext: 'z', tag: 't' })
     for (const type of ['application/didcomm-envelope-enc', 'application/ssi-agent-wire']) {
       const response = await fetch(`${baseUrl}/`, { method: 'POST', headers: { 'content-type': type }, body: envelope })
       expect(response.status).toBe(200)

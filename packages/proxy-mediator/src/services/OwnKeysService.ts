@@ -1,0 +1,62 @@
+import {
+  type AgentContext,
+  DidDocumentRole,
+  DidRepository,
+  Key,
+  KeyType,
+  OutOfBandRepository,
+  OutOfBandRole,
+  type EncryptedMessage,
+  injectable,
+} from '@credo-ts/core'
+import { recipientKids } from '../utils/envelope'
+import { ProxyMediatorStateService } from './ProxyMediatorStateService'
+
+/**
+ * Answers "is this envelope for us?" before Credo tries to decrypt it. Credo's HTTP transport
+ * holds a request it cannot decrypt for its 10 s processing timeout and then answers 500; a
+ * transport that asks first can answer at once with a 4xx.
+ */
+@injectable()
+export class OwnKeysService {
+  private readonly known = new Set<string>()
+
+  public constructor(
+    private readonly state: ProxyMediatorStateService,
+    private readonly didRepository: DidRepository,
+    private readonly outOfBandRepository: OutOfBandRepository,
+  ) {}
+
+  /** Whether one of the envelope's recipient kids is a key of this agent: routing, DID or invitation key. */
+  public async isAddressedToUs(agentContext: AgentContext, envelope: EncryptedMessage): Promise<boolean> {
+    const kids = recipientKids(envelope)
+    if (kids.some((kid) => this.known.has(kid))) return true
+    const routingKey = await this.state.proxyRoutingKey(agentContext)
+    for (const kid of kids) {
+      if (kid === routingKey || (await this.isOwnKey(agentContext, kid))) {
+        this.known.add(kid)
+        return true
+      }
+    }
+    return false
+  }
+
+  private async isOwnKey(agentContext: AgentContext, kid: string): Promise<boolean> {
+    let fingerprint: string
+    try {
+      fingerprint = Key.fromPublicKeyBase58(kid, KeyType.Ed25519).fingerprint
+    } catch {
+      return false
+    }
+    const dids = await this.didRepository.findByQuery(agentContext, {
+      role: DidDocumentRole.Created,
+      recipientKeyFingerprints: [fingerprint],
+    })
+    if (dids.length > 0) return true
+    const invitations = await this.outOfBandRepository.findByQuery(agentContext, {
+      role: OutOfBandRole.Sender,
+      recipientKeyFingerprints: [fingerprint],
+    })
+    return invitations.length > 0
+  }
+}
