@@ -2,7 +2,7 @@ import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import { EventEmitter } from '@credo-ts/core'
 import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from './ProxyMediatorEvents'
 import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
-import type { ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
+import type { ActivePickupMode, ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
 import { AgentDirectory } from './services/AgentDirectory'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OutboxService } from './services/OutboxService'
@@ -14,6 +14,7 @@ import { RelayRetryLoop } from './services/RelayRetryLoop'
 import { RelayService } from './services/RelayService'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
 import { UpstreamPickupService } from './services/UpstreamPickupService'
+import { UpstreamSocketFastPath } from './services/UpstreamSocketFastPath'
 import { MediationRepository } from '@credo-ts/core'
 import { verkeyToDidKey } from './utils/keys'
 
@@ -42,6 +43,7 @@ export class ProxyMediatorApi {
     private readonly counters: RelayCounters,
     private readonly mediationRepository: MediationRepository,
     private readonly ownKeys: OwnKeysService,
+    private readonly socketFastPath: UpstreamSocketFastPath,
   ) {}
 
   /**
@@ -55,7 +57,7 @@ export class ProxyMediatorApi {
     const pending = await this.outbox.resume(this.agentContext)
     if (pending > 0) this.agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
     if (current.mediatorConnectionId && current.pickupMode) {
-      await this.pickup.start(this.agentContext, current.mediatorConnectionId, current.pickupMode)
+      await this.startPickup(current.mediatorConnectionId, current.pickupMode)
     }
     this.watchState()
   }
@@ -82,7 +84,7 @@ export class ProxyMediatorApi {
         mediationRecordId: mediationRecord.id,
         pickupMode,
       })
-      await this.pickup.start(this.agentContext, mediationRecord.connectionId, pickupMode)
+      await this.startPickup(mediationRecord.connectionId, pickupMode)
       this.checkState()
       return this.getStatus()
     } finally {
@@ -126,10 +128,16 @@ export class ProxyMediatorApi {
   public async stop(): Promise<void> {
     clearInterval(this.stateTimer)
     this.pickup.stop()
+    this.socketFastPath.disable()
     this.retryLoop.stop()
     await this.relayService.drain(STOP_DRAIN_TIMEOUT_MS)
     await this.acknowledger.flush()
     this.relayService.close()
+  }
+
+  private async startPickup(connectionId: string, mode: ActivePickupMode): Promise<void> {
+    if (mode === 'live') await this.socketFastPath.enable(this.agentContext, connectionId)
+    await this.pickup.start(this.agentContext, connectionId, mode)
   }
 
   private upstreamGrant: { endpoint?: string; routingKeys: string[]; proxyRoutingKey?: string } = { routingKeys: [] }

@@ -19,7 +19,10 @@ import { RelayRetryLoop } from './services/RelayRetryLoop'
 import { RelayService } from './services/RelayService'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
 import { UpstreamPickupService } from './services/UpstreamPickupService'
+import { withInboundInterceptor } from './transport/withInboundInterceptor'
 import { withKeepalive } from './transport/withKeepalive'
+import { DeliveryProcessor } from './services/DeliveryProcessor'
+import { UpstreamSocketFastPath } from './services/UpstreamSocketFastPath'
 
 /**
  * Turns a Credo 0.5 agent into a proxy mediator: mediation recipient of an external mediator,
@@ -52,6 +55,8 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(OutboxService)
     dependencyManager.registerSingleton(OwnKeysService)
     dependencyManager.registerSingleton(PickupAcknowledger)
+    dependencyManager.registerSingleton(DeliveryProcessor)
+    dependencyManager.registerSingleton(UpstreamSocketFastPath)
     dependencyManager.registerSingleton(UpstreamMediationService)
     dependencyManager.registerSingleton(UpstreamPickupService)
     dependencyManager.registerSingleton(DownstreamMediationService)
@@ -65,12 +70,17 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
 
     // The agent's dependencies object is shared by every agent made from the same import, so
-    // this agent gets its own copy with the keepalive socket rather than a patched original.
+    // this agent gets its own copy with the wrapped socket rather than a patched original:
+    // a keepalive, and the seam of the pickup fast path.
     const agentConfig = dependencyManager.resolve(AgentConfig)
     const dependencies = agentConfig.agentDependencies
+    const fastPath = () => dependencyManager.resolve(UpstreamSocketFastPath)
     ;(agentConfig as { agentDependencies: typeof dependencies }).agentDependencies = {
       ...dependencies,
-      WebSocketClass: withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
+      WebSocketClass: withInboundInterceptor(
+        withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
+        (data, socket) => fastPath().intercept(data, socket),
+      ),
     }
   }
 

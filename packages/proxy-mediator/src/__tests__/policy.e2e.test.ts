@@ -108,7 +108,9 @@ describe('one proxy, several agents, and bad forwards', () => {
       to,
       msg,
     })
-    const inner = await wallet.pack({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': utils.uuid() }, [unknownKey])
+    const inner = await wallet.pack({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': utils.uuid() }, [
+      unknownKey,
+    ])
     const forProxy = await wallet.pack(forward(unknownKey, inner), [proxyKey])
     const forMediator = await wallet.pack(forward(proxyKey, forProxy), [mediatorKey])
     // The check a transport makes before decrypting: the proxy's routing key is its own, a random key is not.
@@ -122,7 +124,12 @@ describe('one proxy, several agents, and bad forwards', () => {
       body: JSON.stringify(forMediator),
     })
     expect(response.ok).toBe(true)
-    await waitFor(() => topology.proxy.api.getStatus().counters.deadLettered - deadLetteredBefore, 1, 30_000, 'a dead letter')
+    await waitFor(
+      () => topology.proxy.api.getStatus().counters.deadLettered - deadLetteredBefore,
+      1,
+      30_000,
+      'a dead letter',
+    )
 
     const before = topology.agent.received.length
     const sent = await sendMessages(topology, 'after-dead-letter', 3)

@@ -1,8 +1,11 @@
 import { waitFor } from '@proxy-mediator/topology'
+import { UpstreamSocketFastPath } from '../services/UpstreamSocketFastPath'
 import { type Topology, sendMessages, startTopology } from './support/topology'
 
 describe('relay through the proxy, pickup 2.0 live mode', () => {
   let topology: Topology
+  const intercepted = jest.spyOn(UpstreamSocketFastPath.prototype, 'intercept')
+  const acknowledgedOnSocket = jest.spyOn(UpstreamSocketFastPath.prototype, 'acknowledge')
 
   beforeAll(async () => {
     topology = await startTopology()
@@ -28,5 +31,9 @@ describe('relay through the proxy, pickup 2.0 live mode', () => {
     expect([...topology.agent.received].sort()).toEqual([...sent].sort())
     expect(new Set(topology.agent.received).size).toBe(50)
     expect(topology.proxy.api.getStatus().counters.relayed).toBeGreaterThanOrEqual(50)
+    // Deliveries took the socket fast path, and acknowledgements went back on the socket.
+    const outcomes = async (spy: jest.SpyInstance) => Promise.all(spy.mock.results.map((result) => result.value))
+    expect(await outcomes(intercepted)).toContain(true)
+    expect(await outcomes(acknowledgedOnSocket)).toContain(true)
   })
 })

@@ -12,7 +12,10 @@ export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageC
   if (!(message instanceof KeylistUpdateMessage) || !connection) return next()
   await next()
   const repository = agentContext.dependencyManager.resolve(MediationRepository)
-  const record = await repository.findSingleByQuery(agentContext, { connectionId: connection.id, role: MediationRole.Mediator })
+  const record = await repository.findSingleByQuery(agentContext, {
+    connectionId: connection.id,
+    role: MediationRole.Mediator,
+  })
   if (!record) return
   const unique = [...new Set(record.recipientKeys)]
   if (unique.length !== record.recipientKeys.length) {

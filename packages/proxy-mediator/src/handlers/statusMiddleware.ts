@@ -1,4 +1,10 @@
-import { MessagePickupModuleConfig, MessageSender, OutboundMessageContext, V2DeliveryRequestMessage, V2StatusMessage } from '@credo-ts/core'
+import {
+  MessagePickupModuleConfig,
+  MessageSender,
+  OutboundMessageContext,
+  V2DeliveryRequestMessage,
+  V2StatusMessage,
+} from '@credo-ts/core'
 import { ProxyMediatorStateService } from '../services/ProxyMediatorStateService'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 

@@ -62,7 +62,8 @@ export class AgentDirectory {
       connectionId,
       label: connection?.theirLabel,
       mediationState: record.state,
-      endpoint: previous?.endpoint ?? (connection?.theirDid && (await this.httpEndpointOf(agentContext, connection.theirDid))),
+      endpoint:
+        previous?.endpoint ?? (connection?.theirDid && (await this.httpEndpointOf(agentContext, connection.theirDid))),
       recipientKeys: new Set(record.recipientKeys),
       relaySlots: previous?.relaySlots ?? new Semaphore(this.relayConcurrency),
     }

@@ -47,7 +47,8 @@ export class DownstreamMediationService {
     if (current.agentInvitationUrl && current.agentInvitationOutOfBandId) {
       const record = await this.outOfBandRepository.findById(agentContext, current.agentInvitationOutOfBandId)
       const stillUsable = record && (record.reusable || record.state !== 'done')
-      if (stillUsable) return { invitationUrl: current.agentInvitationUrl, outOfBandId: current.agentInvitationOutOfBandId }
+      if (stillUsable)
+        return { invitationUrl: current.agentInvitationUrl, outOfBandId: current.agentInvitationOutOfBandId }
     }
     const endpoint = agentContext.config.endpoints[0]
     const record = await agentContext.dependencyManager.resolve(OutOfBandApi).createInvitation({

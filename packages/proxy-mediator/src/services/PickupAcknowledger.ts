@@ -35,6 +35,13 @@ export class PickupAcknowledger {
     private readonly connectionService: ConnectionService,
   ) {}
 
+  /** A cheaper way to the mediator than Credo's MessageSender, while one exists (the socket fast path). */
+  private directChannel?: (ids: string[]) => Promise<boolean>
+
+  public useDirectChannel(channel?: (ids: string[]) => Promise<boolean>): void {
+    this.directChannel = channel
+  }
+
   /** Marks a picked-up message as being handled; false when it already is (a re-offered copy). */
   public claim(messageId: string): boolean {
     if (this.claimed.has(messageId)) return false
@@ -81,6 +88,7 @@ export class PickupAcknowledger {
 
   private async send(agentContext: AgentContext, connectionId: string, ids: string[]): Promise<void> {
     try {
+      if (await this.directChannel?.(ids)) return
       const connection = await this.connectionService.getById(agentContext, connectionId)
       const message = new V2MessagesReceivedMessage({ messageIdList: ids })
       await this.messageSender.sendMessage(new OutboundMessageContext(message, { agentContext, connection }), {

@@ -39,7 +39,16 @@ export class ProxyMediatorStateService {
 
   public async update(
     agentContext: AgentContext,
-    change: Partial<Pick<ProxyMediatorStateRecord, 'mediatorConnectionId' | 'mediationRecordId' | 'pickupMode' | 'agentInvitationOutOfBandId' | 'agentInvitationUrl'>>,
+    change: Partial<
+      Pick<
+        ProxyMediatorStateRecord,
+        | 'mediatorConnectionId'
+        | 'mediationRecordId'
+        | 'pickupMode'
+        | 'agentInvitationOutOfBandId'
+        | 'agentInvitationUrl'
+      >
+    >,
   ): Promise<ProxyMediatorStateRecord> {
     const record = this.record ?? (await this.load(agentContext))
     Object.assign(record, change)

@@ -75,7 +75,8 @@ export class RelayService {
     const agent = this.directory.findByRecipientKey(forward.recipientKey)
     if (!agent) return { kind: 'dead-letter', reason: `no agent registered key ${forward.recipientKey}` }
     const endpoint = agent.endpoint
-    if (!endpoint) return { kind: 'failed', reason: `agent ${agent.connectionId} has no HTTP endpoint`, permanent: false }
+    if (!endpoint)
+      return { kind: 'failed', reason: `agent ${agent.connectionId} has no HTTP endpoint`, permanent: false }
 
     const started = performance.now()
     const body = JSON.stringify(forward.envelope)
@@ -111,7 +112,9 @@ export class RelayService {
       })
     } else if (result.kind === 'failed') {
       this.counters.failed++
-      agentContext.config.logger.warn(`Relay to agent ${agent.connectionId} failed (attempt ${attempt}): ${result.reason}`)
+      agentContext.config.logger.warn(
+        `Relay to agent ${agent.connectionId} failed (attempt ${attempt}): ${result.reason}`,
+      )
       this.eventEmitter.emit<RelayFailedEvent>(agentContext, {
         type: ProxyMediatorEventTypes.RelayFailed,
         payload: {

@@ -114,19 +114,28 @@ export class UpstreamMediationService {
       )
       // Credo types the payload as the request's updates; at runtime it is the response's results.
       const keylist = (await result).payload.keylist as unknown as KeylistUpdated[]
-      const failed = keylist.find((update) => update.result !== KeylistUpdateResult.Success && update.result !== KeylistUpdateResult.NoChange)
+      const failed = keylist.find(
+        (update) => update.result !== KeylistUpdateResult.Success && update.result !== KeylistUpdateResult.NoChange,
+      )
       if (failed) throw new Error(`the mediator answered '${failed.result}'`)
     } catch (error) {
-      throw new MediatorUnreachableError(`The external mediator did not register the routing key: ${(error as Error).message}`)
+      throw new MediatorUnreachableError(
+        `The external mediator did not register the routing key: ${(error as Error).message}`,
+      )
     }
     return routingKey
   }
 
   /** `auto`: live mode over websocket when offered, implicit over websocket otherwise, else polling. */
-  public async choosePickupMode(agentContext: AgentContext, mediationRecord: MediationRecord): Promise<ActivePickupMode> {
+  public async choosePickupMode(
+    agentContext: AgentContext,
+    mediationRecord: MediationRecord,
+  ): Promise<ActivePickupMode> {
     const configured = this.config.pickupStrategy
     if (configured !== 'auto') return configured
-    const connection = await agentContext.dependencyManager.resolve(ConnectionsApi).getById(mediationRecord.connectionId)
+    const connection = await agentContext.dependencyManager
+      .resolve(ConnectionsApi)
+      .getById(mediationRecord.connectionId)
     const didDocument = connection.theirDid
       ? await agentContext.dependencyManager.resolve(DidsApi).resolveDidDocument(connection.theirDid)
       : undefined

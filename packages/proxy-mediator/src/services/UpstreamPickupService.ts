@@ -112,20 +112,24 @@ export class UpstreamPickupService {
 
   private watchSocket(agentContext: AgentContext, connectionId: string) {
     this.subscriptions.push(
-      this.eventEmitter.observable<OutboundWebSocketOpenedEvent>(TransportEventTypes.OutboundWebSocketOpenedEvent).subscribe((event) => {
-        if (event.payload.connectionId !== connectionId) return
-        this.socket = 'open'
-        this.reconnectAttempt = 0
-        this.error = undefined
-      }),
-      this.eventEmitter.observable<OutboundWebSocketClosedEvent>(TransportEventTypes.OutboundWebSocketClosedEvent).subscribe((event) => {
-        if (event.payload.connectionId !== connectionId) return
-        this.socket = 'closed'
-        if (this.running && this.usesSocket) {
-          agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting')
-          this.scheduleReconnect()
-        }
-      }),
+      this.eventEmitter
+        .observable<OutboundWebSocketOpenedEvent>(TransportEventTypes.OutboundWebSocketOpenedEvent)
+        .subscribe((event) => {
+          if (event.payload.connectionId !== connectionId) return
+          this.socket = 'open'
+          this.reconnectAttempt = 0
+          this.error = undefined
+        }),
+      this.eventEmitter
+        .observable<OutboundWebSocketClosedEvent>(TransportEventTypes.OutboundWebSocketClosedEvent)
+        .subscribe((event) => {
+          if (event.payload.connectionId !== connectionId) return
+          this.socket = 'closed'
+          if (this.running && this.usesSocket) {
+            agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting')
+            this.scheduleReconnect()
+          }
+        }),
     )
   }
 
@@ -161,7 +165,11 @@ export class UpstreamPickupService {
 
   private scheduleReconnect(): void {
     if (!this.running || this.reconnectTimer) return
-    const delay = backoffDelay(this.reconnectAttempt++, this.config.reconnectBaseDelayMs, this.config.reconnectMaxDelayMs)
+    const delay = backoffDelay(
+      this.reconnectAttempt++,
+      this.config.reconnectBaseDelayMs,
+      this.config.reconnectMaxDelayMs,
+    )
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
       if (!this.running) return

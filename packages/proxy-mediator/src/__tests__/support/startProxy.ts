@@ -22,7 +22,11 @@ export async function startProxy({ port, storagePath, logLevel, ...moduleOptions
     // over HTTP only after processing, as Credo agents do.
     config: { processDidCommMessagesConcurrently: true },
     modules: {
-      proxyMediator: new ProxyMediatorModule({ keepaliveIntervalMs: 1000, reconnectBaseDelayMs: 100, ...moduleOptions }),
+      proxyMediator: new ProxyMediatorModule({
+        keepaliveIntervalMs: 1000,
+        reconnectBaseDelayMs: 100,
+        ...moduleOptions,
+      }),
       mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
       mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
     },

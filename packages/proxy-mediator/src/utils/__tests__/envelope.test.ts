@@ -29,6 +29,8 @@ describe('envelope helpers', () => {
 
   it('returns no kids for a header that is not base64url JSON', () => {
     expect(recipientKids({ protected: '%%%', iv: '', ciphertext: '', tag: '' })).toEqual([])
-    expect(recipientKids({ protected: protectedHeader({ recipients: 'x' }), iv: '', ciphertext: '', tag: '' })).toEqual([])
+    expect(recipientKids({ protected: protectedHeader({ recipients: 'x' }), iv: '', ciphertext: '', tag: '' })).toEqual(
+      [],
+    )
   })
 })
