@@ -11,7 +11,6 @@ import {
   startExternalMediator,
   useProxyAsMediator,
 } from '@proxy-mediator/topology'
-import { BenchQueue } from './benchQueue'
 import { progress, until } from './clock'
 import { type ProxyOptions, type ProxyUnderTest, startInProcessProxy, startRunner } from './proxy'
 import { Sink } from './sink'
@@ -19,7 +18,7 @@ import { Sink } from './sink'
 export interface RelaySetup {
   dir: string
   mediator: ExternalMediator
-  queue: BenchQueue
+  queue: RedeliveringMessageQueue
   proxy: ProxyUnderTest
   sink: Sink
   /** The agent key registered at the proxy by a real keylist update (base58). */
@@ -46,12 +45,12 @@ export async function setUpRelay(options: {
   proxy: Omit<ProxyOptions, 'port' | 'storageDir'>
 }): Promise<RelaySetup> {
   const dir = mkdtempSync(join(tmpdir(), 'proxy-bench-'))
-  const queue = new BenchQueue()
+  // A long visibility timeout: at full load a relay backlog must not look like a lost message.
+  const queue = new RedeliveringMessageQueue({ visibilityTimeoutMs: 30_000 })
   const mediator = await startExternalMediator({
     port: await freePort(),
     messageForwarding: 'QueueAndLiveModeDelivery',
-    // The topology's type wants its own queue class; the bench's has the same contract.
-    queue: queue as unknown as RedeliveringMessageQueue,
+    queue,
   })
   progress(`external mediator on ${mediator.endpoints[0]}`)
   const proxyOptions = { ...options.proxy, port: await freePort(), storageDir: join(dir, 'proxy') }

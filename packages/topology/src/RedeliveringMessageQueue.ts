@@ -29,48 +29,69 @@ export interface RedeliveringMessageQueueOptions {
  * acknowledge it, so a recipient that acknowledges only after a successful relay would strand
  * messages. Production queues (SQS-like, or ACA-Py's) re-offer unacknowledged messages after a
  * visibility timeout; this queue does the same, which is the behaviour at-least-once needs.
+ * Operations cost O(messages handed out), not O(queue), so that the benchmark's driver, which
+ * pre-queues thousands of messages, is never the bottleneck.
  */
 export class RedeliveringMessageQueue implements MessagePickupRepository {
-  private messages: StoredMessage[] = []
+  /** In insertion order: oldest first, so the messages handed out are the ones at the front. */
+  private readonly messages = new Map<string, StoredMessage>()
+  private readonly taken = new Set<string>()
+  private readonly countByConnection = new Map<string, number>()
   private readonly visibilityTimeoutMs: number
   private readonly filePath?: string
+  /** Messages acknowledged since the queue was made. */
+  public acknowledged = 0
+  /** Called with the ids handed out by each take, and the count removed by each acknowledgement (the bench's driver). */
+  public onTake?: (ids: string[]) => void
+  public onAcknowledge?: (count: number) => void
 
   public constructor(options: RedeliveringMessageQueueOptions = {}) {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 3000
     this.filePath = options.filePath
     if (this.filePath) {
+      let saved: StoredMessage[] = []
       try {
-        this.messages = JSON.parse(readFileSync(this.filePath, 'utf8'))
+        saved = JSON.parse(readFileSync(this.filePath, 'utf8'))
       } catch {
-        this.messages = []
+        saved = []
       }
+      for (const message of saved) {
+      this.insert(message)
+      if (message.takenAt !== undefined) this.taken.add(message.id)
+    }
     }
   }
 
-  /** Every message still held, acknowledged or not; for tests and the demo's summary. */
+  /** Every message still held, acknowledged or not. */
   public get size(): number {
-    return this.messages.length
+    return this.messages.size
+  }
+
+  /** Messages handed out and not yet acknowledged (visible again or not). */
+  public get inFlight(): number {
+    return this.taken.size
   }
 
   public getAvailableMessageCount(options: GetAvailableMessageCountOptions): number {
-    return this.available(options.connectionId, options.recipientDid).length
+    return this.available(options.connectionId, options.recipientDid, Number.POSITIVE_INFINITY).length
   }
 
   public takeFromQueue(options: TakeFromQueueOptions): QueuedMessage[] {
-    const taken = this.available(options.connectionId, options.recipientDid).slice(0, options.limit ?? undefined)
+    const taken = this.available(options.connectionId, options.recipientDid, options.limit ?? Number.POSITIVE_INFINITY)
     const now = Date.now()
-    for (const message of taken) message.takenAt = now
-    if (options.deleteMessages) {
-      const ids = new Set(taken.map((message) => message.id))
-      this.messages = this.messages.filter((message) => !ids.has(message.id))
+    for (const message of taken) {
+      message.takenAt = now
+      if (options.deleteMessages) this.delete(message)
+      else this.taken.add(message.id)
     }
     this.persist()
+    if (taken.length) this.onTake?.(taken.map((message) => message.id))
     return taken.map(({ id, encryptedMessage, receivedAt }) => ({ id, encryptedMessage, receivedAt }))
   }
 
   public addMessage(options: AddMessageOptions): string {
     const id = utils.uuid()
-    this.messages.push({
+    this.insert({
       id,
       connectionId: options.connectionId,
       recipientDids: options.recipientDids,
@@ -82,22 +103,48 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
   }
 
   public removeMessages(options: RemoveMessagesOptions): void {
-    const ids = new Set(options.messageIds)
-    this.messages = this.messages.filter((message) => message.connectionId !== options.connectionId || !ids.has(message.id))
+    let removed = 0
+    for (const id of options.messageIds) {
+      const message = this.messages.get(id)
+      if (message?.connectionId !== options.connectionId) continue
+      this.delete(message)
+      removed++
+    }
+    this.acknowledged += removed
     this.persist()
+    if (removed) this.onAcknowledge?.(removed)
   }
 
-  private available(connectionId: string, recipientDid?: string): StoredMessage[] {
+  private insert(message: StoredMessage): void {
+    this.messages.set(message.id, message)
+    this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 0) + 1)
+  }
+
+  private delete(message: StoredMessage): void {
+    this.messages.delete(message.id)
+    this.taken.delete(message.id)
+    this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 1) - 1)
+  }
+
+  /**
+   * Oldest first. A scan passes over the handed-out messages at the front (invisible until
+   * their timeout) and stops at the limit, so it costs the in-flight count plus the limit.
+   */
+  private available(connectionId: string, recipientDid: string | undefined, limit: number): StoredMessage[] {
+    if ((this.countByConnection.get(connectionId) ?? 0) === 0) return []
     const visibleBefore = Date.now() - this.visibilityTimeoutMs
-    return this.messages.filter(
-      (message) =>
-        message.connectionId === connectionId &&
-        (message.takenAt === undefined || message.takenAt < visibleBefore) &&
-        (recipientDid === undefined || message.recipientDids.includes(recipientDid)),
-    )
+    const result: StoredMessage[] = []
+    for (const message of this.messages.values()) {
+      if (result.length >= limit) break
+      if (message.connectionId !== connectionId) continue
+      if (message.takenAt !== undefined && message.takenAt >= visibleBefore) continue
+      if (recipientDid !== undefined && !message.recipientDids.includes(recipientDid)) continue
+      result.push(message)
+    }
+    return result
   }
 
   private persist(): void {
-    if (this.filePath) writeFileSync(this.filePath, JSON.stringify(this.messages))
+    if (this.filePath) writeFileSync(this.filePath, JSON.stringify([...this.messages.values()]))
   }
 }
