@@ -2,6 +2,7 @@ import { AgentConfig, type AgentContext, type DependencyManager, type Module } f
 import { ProxyMediatorApi } from './ProxyMediatorApi'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
 import { deliveryMiddleware } from './handlers/deliveryMiddleware'
+import { didExchangeRequestMiddleware } from './handlers/didExchangeRequestMiddleware'
 import { forwardMiddleware } from './handlers/forwardMiddleware'
 import { keylistUpdateMiddleware } from './handlers/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './handlers/mediationRequestMiddleware'
@@ -10,6 +11,7 @@ import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { AgentDirectory } from './services/AgentDirectory'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
+import { LegacyDidExchangeService } from './services/LegacyDidExchangeService'
 import { OutboxService } from './services/OutboxService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { PickupAcknowledger } from './services/PickupAcknowledger'
@@ -60,6 +62,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(UpstreamMediationService)
     dependencyManager.registerSingleton(UpstreamPickupService)
     dependencyManager.registerSingleton(DownstreamMediationService)
+    dependencyManager.registerSingleton(LegacyDidExchangeService)
 
     // Middlewares run before Credo's handlers whatever the module registration order, which a
     // service override would not (the default modules are registered after this one).
@@ -67,6 +70,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerMessageHandlerMiddleware(statusMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(forwardMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(mediationRequestMiddleware)
+    dependencyManager.registerMessageHandlerMiddleware(didExchangeRequestMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
 
     // The agent's dependencies object is shared by every agent made from the same import, so

@@ -1,5 +1,22 @@
 import type { PickupStrategy } from './models/ProxyMediatorStatus'
 
+/**
+ * How the agent invitation is written: an out-of-band 1.1 or 1.0 invitation (`?oob=`), or a legacy
+ * connections 1.0 invitation (`?c_i=`) for ACA-Py's `/connections/receive-invitation`.
+ */
+export type AgentInvitationFormat = 'oob/1.1' | 'oob/1.0' | 'connections/1.0'
+
+/**
+ * Each ACA-Py takes the first handshake of the invitation that it knows: 0.12 and later take
+ * didexchange/1.1, 0.7 to 0.11 skip it and take didexchange/1.0, older ones connections/1.0. Newer
+ * ACA-Py releases no longer ship connections/1.0, so it comes last, not first.
+ */
+export const DEFAULT_AGENT_HANDSHAKE_PROTOCOLS = [
+  'https://didcomm.org/didexchange/1.1',
+  'https://didcomm.org/didexchange/1.0',
+  'https://didcomm.org/connections/1.0',
+] as const
+
 export interface ProxyMediatorModuleConfigOptions {
   /**
    * How to pick messages up from the external mediator. `auto` uses pickup 2.0 live mode
@@ -40,6 +57,14 @@ export interface ProxyMediatorModuleConfigOptions {
   agentInvitationLabel?: string
   /** How long connecting to the external mediator may take, per step. @default 20000 */
   mediatorTimeoutMs?: number
+  /**
+   * The handshake protocols the agent invitation offers, in order of preference. An agent takes
+   * the first one it supports. Ignored for the `connections/1.0` format.
+   * @default DEFAULT_AGENT_HANDSHAKE_PROTOCOLS (didexchange/1.1, didexchange/1.0, connections/1.0)
+   */
+  agentHandshakeProtocols?: string[]
+  /** The format of the agent invitation. @default 'oob/1.1' */
+  agentInvitationFormat?: AgentInvitationFormat
 }
 
 export class ProxyMediatorModuleConfig {
@@ -95,6 +120,14 @@ export class ProxyMediatorModuleConfig {
 
   public get agentInvitationLabel(): string | undefined {
     return this.options.agentInvitationLabel
+  }
+
+  public get agentHandshakeProtocols(): string[] {
+    return this.options.agentHandshakeProtocols ?? [...DEFAULT_AGENT_HANDSHAKE_PROTOCOLS]
+  }
+
+  public get agentInvitationFormat(): AgentInvitationFormat {
+    return this.options.agentInvitationFormat ?? 'oob/1.1'
   }
 
   public get mediatorTimeoutMs(): number {

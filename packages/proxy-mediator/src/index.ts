@@ -1,6 +1,11 @@
 export { ProxyMediatorModule } from './ProxyMediatorModule'
 export { ProxyMediatorApi } from './ProxyMediatorApi'
-export { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+export {
+  ProxyMediatorModuleConfig,
+  type ProxyMediatorModuleConfigOptions,
+  type AgentInvitationFormat,
+  DEFAULT_AGENT_HANDSHAKE_PROTOCOLS,
+} from './ProxyMediatorModuleConfig'
 export * from './ProxyMediatorEvents'
 export * from './models/ProxyMediatorStatus'
 export * from './errors'

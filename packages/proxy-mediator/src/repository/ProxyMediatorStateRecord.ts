@@ -8,6 +8,7 @@ export interface ProxyMediatorStateRecordProps {
   pickupMode?: ActivePickupMode
   agentInvitationOutOfBandId?: string
   agentInvitationUrl?: string
+  agentInvitationShape?: string
 }
 
 /**
@@ -25,6 +26,8 @@ export class ProxyMediatorStateRecord extends BaseRecord {
   public pickupMode?: ActivePickupMode
   public agentInvitationOutOfBandId?: string
   public agentInvitationUrl?: string
+  /** The format and handshake list the invitation was made with; a change of config makes a new one. */
+  public agentInvitationShape?: string
 
   public constructor(props?: ProxyMediatorStateRecordProps) {
     super()
@@ -36,6 +39,7 @@ export class ProxyMediatorStateRecord extends BaseRecord {
       this.pickupMode = props.pickupMode
       this.agentInvitationOutOfBandId = props.agentInvitationOutOfBandId
       this.agentInvitationUrl = props.agentInvitationUrl
+      this.agentInvitationShape = props.agentInvitationShape
     }
   }
 

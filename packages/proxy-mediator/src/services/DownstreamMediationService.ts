@@ -15,7 +15,7 @@ import {
   ProblemReportError,
   injectable,
 } from '@credo-ts/core'
-import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import { DEFAULT_AGENT_HANDSHAKE_PROTOCOLS, ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { verkeyToDidKey } from '../utils/keys'
 import { AgentDirectory } from './AgentDirectory'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
@@ -23,6 +23,7 @@ import { UpstreamPickupService } from './UpstreamPickupService'
 
 /** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
 const AGENT_INVITATION_METADATA = 'proxyMediator:agentInvitation'
+const DEFAULT_INVITATION_SHAPE = ['oob/1.1', ...DEFAULT_AGENT_HANDSHAKE_PROTOCOLS].join(' ')
 
 /**
  * The proxy as mediator of the agents: it hands out the invitation, decides who gets
@@ -41,27 +42,56 @@ export class DownstreamMediationService {
     private readonly outOfBandRepository: OutOfBandRepository,
   ) {}
 
-  /** The agents' invitation: made once and kept, so integration scripts get the same URL every time. */
+  /**
+   * The agents' invitation: made once and kept, so integration scripts get the same URL every time.
+   * A new one is made when the configured format or handshakes change; older ones stay valid.
+   */
   public async getAgentInvitation(agentContext: AgentContext): Promise<{ invitationUrl: string; outOfBandId: string }> {
     const current = this.state.current ?? (await this.state.load(agentContext))
-    if (current.agentInvitationUrl && current.agentInvitationOutOfBandId) {
+    const shape = [this.config.agentInvitationFormat, ...this.config.agentHandshakeProtocols].join(' ')
+    // An invitation made before the shape was stored is kept while the defaults are in force, so
+    // that an upgrade does not change the URL that scripts already hold.
+    const currentShape = current.agentInvitationShape ?? DEFAULT_INVITATION_SHAPE
+    if (current.agentInvitationUrl && current.agentInvitationOutOfBandId && currentShape === shape) {
       const record = await this.outOfBandRepository.findById(agentContext, current.agentInvitationOutOfBandId)
       const stillUsable = record && (record.reusable || record.state !== 'done')
       if (stillUsable)
         return { invitationUrl: current.agentInvitationUrl, outOfBandId: current.agentInvitationOutOfBandId }
     }
-    const endpoint = agentContext.config.endpoints[0]
-    const record = await agentContext.dependencyManager.resolve(OutOfBandApi).createInvitation({
-      label: this.config.agentInvitationLabel ?? agentContext.config.label,
-      multiUseInvitation: this.config.multiUseAgentInvitation,
-      handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
-      autoAcceptConnection: true,
-    })
+    const { record, invitationUrl } = await this.createAgentInvitation(agentContext)
     record.metadata.set(AGENT_INVITATION_METADATA, { createdAt: new Date().toISOString() })
     await this.outOfBandRepository.update(agentContext, record)
-    const invitationUrl = record.outOfBandInvitation.toUrl({ domain: endpoint })
-    await this.state.update(agentContext, { agentInvitationUrl: invitationUrl, agentInvitationOutOfBandId: record.id })
+    await this.state.update(agentContext, {
+      agentInvitationUrl: invitationUrl,
+      agentInvitationOutOfBandId: record.id,
+      agentInvitationShape: shape,
+    })
     return { invitationUrl, outOfBandId: record.id }
+  }
+
+  private async createAgentInvitation(agentContext: AgentContext) {
+    const oob = agentContext.dependencyManager.resolve(OutOfBandApi)
+    const domain = agentContext.config.endpoints[0]
+    const options = {
+      label: this.config.agentInvitationLabel ?? agentContext.config.label,
+      multiUseInvitation: this.config.multiUseAgentInvitation,
+      autoAcceptConnection: true,
+    }
+    if (this.config.agentInvitationFormat === 'connections/1.0') {
+      const { outOfBandRecord, invitation } = await oob.createLegacyInvitation(options)
+      return { record: outOfBandRecord, invitationUrl: invitation.toUrl({ domain }) }
+    }
+    const record = await oob.createInvitation({
+      ...options,
+      handshakeProtocols: [HandshakeProtocol.DidExchange, HandshakeProtocol.Connections],
+    })
+    // Credo writes only the handshakes it knows in their newest version; agents pick by this list.
+    const invitation = record.outOfBandInvitation
+    invitation.handshakeProtocols = this.config.agentHandshakeProtocols as HandshakeProtocol[]
+    if (this.config.agentInvitationFormat === 'oob/1.0') {
+      ;(invitation as { type: string }).type = 'https://didcomm.org/out-of-band/1.0/invitation'
+    }
+    return { record, invitationUrl: invitation.toUrl({ domain }) }
   }
 
   /** Grants mediation to an agent that came in through the proxy's invitation, once upstream is ready. */

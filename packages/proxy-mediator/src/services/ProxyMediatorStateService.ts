@@ -47,6 +47,7 @@ export class ProxyMediatorStateService {
         | 'pickupMode'
         | 'agentInvitationOutOfBandId'
         | 'agentInvitationUrl'
+        | 'agentInvitationShape'
       >
     >,
   ): Promise<ProxyMediatorStateRecord> {

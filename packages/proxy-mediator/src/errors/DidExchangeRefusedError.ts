@@ -1,0 +1,17 @@
+import { DidExchangeProblemReportMessage, ProblemReportError } from '@credo-ts/core'
+
+/**
+ * A refused DID exchange request, reported in the protocol's own `problem_report` (RFC 0023), which
+ * ACA-Py routes to the connection it concerns. Credo's equivalent error is not exported.
+ */
+export class DidExchangeRefusedError extends ProblemReportError {
+  public override problemReport: DidExchangeProblemReportMessage
+
+  public constructor(reason: string) {
+    const message = `DID exchange request refused: ${reason}`
+    super(message, { problemCode: 'request_not_accepted' })
+    this.problemReport = new DidExchangeProblemReportMessage({
+      description: { en: message, code: 'request_not_accepted' },
+    })
+  }
+}

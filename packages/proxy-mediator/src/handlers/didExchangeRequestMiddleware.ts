@@ -1,0 +1,35 @@
+import { DidExchangeRequestMessage, DidExchangeResponseMessage, type InboundMessageContext } from '@credo-ts/core'
+import { DidExchangeRefusedError } from '../errors/DidExchangeRefusedError'
+import { LegacyDidExchangeService } from '../services/LegacyDidExchangeService'
+import { replyInProtocolVersionOf } from '../utils/messageVersion'
+import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
+
+/**
+ * DID exchange requests from agents. Credo takes every request with a resolvable DID; the proxy
+ * takes the one shape Credo cannot (an unqualified DID with a legacy `did_doc~attach`, as ACA-Py
+ * sends it). Every response is then made one that ACA-Py accepts: in the version it asked for, and
+ * with the invitation as `pthid`, which ACA-Py copies into the `complete` that its schema checks.
+ */
+export const didExchangeRequestMiddleware: MessageHandlerMiddleware = async (messageContext, next) => {
+  const { message, agentContext } = messageContext
+  if (!(message instanceof DidExchangeRequestMessage)) return next()
+  const legacy = agentContext.dependencyManager.resolve(LegacyDidExchangeService)
+  const context = messageContext as InboundMessageContext<DidExchangeRequestMessage>
+  if (!legacy.isLegacyRequest(message)) {
+    await next()
+    const response = messageContext.responseMessage?.message
+    if (response instanceof DidExchangeResponseMessage) {
+      response.setThread({ threadId: message.threadId, parentThreadId: message.thread?.parentThreadId })
+      replyInProtocolVersionOf(response, message)
+    }
+    return
+  }
+  try {
+    messageContext.responseMessage = await legacy.processRequest(context)
+  } catch (error) {
+    const refusal = error instanceof DidExchangeRefusedError && (await legacy.refusalFor(context, error))
+    if (!refusal) throw error
+    agentContext.config.logger.warn((error as Error).message)
+    messageContext.responseMessage = refusal
+  }
+}
