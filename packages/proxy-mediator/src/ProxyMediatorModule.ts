@@ -1,15 +1,18 @@
 import { AgentConfig, type AgentContext, type DependencyManager, type Module } from '@credo-ts/core'
 import { ProxyMediatorApi } from './ProxyMediatorApi'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { KeylistQueryHandler } from './handlers/KeylistQueryHandler'
 import { deliveryMiddleware } from './handlers/deliveryMiddleware'
 import { didExchangeRequestMiddleware } from './handlers/didExchangeRequestMiddleware'
 import { forwardMiddleware } from './handlers/forwardMiddleware'
 import { keylistUpdateMiddleware } from './handlers/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './handlers/mediationRequestMiddleware'
 import { statusMiddleware } from './handlers/statusMiddleware'
+import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { AgentDirectory } from './services/AgentDirectory'
+import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { LegacyDidExchangeService } from './services/LegacyDidExchangeService'
 import { OutboxService } from './services/OutboxService'
@@ -49,6 +52,8 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerInstance(ProxyMediatorModuleConfig, this.config)
     dependencyManager.registerSingleton(ProxyMediatorStateRepository)
     dependencyManager.registerSingleton(OutboxRepository)
+    dependencyManager.registerSingleton(DeadLetterRepository)
+    dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
     dependencyManager.registerSingleton(AgentDirectory)
     dependencyManager.registerSingleton(RelayCounters)
@@ -63,6 +68,9 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(UpstreamPickupService)
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(LegacyDidExchangeService)
+
+    // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration.
+    dependencyManager.registerMessageHandlers([new KeylistQueryHandler()])
 
     // Middlewares run before Credo's handlers whatever the module registration order, which a
     // service override would not (the default modules are registered after this one).

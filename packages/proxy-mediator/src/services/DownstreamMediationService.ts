@@ -13,8 +13,11 @@ import {
   OutOfBandRepository,
   OutboundMessageContext,
   ProblemReportError,
+  KeylistUpdateMessage,
   injectable,
 } from '@credo-ts/core'
+import { KeylistMessage } from '../messages/KeylistMessage'
+import type { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { DEFAULT_AGENT_HANDSHAKE_PROTOCOLS, ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { verkeyToDidKey } from '../utils/keys'
 import { AgentDirectory } from './AgentDirectory'
@@ -23,6 +26,8 @@ import { UpstreamPickupService } from './UpstreamPickupService'
 
 /** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
 const AGENT_INVITATION_METADATA = 'proxyMediator:agentInvitation'
+/** Where Credo records per connection whether the agent writes keys as did:key (`ConnectionMetadataKeys`, not exported). */
+const USE_DID_KEYS_METADATA = '_internal/useDidKeysForProtocol'
 const DEFAULT_INVITATION_SHAPE = ['oob/1.1', ...DEFAULT_AGENT_HANDSHAKE_PROTOCOLS].join(' ')
 
 /**
@@ -135,6 +140,45 @@ export class DownstreamMediationService {
     await this.directory.refresh(agentContext, connection.id)
     agentContext.config.logger.info(`Granted mediation to agent '${connection.theirLabel ?? connection.id}'`)
     return new OutboundMessageContext(grant, { agentContext, connection, associatedRecord: record })
+  }
+
+  /**
+   * RFC 0211 `keylist`: the agent's registered keys, in the form it registered them (did:key or
+   * raw base58, as Credo records per connection), paginated as asked.
+   */
+  public async createKeylist(
+    messageContext: InboundMessageContext<KeylistQueryMessage>,
+  ): Promise<OutboundMessageContext<KeylistMessage>> {
+    const { agentContext, message } = messageContext
+    const connection = messageContext.assertReadyConnection()
+    const record = await this.mediationRepository.findSingleByQuery(agentContext, {
+      connectionId: connection.id,
+      role: MediationRole.Mediator,
+    })
+    if (!record || record.state !== MediationState.Granted) {
+      throw new ProblemReportError('No mediation is granted on this connection; send a mediate-request first', {
+        problemCode: 'request_not_accepted',
+      })
+    }
+    const usesDidKey =
+      connection.metadata.get<Record<string, boolean>>(USE_DID_KEYS_METADATA)?.[
+        KeylistUpdateMessage.type.protocolUri
+      ] ?? agentContext.config.useDidKeyInProtocols
+    const offset = message.paginate?.offset ?? 0
+    const limit = message.paginate?.limit ?? record.recipientKeys.length
+    const page = record.recipientKeys.slice(offset, offset + limit)
+    return new OutboundMessageContext(
+      new KeylistMessage({
+        threadId: message.threadId,
+        keys: page.map((key) => ({ recipient_key: usesDidKey ? verkeyToDidKey(key) : key })),
+        pagination: {
+          count: page.length,
+          offset,
+          remaining: Math.max(0, record.recipientKeys.length - offset - page.length),
+        },
+      }),
+      { agentContext, connection },
+    )
   }
 
   private async cameThroughAgentInvitation(agentContext: AgentContext, connection: ConnectionRecord): Promise<boolean> {
