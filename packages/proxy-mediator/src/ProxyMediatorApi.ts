@@ -4,6 +4,7 @@ import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from './
 import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
 import type { ActivePickupMode, ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
 import { AgentDirectory } from './services/AgentDirectory'
+import { type DeadLetter, DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OutboxService } from './services/OutboxService'
 import { OwnKeysService } from './services/OwnKeysService'
@@ -44,6 +45,7 @@ export class ProxyMediatorApi {
     private readonly mediationRepository: MediationRepository,
     private readonly ownKeys: OwnKeysService,
     private readonly socketFastPath: UpstreamSocketFastPath,
+    private readonly deadLetters: DeadLetterStore,
   ) {}
 
   /**
@@ -104,6 +106,11 @@ export class ProxyMediatorApi {
    */
   public isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean> {
     return this.ownKeys.isAddressedToUs(this.agentContext, envelope)
+  }
+
+  /** Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they came. */
+  public getDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    return this.deadLetters.list(this.agentContext, limit)
   }
 
   public getStatus(): ProxyMediatorStatus {

@@ -65,6 +65,11 @@ export interface ProxyMediatorModuleConfigOptions {
   agentHandshakeProtocols?: string[]
   /** The format of the agent invitation. @default 'oob/1.1' */
   agentInvitationFormat?: AgentInvitationFormat
+  /**
+   * How many dead letters (acknowledged upstream, never relayable) to keep in the store for an
+   * operator to inspect; the oldest go first. 0 keeps none. @default 1000
+   */
+  deadLetterRetention?: number
 }
 
 export class ProxyMediatorModuleConfig {
@@ -128,6 +133,10 @@ export class ProxyMediatorModuleConfig {
 
   public get agentInvitationFormat(): AgentInvitationFormat {
     return this.options.agentInvitationFormat ?? 'oob/1.1'
+  }
+
+  public get deadLetterRetention(): number {
+    return this.options.deadLetterRetention ?? 1_000
   }
 
   public get mediatorTimeoutMs(): number {

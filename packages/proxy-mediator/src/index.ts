@@ -9,5 +9,6 @@ export {
 export * from './ProxyMediatorEvents'
 export * from './models/ProxyMediatorStatus'
 export * from './errors'
-export { OutboxRecord, ProxyMediatorStateRecord } from './repository'
+export { OutboxRecord, ProxyMediatorStateRecord, DeadLetterRecord } from './repository'
+export type { DeadLetter } from './services/DeadLetterStore'
 export { withKeepalive } from './transport/withKeepalive'

@@ -130,6 +130,11 @@ describe('one proxy, several agents, and bad forwards', () => {
       30_000,
       'a dead letter',
     )
+    // Kept for the operator, newest first, with the reason and the inner envelope still encrypted.
+    const [kept] = await topology.proxy.api.getDeadLetters(1)
+    expect(kept.reason).toBe(`no agent registered key ${unknownKey}`)
+    expect(kept.recipientKey).toBe(unknownKey)
+    expect(kept.envelope).toEqual(inner)
 
     const before = topology.agent.received.length
     const sent = await sendMessages(topology, 'after-dead-letter', 3)

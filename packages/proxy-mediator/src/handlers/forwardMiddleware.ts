@@ -28,7 +28,7 @@ export const forwardMiddleware: MessageHandlerMiddleware = async (messageContext
     return
   }
   if (!resolve(AgentDirectory).findByRecipientKey(recipientKey)) {
-    relayService.deadLetter(agentContext, `no agent registered key ${recipientKey}`, recipientKey)
+    relayService.deadLetter(agentContext, `no agent registered key ${recipientKey}`, recipientKey, message.message)
     return
   }
   if (!isEncryptedEnvelope(message.message)) {

@@ -50,7 +50,12 @@ export class DeliveryProcessor {
       // A copy re-offered while the first is still being relayed: the first one will acknowledge.
       if (!this.acknowledger.claim(id)) continue
       if (!isEncryptedEnvelope(envelope)) {
-        this.relayService.deadLetter(agentContext, `pickup attachment ${id} is not an encrypted envelope`)
+        this.relayService.deadLetter(
+          agentContext,
+          `pickup attachment ${id} is not an encrypted envelope`,
+          undefined,
+          envelope,
+        )
         this.settle(ack, id)
         continue
       }
@@ -72,7 +77,7 @@ export class DeliveryProcessor {
     try {
       const unwrapped = await this.relayService.unwrap(agentContext, envelope)
       if (unwrapped.kind === 'dead-letter') {
-        this.relayService.deadLetter(agentContext, unwrapped.reason)
+        this.relayService.deadLetter(agentContext, unwrapped.reason, undefined, envelope)
         ack(id)
       } else if (unwrapped.kind === 'not-forward') {
         agentContext.config.logger.warn(

@@ -43,11 +43,16 @@ export class RelayRetryLoop {
       const result = await this.relayService.relayOnce(agentContext, forward, attempt + 1)
       if (result.kind === 'relayed') return 'relayed'
       if (result.kind === 'dead-letter') {
-        this.relayService.deadLetter(agentContext, result.reason, forward.recipientKey)
+        this.relayService.deadLetter(agentContext, result.reason, forward.recipientKey, forward.envelope)
         return 'dead-lettered'
       }
       if (result.permanent && ++permanentRejections >= PERMANENT_REJECTION_ATTEMPTS) {
-        this.relayService.deadLetter(agentContext, `agent keeps rejecting it: ${result.reason}`, forward.recipientKey)
+        this.relayService.deadLetter(
+          agentContext,
+          `agent keeps rejecting it: ${result.reason}`,
+          forward.recipientKey,
+          forward.envelope,
+        )
         return 'dead-lettered'
       }
       if (this.stopped) return 'stopped'

@@ -5,6 +5,7 @@ import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { isEncryptedEnvelope, isForwardType } from '../utils/envelope'
 import { toVerkey } from '../utils/keys'
 import { AgentDirectory } from './AgentDirectory'
+import { DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
 import { RelayHttpClient } from './RelayHttpClient'
 
@@ -44,6 +45,7 @@ export class RelayService {
     private readonly directory: AgentDirectory,
     private readonly counters: RelayCounters,
     private readonly eventEmitter: EventEmitter,
+    private readonly deadLetters: DeadLetterStore,
   ) {
     this.client = new RelayHttpClient(config.relayConcurrencyPerAgent)
     directory.setRelayConcurrency(config.relayConcurrencyPerAgent)
@@ -129,9 +131,11 @@ export class RelayService {
     return result
   }
 
-  public deadLetter(agentContext: AgentContext, reason: string, recipientKey?: string): void {
+  /** Counts, logs and keeps a message that will never be relayed; `envelope` is kept as it came, encrypted. */
+  public deadLetter(agentContext: AgentContext, reason: string, recipientKey?: string, envelope?: unknown): void {
     this.counters.deadLettered++
     agentContext.config.logger.error(`Dead-lettered a forward: ${reason}`, { recipientKey })
+    this.deadLetters.keep(agentContext, { reason, recipientKey, envelope })
     this.eventEmitter.emit<MessageDeadLetteredEvent>(agentContext, {
       type: ProxyMediatorEventTypes.MessageDeadLettered,
       payload: { recipientKey, reason },
