@@ -37,6 +37,8 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       relayConcurrencyPerAgent: config.relayConcurrency,
       multiUseAgentInvitation: config.multiUseInvitation,
       agentInvitationLabel: config.label,
+      agentHandshakeProtocols: config.agentHandshakeProtocols,
+      agentInvitationFormat: config.agentInvitationFormat,
     }),
     // The proxy module decides whether to grant (only once upstream is ready).
     mediator: new MediatorModule({ autoAcceptMediationRequests: false }),

@@ -1,4 +1,5 @@
 import type {
+  AGENT_INVITATION_FORMATS,
   KEY_DERIVATION_METHODS,
   LOG_FORMATS,
   LOG_LEVELS,
@@ -11,6 +12,7 @@ export type WalletBackend = (typeof WALLET_BACKENDS)[number]
 export type RunnerLogLevel = (typeof LOG_LEVELS)[number]
 export type LogFormat = (typeof LOG_FORMATS)[number]
 export type KeyDerivation = (typeof KEY_DERIVATION_METHODS)[number]
+export type AgentInvitationFormatOption = (typeof AGENT_INVITATION_FORMATS)[number]
 
 /** The validated configuration of the runner: every field set, every value checked. */
 export interface RunnerConfig {
@@ -35,6 +37,9 @@ export interface RunnerConfig {
   relayTimeoutMs: number
   relayConcurrency: number
   multiUseInvitation: boolean
+  /** Full protocol URIs, in order of preference. */
+  agentHandshakeProtocols: string[]
+  agentInvitationFormat: AgentInvitationFormatOption
   adminApiKey?: string
   logLevel: RunnerLogLevel
   logFormat: LogFormat

@@ -5,6 +5,7 @@ import { type ConfigIssue, ConfigError } from './ConfigError'
 import type { RunnerConfig } from './RunnerConfig'
 import { loadConfigFile } from './loadConfigFile'
 import { parseByteSize } from './parseByteSize'
+import { parseHandshakeProtocols } from './parseHandshakeProtocols'
 import { type RunnerOptionDefinition, envVarName, runnerOptions } from './runnerOptions'
 
 export interface ConfigSources {
@@ -89,6 +90,9 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   const mediatorInvitation = str('mediator-invitation')
   if (mediatorInvitation !== undefined) checkUrl('mediator-invitation', mediatorInvitation, undefined, issues)
 
+  const handshakes = parseHandshakeProtocols(str('agent-handshake-protocols') ?? '')
+  if ('problem' in handshakes) issues.push({ field: 'agent-handshake-protocols', message: `${handshakes.problem}.` })
+
   const maxBodySizeBytes = parseByteSize(values['max-body-size'] as string)
   if (maxBodySizeBytes === undefined && typeof values['max-body-size'] === 'string') {
     issues.push({
@@ -123,6 +127,8 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),
     multiUseInvitation: values['multi-use-invitation'] as boolean,
+    agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],
+    agentInvitationFormat: str('agent-invitation-format') as RunnerConfig['agentInvitationFormat'],
     adminApiKey: str('admin-api-key'),
     logLevel: str('log-level') as RunnerConfig['logLevel'],
     logFormat: str('log-format') as RunnerConfig['logFormat'],

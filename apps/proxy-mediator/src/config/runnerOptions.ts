@@ -27,6 +27,7 @@ export const PICKUP_STRATEGIES = ['auto', 'live', 'implicit', 'poll-v2', 'poll-v
 export const WALLET_BACKENDS = ['portable', 'askar'] as const
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'off'] as const
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+export const AGENT_INVITATION_FORMATS = ['oob/1.1', 'oob/1.0', 'connections/1.0'] as const
 export const KEY_DERIVATION_METHODS = ['argon2i-mod', 'argon2i-int', 'raw'] as const
 
 const GROUP_NETWORK = 'Network'
@@ -201,6 +202,23 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description: 'Whether the agent invitation can be used by more than one agent.',
     default: true,
+  },
+  {
+    name: 'agent-handshake-protocols',
+    type: 'string',
+    group: GROUP_RELAY,
+    description:
+      'Handshakes the agent invitation offers, comma-separated, in order of preference: an agent takes the first it knows. Any of didexchange/1.1, didexchange/1.0, connections/1.0. The default suits every ACA-Py from 0.7 on (see README, ACA-Py). Ignored with --agent-invitation-format connections/1.0.',
+    default: 'didexchange/1.1,didexchange/1.0,connections/1.0',
+  },
+  {
+    name: 'agent-invitation-format',
+    type: 'string',
+    group: GROUP_RELAY,
+    description:
+      "Format of the agent invitation: an out-of-band invitation (oob/1.1 or oob/1.0, a ?oob= URL), or a legacy connections invitation (connections/1.0, a ?c_i= URL for ACA-Py's /connections/receive-invitation).",
+    default: 'oob/1.1',
+    choices: AGENT_INVITATION_FORMATS,
   },
   {
     name: 'admin-api-key',
