@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { toHttpErrorResponse } from './errorResponses'
 import { validateDidcommBody } from './validateDidcommBody'
+import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
 import { statusRoutes } from './statusRoutes'
 
@@ -47,6 +48,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control))
 
   app.use(statusRoutes(options.control, options.registry))
+  app.use(deadLetterRoutes(options.control, options.adminApiKey))
   app.use(
     invitationRoutes({
       control: options.control,

@@ -35,6 +35,10 @@ class FakeControl implements ProxyMediatorControl {
     const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString())
     return header.recipients.some((recipient: { header: { kid: string } }) => this.ownKids.has(recipient.header.kid))
   }
+  public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
+  async getDeadLetters(limit = 100) {
+    return this.deadLetters.slice(0, limit)
+  }
   async connectToMediator(url: string) {
     if (this.connectError) throw this.connectError
     this.connectedTo.push(url)
@@ -229,6 +233,17 @@ describe('runner HTTP routes', () => {
     })
     expect(response.status).toBe(200)
     expect(didcommBodies).toEqual([plaintext])
+  })
+
+  it('lists dead letters behind the admin key, with a bounded limit', async () => {
+    expect((await fetch(`${baseUrl}/dead-letters`)).status).toBe(401)
+    const headers = { 'x-api-key': 'admin-secret' }
+    const listed = await fetch(`${baseUrl}/dead-letters?limit=5`, { headers })
+    expect(listed.status).toBe(200)
+    expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters })
+    const tooMany = await fetch(`${baseUrl}/dead-letters?limit=100000`, { headers })
+    expect(tooMany.status).toBe(400)
+    expect(((await tooMany.json()) as { error: string }).error).toBe('invalid_limit')
   })
 
   it('serves Prometheus text', async () => {
