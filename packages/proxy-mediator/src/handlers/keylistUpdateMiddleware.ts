@@ -1,17 +1,47 @@
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
-import { KeylistUpdateMessage, MediationRepository, MediationRole } from '@credo-ts/core'
+import {
+  KeylistUpdateMessage,
+  MediationRepository,
+  MediationRole,
+  MediationState,
+  ProblemReportError,
+  TypedArrayEncoder,
+} from '@credo-ts/core'
 import { AgentDirectory } from '../services/AgentDirectory'
+import { toVerkey } from '../utils/keys'
 
 /**
  * Lets Credo record an agent's keylist update, then removes the duplicates Credo's `add`
  * leaves behind and refreshes the in-memory routing table before the response goes out, so
  * a forward sent right after the agent's update already finds its key.
+ *
+ * Credo answers an update with no granted mediation, or with a key that is not a key, by throwing
+ * an error that reaches nobody; here the agent gets a problem report that says what to fix.
  */
 export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageContext, next) => {
   const { message, agentContext, connection } = messageContext
   if (!(message instanceof KeylistUpdateMessage) || !connection) return next()
-  await next()
   const repository = agentContext.dependencyManager.resolve(MediationRepository)
+  const before = await repository.findSingleByQuery(agentContext, {
+    connectionId: connection.id,
+    role: MediationRole.Mediator,
+  })
+  if (!before || before.state !== MediationState.Granted) {
+    throw new ProblemReportError(
+      'keylist-update refused: no mediation is granted on this connection; send a mediate-request first',
+      {
+        problemCode: 'request_not_accepted',
+      },
+    )
+  }
+  const invalid = message.updates.map((update) => update.recipientKey).filter((key) => !isEd25519Key(key))
+  if (invalid.length > 0) {
+    throw new ProblemReportError(
+      `keylist-update refused: ${invalid.map((key) => `'${key}'`).join(', ')} is not an Ed25519 key (raw base58 or did:key)`,
+      { problemCode: 'request_not_accepted' },
+    )
+  }
+  await next()
   const record = await repository.findSingleByQuery(agentContext, {
     connectionId: connection.id,
     role: MediationRole.Mediator,
@@ -23,4 +53,13 @@ export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageC
     await repository.update(agentContext, record)
   }
   await agentContext.dependencyManager.resolve(AgentDirectory).refresh(agentContext, connection.id)
+}
+
+function isEd25519Key(key: unknown): boolean {
+  if (typeof key !== 'string') return false
+  try {
+    return TypedArrayEncoder.fromBase58(toVerkey(key)).length === 32
+  } catch {
+    return false
+  }
 }
