@@ -7,8 +7,9 @@ import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 /**
  * DID exchange requests from agents. Credo takes every request with a resolvable DID; the proxy
  * takes the one shape Credo cannot (an unqualified DID with a legacy `did_doc~attach`, as ACA-Py
- * sends it). Every response is then made one that ACA-Py accepts: in the version it asked for, and
- * with the invitation as `pthid`, which ACA-Py copies into the `complete` that its schema checks.
+ * sends it). Every response is then made one that ACA-Py accepts: in the version it asked for,
+ * with the invitation as `pthid`, which ACA-Py copies into the `complete` that its schema checks,
+ * and with an attached doc signed by the invitation key, which ACA-Py verifies.
  */
 export const didExchangeRequestMiddleware: MessageHandlerMiddleware = async (messageContext, next) => {
   const { message, agentContext } = messageContext
@@ -17,10 +18,14 @@ export const didExchangeRequestMiddleware: MessageHandlerMiddleware = async (mes
   const context = messageContext as InboundMessageContext<DidExchangeRequestMessage>
   if (!legacy.isLegacyRequest(message)) {
     await next()
-    const response = messageContext.responseMessage?.message
+    const outbound = messageContext.responseMessage
+    const response = outbound?.message
     if (response instanceof DidExchangeResponseMessage) {
       response.setThread({ threadId: message.threadId, parentThreadId: message.thread?.parentThreadId })
       replyInProtocolVersionOf(response, message)
+      if (response.didDoc && outbound?.outOfBand) {
+        await legacy.signWithInvitationKey(agentContext, outbound.outOfBand, response.didDoc)
+      }
     }
     return
   }

@@ -102,7 +102,11 @@ export class LegacyDidExchangeService {
     const response = new DidExchangeResponseMessage({ did: ours.did, threadId: message.threadId })
     // ACA-Py copies the response's thread into its `complete`, whose schema requires `pthid`.
     response.setThread({ threadId: message.threadId, parentThreadId: outOfBandRecord.outOfBandInvitation.id })
-    response.didDoc = await this.signWithInvitationKey(agentContext, outOfBandRecord, ours.json)
+    response.didDoc = new Attachment({
+      mimeType: 'application/json',
+      data: new AttachmentData({ base64: JsonEncoder.toBase64(ours.json) }),
+    })
+    await this.signWithInvitationKey(agentContext, outOfBandRecord, response.didDoc)
     replyInProtocolVersionOf(response, message)
     await this.connectionService.updateState(agentContext, connection, DidExchangeState.ResponseSent)
     agentContext.config.logger.info(
@@ -218,29 +222,32 @@ export class LegacyDidExchangeService {
     return didDocument.id
   }
 
-  /** RFC 0023: the responder signs its doc with the invitation key, which the requester already trusts. */
-  private async signWithInvitationKey(agentContext: AgentContext, outOfBandRecord: OutOfBandRecord, doc: object) {
+  /**
+   * RFC 0023: the responder signs the doc in its response with the invitation key, which the
+   * requester already trusts, and ACA-Py checks exactly that. Credo signs a did:peer:1 doc with the
+   * new DID's own key only, so the invitation key's signature is added beside it.
+   */
+  public async signWithInvitationKey(
+    agentContext: AgentContext,
+    outOfBandRecord: OutOfBandRecord,
+    attachment: Attachment,
+  ): Promise<void> {
     const invitationKey = outOfBandRecord.outOfBandInvitation
       .getInlineServices()
       .flatMap((service) => service.recipientKeys)
       .map((didKey) => DidKey.fromDid(didKey).key)[0]
-    if (!invitationKey) throw refused('The invitation has no inline service key to sign the response with.')
+    const base64 = attachment.data.base64
+    if (!invitationKey || !base64) return
     const jws = await this.jwsService.createJws(agentContext, {
-      payload: JsonEncoder.toBuffer(doc),
+      payload: TypedArrayEncoder.fromBase64(base64),
       key: invitationKey,
       header: { kid: new DidKey(invitationKey).did },
       protectedHeaderOptions: { alg: JwaSignatureAlgorithm.EdDSA, jwk: getJwkFromKey(invitationKey) },
     })
-    const attachment = new Attachment({
-      mimeType: 'application/json',
-      data: new AttachmentData({ base64: JsonEncoder.toBase64(doc) }),
-    })
     attachment.addJws(jws)
-    return attachment
   }
 }
 
-/** The first service of an attached legacy doc, read without trusting it, to send a refusal to. */
 function requesterService(message: DidExchangeRequestMessage) {
   try {
     const json = JsonEncoder.fromBase64(message.didDoc?.data.base64 ?? '') as Partial<LegacyDidDocJson>
