@@ -1,6 +1,4 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
-import { EventEmitter } from '@credo-ts/core'
-import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from './ProxyMediatorEvents'
 import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
 import type { ActivePickupMode, ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
 import { AgentDirectory } from './services/AgentDirectory'
@@ -26,12 +24,9 @@ const STOP_DRAIN_TIMEOUT_MS = 10_000
 @injectable()
 export class ProxyMediatorApi {
   private connecting = false
-  private lastState: ProxyMediatorState = 'init'
-  private stateTimer?: NodeJS.Timeout
 
   public constructor(
     private readonly agentContext: AgentContext,
-    private readonly eventEmitter: EventEmitter,
     private readonly state: ProxyMediatorStateService,
     private readonly upstream: UpstreamMediationService,
     private readonly pickup: UpstreamPickupService,
@@ -58,10 +53,10 @@ export class ProxyMediatorApi {
     await this.directory.load(this.agentContext)
     const pending = await this.outbox.resume(this.agentContext)
     if (pending > 0) this.agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
+    await this.refreshUpstreamGrant()
     if (current.mediatorConnectionId && current.pickupMode) {
       await this.startPickup(current.mediatorConnectionId, current.pickupMode)
     }
-    this.watchState()
   }
 
   /**
@@ -86,8 +81,9 @@ export class ProxyMediatorApi {
         mediationRecordId: mediationRecord.id,
         pickupMode,
       })
+      // Read before pickup starts, so that the status returned (and every one after) is complete.
+      await this.refreshUpstreamGrant()
       await this.startPickup(mediationRecord.connectionId, pickupMode)
-      this.checkState()
       return this.getStatus()
     } finally {
       this.connecting = false
@@ -133,7 +129,6 @@ export class ProxyMediatorApi {
 
   /** Graceful stop: no more pickup, relays in flight finish, their acknowledgements go out. */
   public async stop(): Promise<void> {
-    clearInterval(this.stateTimer)
     this.pickup.stop()
     this.socketFastPath.disable()
     this.retryLoop.stop()
@@ -151,10 +146,10 @@ export class ProxyMediatorApi {
 
   private currentState(): ProxyMediatorState {
     if (!this.state.current?.mediatorConnectionId) return 'init'
-    return this.pickup.isReady ? 'ready' : 'setup'
+    return this.pickup.state === 'ready' ? 'ready' : 'setup'
   }
 
-  /** Status is read synchronously, so the grant details are refreshed on each state change. */
+  /** Status is read synchronously, so the grant details are read once the grant exists. */
   private async refreshUpstreamGrant(): Promise<void> {
     const id = this.state.current?.mediationRecordId
     if (!id) return
@@ -166,25 +161,5 @@ export class ProxyMediatorApi {
       routingKeys: record.routingKeys.map(verkeyToDidKey),
       proxyRoutingKey: proxyKey ? verkeyToDidKey(proxyKey) : undefined,
     }
-  }
-
-  private watchState(): void {
-    clearInterval(this.stateTimer)
-    this.stateTimer = setInterval(() => this.checkState(), 500)
-    this.stateTimer.unref()
-    this.checkState()
-  }
-
-  private checkState(): void {
-    const state = this.currentState()
-    if (state === this.lastState) return
-    const previousState = this.lastState
-    this.lastState = state
-    void this.refreshUpstreamGrant()
-    this.agentContext.config.logger.info(`Proxy mediator is ${state}`)
-    this.eventEmitter.emit<ProxyMediatorStateChangedEvent>(this.agentContext, {
-      type: ProxyMediatorEventTypes.StateChanged,
-      payload: { previousState, state },
-    })
   }
 }

@@ -15,6 +15,14 @@ describe('relay through the proxy, pickup 2.0 live mode', () => {
     await topology?.stop()
   })
 
+  it('returns a complete status from connectToMediator, without waiting for a later state change', () => {
+    const { status, upstream } = topology.connectStatus
+    expect(status).toBe('ready')
+    expect(upstream.endpoint).toBe(topology.mediator.endpoints[0])
+    expect(upstream.routingKeys.length).toBeGreaterThan(0)
+    expect(upstream.proxyRoutingKey).toMatch(/^did:key:/)
+  })
+
   it('grants the agent mediation with the external endpoint and both routing keys', async () => {
     const status = topology.proxy.api.getStatus()
     expect(status.status).toBe('ready')

@@ -11,8 +11,9 @@ import {
   injectable,
 } from '@credo-ts/core'
 import type { Subscription } from 'rxjs'
+import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from '../ProxyMediatorEvents'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
-import type { ActivePickupMode, UpstreamSocketState } from '../models/ProxyMediatorStatus'
+import type { ActivePickupMode, ProxyMediatorState, UpstreamSocketState } from '../models/ProxyMediatorStatus'
 import { backoffDelay } from '../utils/backoff'
 
 /**
@@ -37,6 +38,7 @@ export class UpstreamPickupService {
   private reconnectTimer?: NodeJS.Timeout
   private periodicTimer?: NodeJS.Timeout
   private subscriptions: Subscription[] = []
+  private publishedState: ProxyMediatorState = 'init'
 
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
@@ -72,6 +74,12 @@ export class UpstreamPickupService {
     return this.usesSocket ? this.socket === 'open' : this.pollHealthy
   }
 
+  /** `init` before pickup was ever started, then `ready` while pickup runs and `setup` while it does not. */
+  public get state(): ProxyMediatorState {
+    if (!this.connectionId) return 'init'
+    return this.isReady ? 'ready' : 'setup'
+  }
+
   public notePickup(): void {
     this.lastPickup = new Date()
   }
@@ -85,6 +93,7 @@ export class UpstreamPickupService {
     this.reconnectAttempt = 0
     this.watchSocket(agentContext, connectionId)
     agentContext.config.logger.info(`Starting ${mode} pickup from the external mediator`, { connectionId })
+    this.publishState()
 
     if (this.usesSocket) {
       await this.openSessionOrRetry()
@@ -104,6 +113,7 @@ export class UpstreamPickupService {
     for (const subscription of this.subscriptions) subscription.unsubscribe()
     this.subscriptions = []
     this.pollHealthy = false
+    this.publishState()
   }
 
   private get usesSocket(): boolean {
@@ -119,12 +129,14 @@ export class UpstreamPickupService {
           this.socket = 'open'
           this.reconnectAttempt = 0
           this.error = undefined
+          this.publishState()
         }),
       this.eventEmitter
         .observable<OutboundWebSocketClosedEvent>(TransportEventTypes.OutboundWebSocketClosedEvent)
         .subscribe((event) => {
           if (event.payload.connectionId !== connectionId) return
           this.socket = 'closed'
+          this.publishState()
           if (this.running && this.usesSocket) {
             agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting')
             this.scheduleReconnect()
@@ -201,6 +213,29 @@ export class UpstreamPickupService {
       this.pollHealthy = false
       this.error = (error as Error).message
       this.agentContext.config.logger.warn(`Polling the external mediator failed: ${this.error}`)
+    }
+    this.publishState()
+  }
+
+  /**
+   * Emits `ProxyMediatorStateChanged` on every transition, at the moment it happens. A listener or
+   * logger that throws must not cut the pickup short, so the notification is fenced off.
+   */
+  private publishState(): void {
+    const state = this.state
+    if (state === this.publishedState) return
+    const previousState = this.publishedState
+    this.publishedState = state
+    const { agentContext } = this
+    if (!agentContext) return
+    try {
+      agentContext.config.logger.info(`Proxy mediator is ${state}`)
+      this.eventEmitter.emit<ProxyMediatorStateChangedEvent>(agentContext, {
+        type: ProxyMediatorEventTypes.StateChanged,
+        payload: { previousState, state },
+      })
+    } catch {
+      // Nothing on the side may break the main path.
     }
   }
 

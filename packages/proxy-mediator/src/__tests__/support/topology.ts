@@ -12,6 +12,7 @@ import {
   startExternalMediator,
   useProxyAsMediator,
 } from '@proxy-mediator/topology'
+import type { ProxyMediatorStatus } from '../../models/ProxyMediatorStatus'
 import { type TestProxy, type TestProxyOptions, startProxy } from './startProxy'
 
 export interface Topology {
@@ -21,6 +22,8 @@ export interface Topology {
   sender: EdgeAgent
   /** The sender's connection to the agent, through the agent's mediated invitation. */
   senderConnectionId: string
+  /** What `connectToMediator` returned. */
+  connectStatus: ProxyMediatorStatus
   dir: string
   stop(): Promise<void>
 }
@@ -54,7 +57,9 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   })
   const sender = await startEdgeAgent({ port: await freePort(), label: 'sender', config: legacyConfig })
 
-  await proxy.api.connectToMediator(await mediator.createInvitationUrl({ legacy: options.legacy }))
+  const connectStatus = await proxy.api.connectToMediator(
+    await mediator.createInvitationUrl({ legacy: options.legacy }),
+  )
   const { invitationUrl } = await proxy.api.getAgentInvitation()
   await useProxyAsMediator(agent.agent, invitationUrl)
   const connection = await connectTo(sender.agent, await createMediatedInvitationUrl(agent.agent))
@@ -65,6 +70,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     agent,
     sender,
     senderConnectionId: connection.id,
+    connectStatus,
     dir,
     async stop() {
       // The current roles: a test may have replaced the agent or the mediator with a restarted one.
