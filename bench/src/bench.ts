@@ -28,7 +28,7 @@ const USAGE = `yarn bench [options]
   --soak-messages N     messages of the soak (default 100000)
   --profile             run the proxy under node --cpu-prof and summarize the profile
   --in-process          run the proxy module in the bench process instead of the runner
-  --batch-size N        Credo maximumBatchSize on the proxy (in-process only; default 10)
+  --batch-size N        messages per pickup delivery on the proxy (in-process only; default 100, as the runner)
   --experiment-ack-window MS   what-if: the proxy acknowledges every MS ms instead of 25 (runner only)
   --experiment-max-batch N     what-if: the proxy's delivery-request limit (Credo maximumBatchSize; runner only)
   --experiment-cache-lookups   what-if: memoize Credo's connection and DID document look-ups (runner only)

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { MediationRecipientModule, MediatorModule, MediatorPickupStrategy, MessagePickupModule } from '@credo-ts/core'
-import { ProxyMediatorModule } from '@proxy-mediator/proxy-mediator'
+import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import { startRoleAgent } from '@proxy-mediator/topology'
 import { sleep, until } from './clock'
 
@@ -24,7 +23,7 @@ export interface ProxyOptions {
   relayConcurrency: number
   /** Write a V8 CPU profile of the runner into this directory (runner only). */
   cpuProfileDir?: string
-  /** Credo's MessagePickupModuleConfig.maximumBatchSize on the proxy (in-process only; the runner has no flag). */
+  /** Messages per pickup delivery on the in-process proxy (`pickupBatchSize`); the runner takes --pickup-batch-size. */
   maximumBatchSize?: number
   logLevel?: string
   /** What-if patches loaded into the runner (see experiments/preload.ts). */
@@ -146,15 +145,12 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
     port: options.port,
     storagePath: options.storageDir,
     outboundWebsocket: true,
-    modules: {
-      proxyMediator: new ProxyMediatorModule({
-        pickupStrategy: 'live',
-        relayConcurrencyPerAgent: options.relayConcurrency,
-      }),
-      mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
-      mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
-      messagePickup: new MessagePickupModule({ maximumBatchSize: options.maximumBatchSize ?? 10 }),
-    },
+    config: proxyMediatorAgentConfig,
+    modules: proxyMediatorModules({
+      pickupStrategy: 'live',
+      relayConcurrencyPerAgent: options.relayConcurrency,
+      pickupBatchSize: options.maximumBatchSize,
+    }),
   })
   const api = role.agent.modules.proxyMediator
   await api.start()

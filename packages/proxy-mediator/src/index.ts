@@ -1,4 +1,9 @@
 export { ProxyMediatorModule } from './ProxyMediatorModule'
+export {
+  proxyMediatorModules,
+  proxyMediatorAgentConfig,
+  type ProxyMediatorModulesOptions,
+} from './proxyMediatorModules'
 export { ProxyMediatorApi } from './ProxyMediatorApi'
 export {
   ProxyMediatorModuleConfig,

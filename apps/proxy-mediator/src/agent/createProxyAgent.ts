@@ -1,17 +1,6 @@
-import {
-  Agent,
-  ConnectionsModule,
-  HttpOutboundTransport,
-  KeyDerivationMethod,
-  type Logger,
-  MediationRecipientModule,
-  MediatorModule,
-  MediatorPickupStrategy,
-  MessagePickupModule,
-  WsOutboundTransport,
-} from '@credo-ts/core'
+import { Agent, HttpOutboundTransport, KeyDerivationMethod, type Logger, WsOutboundTransport } from '@credo-ts/core'
 import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
-import { ProxyMediatorModule } from '@proxy-mediator/proxy-mediator'
+import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { WebSocketServer } from 'ws'
 import type { RunnerConfig } from '../config/RunnerConfig'
@@ -26,7 +15,7 @@ const KEY_DERIVATION: Record<RunnerConfig['walletKeyDerivation'], KeyDerivationM
 
 export function buildProxyAgentModules(config: RunnerConfig) {
   return {
-    proxyMediator: new ProxyMediatorModule({
+    ...proxyMediatorModules({
       pickupStrategy: config.pickupStrategy,
       keepaliveIntervalMs: config.keepaliveIntervalMs,
       reconnectMaxDelayMs: config.reconnectMaxDelayMs,
@@ -39,14 +28,8 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       agentInvitationLabel: config.label,
       agentHandshakeProtocols: config.agentHandshakeProtocols,
       agentInvitationFormat: config.agentInvitationFormat,
+      pickupBatchSize: config.pickupBatchSize,
     }),
-    // The proxy module decides whether to grant (only once upstream is ready).
-    mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
-    // The proxy module drives upstream pickup itself (with acknowledgement after relay).
-    mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
-    // Bounds each delivery-request; Credo's default of 10 costs a round trip per 10 messages.
-    messagePickup: new MessagePickupModule({ maximumBatchSize: config.pickupBatchSize }),
-    connections: new ConnectionsModule({ autoAcceptConnections: true }),
     walletBackend: loadWalletModule(config),
   }
 }
@@ -77,9 +60,7 @@ export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Expr
       },
       endpoints: [config.endpoint],
       logger,
-      // See ProxyMediatorModule: sequential processing deadlocks with agents that answer an
-      // HTTP POST only after processing it (Credo does), for up to Credo's 10 s timeout.
-      processDidCommMessagesConcurrently: true,
+      ...proxyMediatorAgentConfig,
     },
     dependencies: { ...agentDependencies, FileSystem: storageDirFileSystem(config.storageDir) },
     modules: buildProxyAgentModules(config),

@@ -33,6 +33,6 @@ describe('README module sample', () => {
       .getPreEmitDiagnostics(program)
       .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
     expect(diagnostics).toEqual([])
-    expect(sample).toContain('new ProxyMediatorModule(')
+    expect(sample).toContain('...proxyMediatorModules(')
   })
 })

@@ -1,16 +1,18 @@
-import { MediationRecipientModule, MediatorModule, MediatorPickupStrategy } from '@credo-ts/core'
 import type { LogLevel } from '@credo-ts/core'
 import { startRoleAgent } from '@proxy-mediator/topology'
-import { ProxyMediatorModule } from '../../ProxyMediatorModule'
-import type { ProxyMediatorModuleConfigOptions } from '../../ProxyMediatorModuleConfig'
+import {
+  type ProxyMediatorModulesOptions,
+  proxyMediatorAgentConfig,
+  proxyMediatorModules,
+} from '../../proxyMediatorModules'
 
-export interface TestProxyOptions extends ProxyMediatorModuleConfigOptions {
+export interface TestProxyOptions extends ProxyMediatorModulesOptions {
   port: number
   storagePath?: string
   logLevel?: LogLevel
 }
 
-/** The proxy as a module user would assemble it: stock mediator modules plus ProxyMediatorModule. */
+/** The proxy as a module user assembles it: `proxyMediatorModules` and `proxyMediatorAgentConfig`. */
 export async function startProxy({ port, storagePath, logLevel, ...moduleOptions }: TestProxyOptions) {
   const role = await startRoleAgent({
     label: 'proxy',
@@ -18,18 +20,8 @@ export async function startProxy({ port, storagePath, logLevel, ...moduleOptions
     storagePath,
     logLevel,
     outboundWebsocket: true,
-    // See ProxyMediatorModule: sequential processing can deadlock with an agent that answers
-    // over HTTP only after processing, as Credo agents do.
-    config: { processDidCommMessagesConcurrently: true },
-    modules: {
-      proxyMediator: new ProxyMediatorModule({
-        keepaliveIntervalMs: 1000,
-        reconnectBaseDelayMs: 100,
-        ...moduleOptions,
-      }),
-      mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
-      mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
-    },
+    config: proxyMediatorAgentConfig,
+    modules: proxyMediatorModules({ keepaliveIntervalMs: 1000, reconnectBaseDelayMs: 100, ...moduleOptions }),
   })
   await role.agent.modules.proxyMediator.start()
   return {

@@ -1,0 +1,45 @@
+import {
+  ConnectionsModule,
+  type InitConfig,
+  MediationRecipientModule,
+  MediatorModule,
+  MediatorPickupStrategy,
+  MessagePickupModule,
+} from '@credo-ts/core'
+import { ProxyMediatorModule } from './ProxyMediatorModule'
+import type { ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+
+export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOptions {
+  /**
+   * The most messages the external mediator may put in one pickup 2.0 delivery. Credo's default
+   * of 10 costs a round trip for every 10 messages. @default 100
+   */
+  pickupBatchSize?: number
+}
+
+/**
+ * Every module a proxy mediator needs, set the one way that works: the proxy module; Credo's
+ * mediator, which must not grant on its own (the module grants once upstream is ready, and only to
+ * agents that came through its invitation); the mediation recipient, whose own pickup loop must be
+ * off (the module picks up, and acknowledges only after the relay); message pickup; connections
+ * that accept the agents' requests. Spread it into the agent's modules, next to a wallet module.
+ */
+export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) {
+  const { pickupBatchSize = 100, ...moduleOptions } = options
+  return {
+    proxyMediator: new ProxyMediatorModule(moduleOptions),
+    mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
+    mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
+    messagePickup: new MessagePickupModule({ maximumBatchSize: pickupBatchSize }),
+    connections: new ConnectionsModule({ autoAcceptConnections: true }),
+  }
+}
+
+/**
+ * The agent configuration the proxy needs. With one message at a time, a Credo agent and the proxy
+ * can each wait for the other's HTTP answer during set-up (the agent sends its DID exchange
+ * `complete` while the proxy sends its grant), and both stall until Credo's 10 s timeout.
+ */
+export const proxyMediatorAgentConfig = {
+  processDidCommMessagesConcurrently: true,
+} as const satisfies Partial<InitConfig>
