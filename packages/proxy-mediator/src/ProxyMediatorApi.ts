@@ -130,6 +130,7 @@ export class ProxyMediatorApi {
   /** Graceful stop: no more pickup, relays in flight finish, their acknowledgements go out. */
   public async stop(): Promise<void> {
     this.pickup.stop()
+    this.directory.stop()
     this.socketFastPath.disable()
     this.retryLoop.stop()
     await this.relayService.drain(STOP_DRAIN_TIMEOUT_MS)

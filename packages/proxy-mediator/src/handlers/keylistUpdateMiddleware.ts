@@ -7,13 +7,11 @@ import {
   ProblemReportError,
   TypedArrayEncoder,
 } from '@credo-ts/core'
-import { AgentDirectory } from '../services/AgentDirectory'
 import { toVerkey } from '../utils/keys'
 
 /**
- * Lets Credo record an agent's keylist update, then removes the duplicates Credo's `add`
- * leaves behind and refreshes the in-memory routing table before the response goes out, so
- * a forward sent right after the agent's update already finds its key.
+ * Lets Credo record an agent's keylist update, then removes the duplicates Credo's `add` leaves
+ * behind. (The routing table follows the record's repository events: see AgentDirectory.)
  *
  * Credo answers an update with no granted mediation, or with a key that is not a key, by throwing
  * an error that reaches nobody; here the agent gets a problem report that says what to fix.
@@ -52,7 +50,6 @@ export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageC
     record.recipientKeys = unique
     await repository.update(agentContext, record)
   }
-  await agentContext.dependencyManager.resolve(AgentDirectory).refresh(agentContext, connection.id)
 }
 
 function isEd25519Key(key: unknown): boolean {

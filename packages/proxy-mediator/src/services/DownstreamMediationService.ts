@@ -20,7 +20,6 @@ import { KeylistMessage } from '../messages/KeylistMessage'
 import type { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { DEFAULT_AGENT_HANDSHAKE_PROTOCOLS, ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { verkeyToDidKey } from '../utils/keys'
-import { AgentDirectory } from './AgentDirectory'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { UpstreamPickupService } from './UpstreamPickupService'
 
@@ -41,7 +40,6 @@ export class DownstreamMediationService {
     private readonly config: ProxyMediatorModuleConfig,
     private readonly state: ProxyMediatorStateService,
     private readonly pickup: UpstreamPickupService,
-    private readonly directory: AgentDirectory,
     private readonly mediatorService: MediatorService,
     private readonly mediationRepository: MediationRepository,
     private readonly outOfBandRepository: OutOfBandRepository,
@@ -137,7 +135,6 @@ export class DownstreamMediationService {
     // external mediator unwraps the outer layer, the proxy the next one.
     grant.endpoint = upstream.endpoint
     grant.routingKeys = [proxyRoutingKey, ...upstream.routingKeys].map(verkeyToDidKey)
-    await this.directory.refresh(agentContext, connection.id)
     agentContext.config.logger.info(`Granted mediation to agent '${connection.theirLabel ?? connection.id}'`)
     return new OutboundMessageContext(grant, { agentContext, connection, associatedRecord: record })
   }
