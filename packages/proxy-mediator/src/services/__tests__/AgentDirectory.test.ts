@@ -3,6 +3,7 @@ import {
   type ConnectionService,
   EventEmitter,
   MediationRecord,
+  type MediationRecordProps,
   type MediationRepository,
   MediationRole,
   MediationState,
@@ -27,8 +28,9 @@ describe('AgentDirectory', () => {
   const stored: MediationRecord[] = []
   let directory: AgentDirectory
 
-  const record = (props: Partial<MediationRecord> & { connectionId: string }) =>
+  const record = (props: Partial<MediationRecordProps> & { connectionId: string }) =>
     new MediationRecord({
+      threadId: 'thread',
       role: MediationRole.Mediator,
       state: MediationState.Granted,
       recipientKeys: [],
