@@ -31,8 +31,9 @@ export type FindOwnKey = (kid: string) => EnvelopeKeyPair | undefined
 
 interface RecipientHeader {
   kid: string
-  sender?: string
-  iv?: string
+  // null is how aries-staticagent and ACA-Py's pre-Askar Python crypto write an anoncrypt header.
+  sender?: string | null
+  iv?: string | null
 }
 
 interface Recipient {
@@ -145,7 +146,9 @@ export function unpackDidcommV1(
       const senderX25519 = toX25519PublicKey(senderKey)
       cek = sodium.crypto_box_open_easy(encryptedKey, fromBase64Url(iv), senderX25519, ownKey.x25519SecretKey)
     } else {
-      if (sender !== undefined || iv !== undefined) {
+      // Askar reads null as absent: aries-staticagent and ACA-Py's Python crypto before Askar
+      // write `"sender": null, "iv": null` on anoncrypt. A value there is still refused.
+      if ((sender !== undefined && sender !== null) || (iv !== undefined && iv !== null)) {
         throw new WalletError('Anoncrypt recipient header must not contain sender or iv')
       }
       cek = sodium.crypto_box_seal_open(encryptedKey, ownKey.x25519PublicKey, ownKey.x25519SecretKey)
