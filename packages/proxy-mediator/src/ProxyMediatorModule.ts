@@ -14,7 +14,7 @@ import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRep
 import { AgentDirectory } from './services/AgentDirectory'
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { LegacyDidExchangeService } from './services/LegacyDidExchangeService'
+import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
 import { OutboxService } from './services/OutboxService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { PickupAcknowledger } from './services/PickupAcknowledger'
@@ -67,7 +67,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(UpstreamMediationService)
     dependencyManager.registerSingleton(UpstreamPickupService)
     dependencyManager.registerSingleton(DownstreamMediationService)
-    dependencyManager.registerSingleton(LegacyDidExchangeService)
+    dependencyManager.registerSingleton(AttachedDocDidExchangeService)
 
     // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration.
     dependencyManager.registerMessageHandlers([new KeylistQueryHandler()])

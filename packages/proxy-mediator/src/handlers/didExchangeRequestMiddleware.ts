@@ -1,23 +1,39 @@
-import { DidExchangeRequestMessage, DidExchangeResponseMessage, type InboundMessageContext } from '@credo-ts/core'
+import {
+  type AgentContext,
+  DidExchangeRequestMessage,
+  DidExchangeResponseMessage,
+  type InboundMessageContext,
+} from '@credo-ts/core'
 import { DidExchangeRefusedError } from '../errors/DidExchangeRefusedError'
-import { LegacyDidExchangeService } from '../services/LegacyDidExchangeService'
+import { AttachedDocDidExchangeService } from '../services/AttachedDocDidExchangeService'
 import { replyInProtocolVersionOf } from '../utils/messageVersion'
 import { longFormOfShortPeerDid4 } from '../utils/peerDid4'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /**
- * DID exchange requests from agents. Credo takes every request with a resolvable DID; the proxy
- * takes the one shape Credo cannot (an unqualified DID with a legacy `did_doc~attach`, as ACA-Py
- * sends it), and hands Credo the long form of a short did:peer:4 whose doc names it. Every response is then made one that ACA-Py accepts: in the version it asked for,
- * with the invitation as `pthid`, which ACA-Py copies into the `complete` that its schema checks,
- * and with an attached doc signed by the invitation key, which ACA-Py verifies.
+ * DID exchange requests from agents. Credo takes every request whose DID resolves; the module
+ * takes those whose doc comes attached (see AttachedDocDidExchangeService), and hands Credo the
+ * long form of a short did:peer:4 whose doc names it. Every response is then made one that ACA-Py
+ * accepts: in the version it asked for, with the invitation as `pthid` (ACA-Py copies the thread
+ * into its `complete`, whose schema requires it), and with an attached doc signed by the
+ * invitation key, which ACA-Py verifies.
  */
 export const didExchangeRequestMiddleware: MessageHandlerMiddleware = async (messageContext, next) => {
   const { message, agentContext } = messageContext
   if (!(message instanceof DidExchangeRequestMessage)) return next()
-  const legacy = agentContext.dependencyManager.resolve(LegacyDidExchangeService)
+  const service = agentContext.dependencyManager.resolve(AttachedDocDidExchangeService)
   const context = messageContext as InboundMessageContext<DidExchangeRequestMessage>
-  if (!legacy.isLegacyRequest(message)) {
+  if (service.takesRequest(message)) {
+    try {
+      messageContext.responseMessage = await service.processRequest(context)
+    } catch (error) {
+      const refusal = error instanceof DidExchangeRefusedError && (await service.refusalFor(context, error))
+      if (!refusal) throw error
+      agentContext.config.logger.warn((error as Error).message)
+      messageContext.responseMessage = refusal
+      return
+    }
+  } else {
     const longForm = longFormOfShortPeerDid4(message.did, message.didDoc)
     if (longForm) {
       // Credo resolves the long form and keeps the short one as an alternative DID of the connection.
@@ -25,23 +41,20 @@ export const didExchangeRequestMiddleware: MessageHandlerMiddleware = async (mes
       message.didDoc = undefined
     }
     await next()
-    const outbound = messageContext.responseMessage
-    const response = outbound?.message
-    if (response instanceof DidExchangeResponseMessage) {
-      response.setThread({ threadId: message.threadId, parentThreadId: message.thread?.parentThreadId })
-      replyInProtocolVersionOf(response, message)
-      if (response.didDoc && outbound?.outOfBand) {
-        await legacy.signWithInvitationKey(agentContext, outbound.outOfBand, response.didDoc)
-      }
-    }
-    return
   }
-  try {
-    messageContext.responseMessage = await legacy.processRequest(context)
-  } catch (error) {
-    const refusal = error instanceof DidExchangeRefusedError && (await legacy.refusalFor(context, error))
-    if (!refusal) throw error
-    agentContext.config.logger.warn((error as Error).message)
-    messageContext.responseMessage = refusal
+  await finishResponse(agentContext, service, context)
+}
+
+async function finishResponse(
+  agentContext: AgentContext,
+  service: AttachedDocDidExchangeService,
+  { message, responseMessage }: InboundMessageContext<DidExchangeRequestMessage>,
+) {
+  const response = responseMessage?.message
+  if (!(response instanceof DidExchangeResponseMessage)) return
+  response.setThread({ threadId: message.threadId, parentThreadId: message.thread?.parentThreadId })
+  replyInProtocolVersionOf(response, message)
+  if (response.didDoc && responseMessage?.outOfBand) {
+    await service.signWithInvitationKey(agentContext, responseMessage.outOfBand, response.didDoc)
   }
 }

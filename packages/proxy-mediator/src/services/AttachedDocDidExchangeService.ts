@@ -4,6 +4,8 @@ import {
   AttachmentData,
   ConnectionService,
   DidDocumentRole,
+  DidDocument,
+  DidExchangeProtocol,
   DidExchangeRequestMessage,
   DidExchangeResponseMessage,
   DidExchangeRole,
@@ -27,6 +29,10 @@ import {
   TransportService,
   TypedArrayEncoder,
   getJwkFromKey,
+  JsonTransformer,
+  PeerDidNumAlgo,
+  getKeyFromVerificationMethod,
+  getNumAlgoFromPeerDid,
   injectable,
   isDid,
 } from '@credo-ts/core'
@@ -38,32 +44,38 @@ import {
   legacyDocIdFor,
   unqualifiedDidFromVerkey,
 } from '../utils/legacyDidDoc'
+import { attachmentSigners } from '../utils/attachmentSigners'
 import { replyInProtocolVersionOf } from '../utils/messageVersion'
 
 /**
- * DID Exchange with an unqualified DID and a signed legacy `did_doc~attach`: what ACA-Py sends for
- * didexchange/1.0, and for 1.1 when it is not set up to emit did:peer. Credo 0.5 takes an attached
- * doc only for did:peer:1 and answers such a request with nothing (credo-ts#1865), so the proxy
- * handles this one shape itself and leaves every other request to Credo.
+ * DID exchange requests whose DID document comes attached, which Credo 0.5 cannot take from ACA-Py:
+ * - an unqualified DID with a signed legacy `did_doc~attach`, what ACA-Py sends for didexchange/1.0
+ *   and for 1.1 when it falls back to a legacy DID: Credo takes an attached doc only for did:peer:1
+ *   and answers such a request with nothing (credo-ts#1865);
+ * - did:peer:1 with its genesis doc attached: Credo verifies the attachment with a JWS check that
+ *   refuses a protected header holding both `kid` and `jwk`, as ACA-Py up to 0.11 signs.
+ * Every other request is left to Credo.
  *
- * The request is accepted only when the DID is self-certifying: the attachment is signed by a key of
- * the attached doc, and the unqualified DID is derived from that key. A DID that can be resolved
+ * An attached doc is accepted only when it is self-certifying: signed by a key of the doc, and for
+ * an unqualified DID, that DID is derived from the signing key. A DID that can be resolved
  * elsewhere (did:web, did:sov, did:indy, ...) never gets its doc from an attachment, because whoever
  * sends the request could otherwise claim someone else's DID with a doc pointing at themselves.
  */
 @injectable()
-export class LegacyDidExchangeService {
+export class AttachedDocDidExchangeService {
   public constructor(
     private readonly connectionService: ConnectionService,
     private readonly didRepository: DidRepository,
     private readonly jwsService: JwsService,
     private readonly outOfBandService: OutOfBandService,
     private readonly routingService: RoutingService,
+    private readonly didExchangeProtocol: DidExchangeProtocol,
   ) {}
 
-  /** Whether Credo cannot take this request and this service must: a non-peer DID with an attached doc. */
-  public isLegacyRequest(message: DidExchangeRequestMessage): boolean {
-    return Boolean(message.didDoc) && !isDid(message.did, 'peer')
+  /** Whether this service takes the request: an attached doc for a non-peer DID or for did:peer:1. */
+  public takesRequest(message: DidExchangeRequestMessage): boolean {
+    if (!message.didDoc) return false
+    return !isDid(message.did, 'peer') || getNumAlgoFromPeerDid(message.did) === PeerDidNumAlgo.GenesisDoc
   }
 
   public async processRequest(
@@ -71,12 +83,15 @@ export class LegacyDidExchangeService {
   ): Promise<OutboundMessageContext<DidExchangeResponseMessage>> {
     const { agentContext, message, senderKey, sessionId } = messageContext
     const outOfBandRecord = await this.findInvitation(agentContext, message)
-    const theirDidDoc = await this.verifyAttachedDidDoc(agentContext, message)
+    const isPeerDid1 = isDid(message.did, 'peer')
+    const theirDidDocument = isPeerDid1
+      ? await this.verifyGenesisDoc(agentContext, message)
+      : (await this.verifyLegacyDoc(agentContext, message)).didDocument
 
     if (senderKey && (await this.didRepository.findReceivedDidByRecipientKey(agentContext, senderKey))) {
       throw refused('A connection already exists for the key that sent this request.')
     }
-    const theirDid = await this.storeTheirDid(agentContext, theirDidDoc)
+    const theirDid = await this.storeTheirDid(agentContext, theirDidDocument)
     const connection = await this.connectionService.createConnection(agentContext, {
       protocol: HandshakeProtocol.DidExchange,
       role: DidExchangeRole.Responder,
@@ -93,25 +108,25 @@ export class LegacyDidExchangeService {
     if (sessionId) {
       agentContext.dependencyManager.resolve(TransportService).setConnectionIdForSession(sessionId, connection.id)
     }
+    agentContext.config.logger.info(
+      `DID exchange request with an attached ${isPeerDid1 ? 'did:peer:1' : 'legacy'} DID doc from '${message.label ?? theirDid}'`,
+    )
 
     // The agent reaches the proxy on its own endpoint, never through the external mediator.
     const routing = await this.routingService.getRouting(agentContext, { useDefaultMediator: false })
+    if (isPeerDid1) {
+      // A did:peer:1 answered with did:peer:1, as Credo does; the middleware finishes it for ACA-Py.
+      const response = await this.didExchangeProtocol.createResponse(agentContext, connection, outOfBandRecord, routing)
+      return new OutboundMessageContext(response, { agentContext, connection, outOfBand: outOfBandRecord })
+    }
     const ours = legacyDidDocForRouting(routing)
     connection.did = await this.storeOurDid(agentContext, ours.json)
-
     const response = new DidExchangeResponseMessage({ did: ours.did, threadId: message.threadId })
-    // ACA-Py copies the response's thread into its `complete`, whose schema requires `pthid`.
-    response.setThread({ threadId: message.threadId, parentThreadId: outOfBandRecord.outOfBandInvitation.id })
     response.didDoc = new Attachment({
       mimeType: 'application/json',
       data: new AttachmentData({ base64: JsonEncoder.toBase64(ours.json) }),
     })
-    await this.signWithInvitationKey(agentContext, outOfBandRecord, response.didDoc)
-    replyInProtocolVersionOf(response, message)
     await this.connectionService.updateState(agentContext, connection, DidExchangeState.ResponseSent)
-    agentContext.config.logger.info(
-      `DID exchange ${message.type.split('/').slice(-2, -1)[0]} with legacy DID doc from '${message.label ?? theirDid}'`,
-    )
     return new OutboundMessageContext(response, { agentContext, connection, outOfBand: outOfBandRecord })
   }
 
@@ -150,30 +165,18 @@ export class LegacyDidExchangeService {
     return record
   }
 
-  private async verifyAttachedDidDoc(agentContext: AgentContext, message: DidExchangeRequestMessage) {
+  /** An unqualified DID's legacy doc: signed by the key the DID is derived from, and naming that DID. */
+  private async verifyLegacyDoc(agentContext: AgentContext, message: DidExchangeRequestMessage) {
     if (isDid(message.did)) {
       throw refused(
-        `An attached DID doc is accepted only for an unqualified DID; '${message.did}' must be resolvable on its own.`,
+        `An attached DID doc is accepted only for an unqualified DID or did:peer:1; '${message.did}' must be resolvable on its own.`,
       )
     }
-    const attachment = message.didDoc as Attachment
-    const base64 = attachment.data.base64
-    const jws = attachment.data.jws
-    if (!base64 || !jws) throw refused('The did_doc~attach must hold a base64 DID doc signed with a JWS.')
-
-    const payload = TypedArrayEncoder.toBase64URL(TypedArrayEncoder.fromBase64(base64))
-    const { isValid, signerKeys } = await this.jwsService
-      .verifyJws(agentContext, {
-        jws: { ...(jws as object), payload } as never,
-        jwkResolver: ({ jws: { header } }) => getJwkFromKey(keyFromKid(header.kid)),
-      })
-      .catch(() => ({ isValid: false, signerKeys: [] as Key[] }))
-    if (!isValid || signerKeys.length === 0) throw refused('The signature of did_doc~attach does not verify.')
-
+    const signerKeys = await this.signersOf(agentContext, message)
     let legacy: ReturnType<typeof legacyDidDocToPeerDidDocument>
     let json: LegacyDidDocJson
     try {
-      json = JsonEncoder.fromBase64(base64) as LegacyDidDocJson
+      json = JsonEncoder.fromBase64(message.didDoc?.data.base64 ?? '') as LegacyDidDocJson
       legacy = legacyDidDocToPeerDidDocument(json)
     } catch (error) {
       throw refused(`The attached DID doc is not a legacy DID doc: ${(error as Error).message}`)
@@ -182,9 +185,7 @@ export class LegacyDidExchangeService {
       throw refused(`The attached DID doc is for '${json.id}', not for the request's DID '${message.did}'.`)
     }
     const docKeys = new Set(legacy.didDocument.recipientKeys.map((key) => key.publicKeyBase58))
-    const signer = signerKeys.find(
-      (key) => docKeys.has(key.publicKeyBase58) && unqualifiedDidFromVerkey(key.publicKeyBase58) === message.did,
-    )
+    const signer = signerKeys.find((key) => docKeys.has(key) && unqualifiedDidFromVerkey(key) === message.did)
     if (!signer) {
       throw refused(
         `did_doc~attach must be signed by the key that '${message.did}' is derived from, and that key must be in the doc.`,
@@ -193,10 +194,43 @@ export class LegacyDidExchangeService {
     return legacy
   }
 
-  private async storeTheirDid(
-    agentContext: AgentContext,
-    { didDocument }: ReturnType<typeof legacyDidDocToPeerDidDocument>,
-  ): Promise<string> {
+  /** A did:peer:1 genesis doc, signed by one of its authentication keys (Credo's own rule). */
+  private async verifyGenesisDoc(agentContext: AgentContext, message: DidExchangeRequestMessage): Promise<DidDocument> {
+    const signerKeys = await this.signersOf(agentContext, message)
+    let didDocument: DidDocument
+    try {
+      didDocument = JsonTransformer.fromJSON(JsonEncoder.fromBase64(message.didDoc?.data.base64 ?? ''), DidDocument)
+    } catch (error) {
+      throw refused(`The attached DID doc is not a DID document: ${(error as Error).message}`)
+    }
+    didDocument.id = message.did
+    const authenticationKeys = new Set(
+      (didDocument.authentication ?? []).map(
+        (entry) =>
+          getKeyFromVerificationMethod(
+            typeof entry === 'string' ? didDocument.dereferenceVerificationMethod(entry) : entry,
+          ).publicKeyBase58,
+      ),
+    )
+    if (!signerKeys.every((key) => authenticationKeys.has(key))) {
+      throw refused('did_doc~attach must be signed by authentication keys of the attached doc.')
+    }
+    return didDocument
+  }
+
+  private async signersOf(agentContext: AgentContext, message: DidExchangeRequestMessage): Promise<string[]> {
+    const attachment = message.didDoc as Attachment
+    if (!attachment.data.base64 || !attachment.data.jws) {
+      throw refused('The did_doc~attach must hold a base64 DID doc signed with a JWS.')
+    }
+    try {
+      return await attachmentSigners(agentContext, attachment)
+    } catch (error) {
+      throw refused(`The signature of did_doc~attach does not verify: ${(error as Error).message}.`)
+    }
+  }
+
+  private async storeTheirDid(agentContext: AgentContext, didDocument: DidDocument): Promise<string> {
     const record = new DidRecord({
       did: didDocument.id,
       role: DidDocumentRole.Received,
@@ -238,6 +272,10 @@ export class LegacyDidExchangeService {
       .map((didKey) => DidKey.fromDid(didKey).key)[0]
     const base64 = attachment.data.base64
     if (!invitationKey || !base64) return
+    const existing = attachment.data.jws
+    const signatures = existing && 'signatures' in existing ? existing.signatures : existing ? [existing] : []
+    const invitationKid = new DidKey(invitationKey).did
+    if (signatures.some((signature) => signature.header?.kid === invitationKid)) return
     const jws = await this.jwsService.createJws(agentContext, {
       payload: TypedArrayEncoder.fromBase64(base64),
       key: invitationKey,

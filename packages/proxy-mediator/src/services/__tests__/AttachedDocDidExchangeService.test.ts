@@ -18,16 +18,17 @@ import {
 } from '@credo-ts/core'
 import { freePort } from '@proxy-mediator/topology'
 import { DidExchangeRefusedError } from '../../errors/DidExchangeRefusedError'
+import { didExchangeRequestMiddleware } from '../../handlers/didExchangeRequestMiddleware'
 import { type TestProxy, startProxy } from '../../__tests__/support/startProxy'
 import { legacyDocIdFor, unqualifiedDidFromVerkey } from '../../utils/legacyDidDoc'
-import { LegacyDidExchangeService } from '../LegacyDidExchangeService'
+import { AttachedDocDidExchangeService } from '../AttachedDocDidExchangeService'
 
 /**
  * The policy of the legacy bridge, against a real proxy agent and its wallet. The requests are
  * built here in ACA-Py's shape; the conformance suite (`__tests__/acapy`) sends them over HTTP
  * from an agent with no Credo code.
  */
-describe('LegacyDidExchangeService', () => {
+describe('AttachedDocDidExchangeService', () => {
   let proxy: TestProxy
   let invitation: OutOfBandInvitation
 
@@ -38,7 +39,7 @@ describe('LegacyDidExchangeService', () => {
   afterAll(() => proxy.stop())
 
   const context = () => proxy.agent.context
-  const service = () => context().dependencyManager.resolve(LegacyDidExchangeService)
+  const service = () => context().dependencyManager.resolve(AttachedDocDidExchangeService)
   const jws = () => context().dependencyManager.resolve(JwsService)
   const invitationKey = () => DidKey.fromDid(invitation.getInlineServices()[0].recipientKeys[0]).key
 
@@ -96,11 +97,18 @@ describe('LegacyDidExchangeService', () => {
     return { key, did, message, messageContext }
   }
 
+  /** What the middleware makes of the service's response (version, pthid, invitation signature). */
+  async function respond(messageContext: InboundMessageContext<DidExchangeRequestMessage>) {
+    await didExchangeRequestMiddleware(messageContext, async () => undefined)
+    if (!messageContext.responseMessage) throw new Error('no response')
+    return messageContext.responseMessage
+  }
+
   it('takes an unqualified DID with a self-signed legacy doc and answers in the same version, signed with the invitation key', async () => {
     const { messageContext, message } = await request({ version: '1.0' })
-    expect(service().isLegacyRequest(message)).toBe(true)
+    expect(service().takesRequest(message)).toBe(true)
 
-    const outbound = await service().processRequest(messageContext)
+    const outbound = await respond(messageContext)
     const response = outbound.message as DidExchangeResponseMessage
     expect(response).toBeInstanceOf(DidExchangeResponseMessage)
     expect(response.type).toBe('https://didcomm.org/didexchange/1.0/response')
@@ -129,7 +137,7 @@ describe('LegacyDidExchangeService', () => {
 
   it('answers a 1.1 request in 1.1', async () => {
     const { messageContext } = await request({ version: '1.1' })
-    const outbound = await service().processRequest(messageContext)
+    const outbound = await respond(messageContext)
     expect(outbound.message.type).toBe('https://didcomm.org/didexchange/1.1/response')
   })
 
@@ -146,7 +154,7 @@ describe('LegacyDidExchangeService', () => {
 
   it('refuses an attached doc for a DID that resolves elsewhere, and reports to the attached endpoint', async () => {
     const { messageContext, message } = await request({ did: 'did:web:example.org' })
-    expect(service().isLegacyRequest(message)).toBe(true)
+    expect(service().takesRequest(message)).toBe(true)
     const error = await service()
       .processRequest(messageContext)
       .catch((caught) => caught)
@@ -158,8 +166,11 @@ describe('LegacyDidExchangeService', () => {
     expect(refusal?.serviceParams?.service.serviceEndpoint).toBe('http://127.0.0.1:9/acapy')
   })
 
-  it('leaves did:peer requests to Credo', async () => {
+  it('leaves requests with a resolvable did:peer to Credo, and takes a did:peer:1 with its doc', async () => {
     const message = new DidExchangeRequestMessage({ label: 'x', did: 'did:peer:4zQm', parentThreadId: invitation.id })
-    expect(service().isLegacyRequest(message)).toBe(false)
+    expect(service().takesRequest(message)).toBe(false)
+    message.didDoc = new Attachment({ data: new AttachmentData({ base64: JsonEncoder.toBase64({}) }) })
+    ;(message as { did: string }).did = 'did:peer:1zQmZMygzYqNwU6Uhmewx5Xepf2VLp5S4HLSwwgf2aiKZuwa'
+    expect(service().takesRequest(message)).toBe(true)
   })
 })
