@@ -15,6 +15,7 @@ const config: Config = {
     '^@proxy-mediator/portable-wallet$': '<rootDir>/packages/portable-wallet/src',
     '^@proxy-mediator/proxy-mediator$': '<rootDir>/packages/proxy-mediator/src',
     '^@proxy-mediator/topology$': '<rootDir>/packages/topology/src',
+    '^@proxy-mediator/acapy-like-peer$': '<rootDir>/packages/acapy-like-peer/src',
   },
   testTimeout: 120_000,
   maxWorkers: 2,
