@@ -1,6 +1,6 @@
 import { BaseLogger, LogLevel } from '@credo-ts/core'
 import type { RunnerLogLevel } from '../config/RunnerConfig'
-import { redact, scrubSecrets } from './redact'
+import { redact, safeString, scrubSecrets } from './redact'
 
 export type LogLineFormat = 'json' | 'pretty'
 
@@ -75,9 +75,33 @@ export class RunnerLogger extends BaseLogger {
     this.log(LogLevel.fatal, message, data)
   }
 
+  /**
+   * Never throws, whatever it is handed: a log call sits in the middle of message handling, and a
+   * line that cannot be written must not cut that handling short. What cannot be rendered is
+   * replaced, and if even writing fails the line is dropped.
+   */
   private log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
-    if (!this.isEnabled(level)) return
-    const safeMessage = scrubSecrets(String(message), this.secrets)
+    try {
+      if (!this.isEnabled(level)) return
+      this.render(level, message, data)
+    } catch (error) {
+      try {
+        const reason = error instanceof Error ? safeString(error.message) : safeString(error)
+        this.write(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level: LogLevel[level],
+            msg: `[a log line could not be written: ${scrubSecrets(reason, this.secrets)}]`,
+          }),
+        )
+      } catch {
+        // Nothing more can be done without risking the caller.
+      }
+    }
+  }
+
+  private render(level: LogLevel, message: unknown, data?: unknown): void {
+    const safeMessage = scrubSecrets(safeString(message), this.secrets)
     // Credo sometimes passes a bare Error or a non-object as `data`.
     const safeData = data === undefined ? undefined : redact(data, this.secrets)
     const time = new Date().toISOString()
