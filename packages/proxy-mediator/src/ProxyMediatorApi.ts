@@ -4,7 +4,7 @@ import type { ActivePickupMode, ProxyMediatorState, ProxyMediatorStatus } from '
 import { AgentDirectory } from './services/AgentDirectory'
 import { type DeadLetter, DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { OutboxService } from './services/OutboxService'
+import { type ForwardAcceptance, OutboxService } from './services/OutboxService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { PickupAcknowledger } from './services/PickupAcknowledger'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
@@ -107,6 +107,15 @@ export class ProxyMediatorApi {
   /** Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they came. */
   public getDeadLetters(limit?: number): Promise<DeadLetter[]> {
     return this.deadLetters.list(this.agentContext, limit)
+  }
+
+  /**
+   * Takes a forward posted straight to the proxy's routing key, without Credo's pipeline, so that
+   * a transport can answer at once: accepted (in the outbox, relayed after), or refused with the
+   * reason. Anything not for the routing key is left to the transport (`not-for-routing-key`).
+   */
+  public acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance> {
+    return this.outbox.acceptEnvelope(this.agentContext, envelope)
   }
 
   public getStatus(): ProxyMediatorStatus {

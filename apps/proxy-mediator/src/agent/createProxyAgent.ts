@@ -1,9 +1,10 @@
 import { Agent, HttpOutboundTransport, KeyDerivationMethod, type Logger, WsOutboundTransport } from '@credo-ts/core'
-import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
+import { WsInboundTransport, agentDependencies } from '@credo-ts/node'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { WebSocketServer } from 'ws'
 import type { RunnerConfig } from '../config/RunnerConfig'
+import { DidcommHttpInboundTransport } from '../http/DidcommHttpInboundTransport'
 import { loadWalletModule } from './loadWalletModule'
 import { storageDirFileSystem } from './storageDirFileSystem'
 
@@ -38,8 +39,7 @@ export type ProxyAgent = Agent<ReturnType<typeof buildProxyAgentModules>>
 
 export interface ProxyAgentParts {
   agent: ProxyAgent
-  /** Its `server` exists once the agent is initialized. */
-  httpInbound: HttpInboundTransport
+  httpInbound: DidcommHttpInboundTransport
   /** Fed by the HTTP server's `upgrade` event, so WebSocket and HTTP share the port. */
   webSocketServer: WebSocketServer
 }
@@ -66,8 +66,9 @@ export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Expr
     modules: buildProxyAgentModules(config),
   })
 
-  const httpInbound = new HttpInboundTransport({ app, port: config.port })
-  const webSocketServer = new WebSocketServer({ noServer: true })
+  const httpInbound = new DidcommHttpInboundTransport({ app, port: config.port })
+  // Frames are bounded like bodies; ws's own default is 100 MiB.
+  const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: config.maxBodySizeBytes })
   agent.registerInboundTransport(httpInbound)
   agent.registerInboundTransport(new WsInboundTransport({ server: webSocketServer }))
   agent.registerOutboundTransport(new HttpOutboundTransport())

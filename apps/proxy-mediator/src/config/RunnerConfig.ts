@@ -21,6 +21,11 @@ export interface RunnerConfig {
   endpoint: string
   label: string
   maxBodySizeBytes: number
+  maxEnvelopeRecipients: number
+  maxProtectedHeaderBytes: number
+  maxWebsockets: number
+  maxWebsocketsPerAddress: number
+  websocketIdleTimeoutMs: number
   walletBackend: WalletBackend
   walletId: string
   walletKey: string

@@ -75,6 +75,11 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     checkInteger(name, num(name), name === 'keepalive-interval' ? 0 : 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
   checkInteger('relay-concurrency', num('relay-concurrency'), 1, 10_000, issues)
+  checkInteger('max-envelope-recipients', num('max-envelope-recipients'), 1, 1_000, issues)
+  checkInteger('max-protected-header-size', num('max-protected-header-size'), 256, 10_000_000, issues)
+  checkInteger('max-websockets', num('max-websockets'), 1, 1_000_000, issues)
+  checkInteger('max-websockets-per-address', num('max-websockets-per-address'), 1, 1_000_000, issues)
+  checkInteger('websocket-idle-timeout', num('websocket-idle-timeout'), 1, MAX_DURATION_MS, issues, 'milliseconds')
   checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
 
   const endpoint = str('endpoint')
@@ -111,6 +116,11 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     endpoint: endpoint!,
     label: str('label')!,
     maxBodySizeBytes: maxBodySizeBytes!,
+    maxEnvelopeRecipients: num('max-envelope-recipients'),
+    maxProtectedHeaderBytes: num('max-protected-header-size'),
+    maxWebsockets: num('max-websockets'),
+    maxWebsocketsPerAddress: num('max-websockets-per-address'),
+    websocketIdleTimeoutMs: num('websocket-idle-timeout'),
     walletBackend: str('wallet-backend') as RunnerConfig['walletBackend'],
     walletId: str('wallet-id')!,
     walletKey: walletKey!,

@@ -76,6 +76,45 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: '5mb',
   },
   {
+    name: 'max-envelope-recipients',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Most recipients an inbound envelope may list. Each one costs a key look-up, so a longer list is refused with 400 before any: real senders name a handful (one per device of the recipient).',
+    default: 16,
+  },
+  {
+    name: 'max-protected-header-size',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Longest protected header of an inbound envelope, in bytes of base64url; a longer one is refused with 400 before it is decoded. 16 recipients take about 5,000.',
+    default: 16_384,
+  },
+  {
+    name: 'max-websockets',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Most inbound websockets open at once; more are refused with 503. Frames are bounded by max-body-size.',
+    default: 1_000,
+  },
+  {
+    name: 'max-websockets-per-address',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description: 'Most inbound websockets open at once from one remote address; more are refused with 429.',
+    default: 50,
+  },
+  {
+    name: 'websocket-idle-timeout',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Milliseconds an inbound websocket may stay open without sending a DIDComm message before it is closed.',
+    default: 30_000,
+  },
+  {
     name: 'wallet-backend',
     type: 'string',
     group: GROUP_WALLET,

@@ -1,5 +1,5 @@
 import type { EncryptedMessage } from '@credo-ts/core'
-import type { DeadLetter, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { DeadLetter, ForwardAcceptance, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 
 /**
  * The part of `agent.modules.proxyMediator` the routes use. Routes depend on this narrow
@@ -10,6 +10,7 @@ export interface ProxyMediatorControl {
   getAgentInvitation(): Promise<{ invitationUrl: string }>
   connectToMediator(invitationUrl: string): Promise<unknown>
   isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
+  acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance>
   getDeadLetters(limit?: number): Promise<DeadLetter[]>
 }
 

@@ -1,22 +1,62 @@
-import type { Server } from 'node:http'
-import type { WebSocketServer } from 'ws'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { WebSocket, WebSocketServer } from 'ws'
+
+export interface WebSocketLimits {
+  isDraining: () => boolean
+  /** Most inbound sockets open at once. */
+  maxSockets: number
+  /** Most inbound sockets open at once from one remote address. */
+  maxSocketsPerAddress: number
+  /** A socket that sends no message for this long after opening is closed. */
+  idleTimeoutMs: number
+  countRejection?: (reason: string) => void
+}
 
 /**
  * Hands WebSocket upgrades of the HTTP server to the (noServer) WebSocket server, as Credo's
- * samples/mediator.ts does, so DIDComm over WebSocket shares the HTTP port.
+ * samples/mediator.ts does, so DIDComm over WebSocket shares the HTTP port. An anonymous socket
+ * costs little: their number is bounded, overall and per address, a socket that never sends a
+ * message is closed, and frames are bounded by the server's `maxPayload`.
  */
 export function attachWebSocketUpgrade(
   server: Server,
   webSocketServer: WebSocketServer,
-  isDraining: () => boolean,
+  limits: WebSocketLimits,
 ): void {
-  server.on('upgrade', (request, socket, head) => {
-    if (isDraining()) {
-      socket.destroy()
-      return
+  const perAddress = new Map<string, number>()
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (limits.isDraining()) return refuse(socket, 503, 'shutting_down')
+    const address = request.socket.remoteAddress ?? 'unknown'
+    if (webSocketServer.clients.size >= limits.maxSockets) return refuse(socket, 503, 'too_many_websockets')
+    if ((perAddress.get(address) ?? 0) >= limits.maxSocketsPerAddress) {
+      return refuse(socket, 429, 'too_many_websockets_from_address')
     }
     webSocketServer.handleUpgrade(request, socket, head, (webSocket) => {
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1)
+      webSocket.once('close', () => {
+        const left = (perAddress.get(address) ?? 1) - 1
+        if (left <= 0) perAddress.delete(address)
+        else perAddress.set(address, left)
+      })
+      closeIfSilent(webSocket, limits.idleTimeoutMs)
       webSocketServer.emit('connection', webSocket, request)
     })
   })
+
+  function refuse(socket: Duplex, status: number, reason: string) {
+    limits.countRejection?.(reason)
+    socket.write(
+      `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    )
+    socket.destroy()
+  }
+}
+
+function closeIfSilent(webSocket: WebSocket, idleTimeoutMs: number) {
+  const timer = setTimeout(() => webSocket.terminate(), idleTimeoutMs)
+  timer.unref()
+  webSocket.once('message', () => clearTimeout(timer))
+  webSocket.once('close', () => clearTimeout(timer))
 }

@@ -2,8 +2,9 @@ import { DidCommMimeType, type Logger } from '@credo-ts/core'
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Registry } from 'prom-client'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import { toHttpErrorResponse } from './errorResponses'
-import { validateDidcommBody } from './validateDidcommBody'
+import { NotFoundError, toHttpErrorResponse } from './errorResponses'
+import { RejectionLog } from './RejectionLog'
+import { type EnvelopeLimits, validateDidcommBody } from './validateDidcommBody'
 import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
 import { statusRoutes } from './statusRoutes'
@@ -14,11 +15,16 @@ export interface HttpAppOptions {
   logger: Logger
   adminApiKey?: string
   maxBodySizeBytes: number
+  envelopeLimits: EnvelopeLimits
+  /** Counts each request refused for its input, by reason (the runner's metrics). */
+  countRejection?: (reason: string) => void
 }
 
 export interface HttpApp {
-  /** Give it to Credo's HttpInboundTransport, which adds the DIDComm POST route to it. */
+  /** The DIDComm transport adds its POST route to it; then call `finish`. */
   app: Express
+  /** Adds what must come after every route: the JSON 404 and the error handler. */
+  finish(): void
   /** Stop taking input: every new request gets 503 while the process shuts down. */
   startDraining(): void
   readonly draining: boolean
@@ -45,7 +51,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // with the configured limit, makes that limit apply (body-parser skips a body already read)
   // and sends an oversized message to our error handler: 413 with a JSON body.
   app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
-  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control))
+  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control, options.envelopeLimits))
 
   app.use(statusRoutes(options.control, options.registry))
   app.use(deadLetterRoutes(options.control, options.adminApiKey))
@@ -58,20 +64,30 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
+  const rejections = new RejectionLog(logger)
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body } = toHttpErrorResponse(error)
     if (status >= 500) logger.error(`${req.method} ${req.path} failed`, { error })
-    else logger.warn(`${req.method} ${req.path} rejected: ${body.error}`, { detail: body.detail })
+    else {
+      // Refused input is the client's doing: a line per reason and minute, and a counter.
+      rejections.record(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)
+      options.countRejection?.(body.error)
+    }
     if (res.headersSent) {
       res.end()
       return
     }
     res.status(status).json(body)
   }
-  app.use(handleError)
 
   return {
     app,
+    finish() {
+      app.use((req, _res, next) =>
+        next(new NotFoundError(`There is no ${req.method} ${req.path}. See the README for the routes.`)),
+      )
+      app.use(handleError)
+    },
     startDraining: () => {
       draining = true
     },

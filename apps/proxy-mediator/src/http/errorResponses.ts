@@ -21,6 +21,9 @@ export class BadRequestError extends Error {
   }
 }
 
+/** No route matches. */
+export class NotFoundError extends Error {}
+
 interface BodyParserError {
   type?: string
   status?: number
@@ -29,7 +32,10 @@ interface BodyParserError {
 
 /** Maps any error thrown while handling a request to a status and a body that is safe to show. */
 export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
-  if (error instanceof BadRequestError) return respond(400, error.code, error.message)
+  if (error instanceof BadRequestError) {
+    return respond(error.code === 'unsupported_media_type' ? 415 : 400, error.code, error.message)
+  }
+  if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
   if (error instanceof AlreadyConnectedError) return respond(409, 'already_connected', error.message)
   if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)

@@ -5,50 +5,97 @@ import { BadRequestError } from './errorResponses'
 
 const ENVELOPE_PARTS = ['protected', 'iv', 'ciphertext', 'tag'] as const
 
+export interface EnvelopeLimits {
+  /** More recipients than this are refused before any key is looked up. */
+  maxRecipients: number
+  /** A longer `protected` header (base64url characters) is refused before it is decoded. */
+  maxProtectedHeaderBytes: number
+}
+
 /**
- * Checks the body of a DIDComm POST before Credo's transport sees it: Credo answers a body that
- * is not JSON with 500, and one that is JSON but no DIDComm message only after its 10 s
- * processing timeout, also with 500. Here both get 400 with a JSON error at once. A body is
- * let through when it is a DIDComm v1 envelope (`protected`, `iv`, `ciphertext`, `tag`) or a
- * plaintext message (`@type`). An envelope for none of the proxy's keys gets 400 as well:
- * Credo would fail to decrypt it, hold the request for 10 s, and answer 500. Runs after the
- * text parser, for the DIDComm content types only.
+ * Checks the body of a DIDComm POST before anything costly happens, and answers every refusal at
+ * once with a 400 and a reason: a body that is not JSON, not an envelope (plaintext included: the
+ * proxy takes DIDComm from the internet only encrypted), a protected header or a recipient list
+ * over the limits, an envelope for none of the proxy's keys. A forward for the proxy's routing
+ * key is taken here too, without Credo's pipeline: 202 once it is in the outbox, 400 when no
+ * agent registered its key. Everything else goes on to the DIDComm transport.
  */
 export function validateDidcommBody(
   contentTypes: readonly string[],
   control: ProxyMediatorControlProvider,
+  limits: EnvelopeLimits,
 ): RequestHandler {
-  return async (req, _res, next) => {
-    if (typeof req.body !== 'string' || !contentTypes.includes(req.headers['content-type'] ?? '')) return next()
+  return async (req, res, next) => {
+    if (!contentTypes.includes(req.headers['content-type'] ?? '')) {
+      return next(
+        new BadRequestError(
+          `The DIDComm endpoint takes ${contentTypes.join(' or ')}; this request is ${req.headers['content-type'] ?? 'without a content type'}.`,
+          'unsupported_media_type',
+        ),
+      )
+    }
+    if (typeof req.body !== 'string') return next()
     let message: unknown
     try {
       message = JSON.parse(req.body)
     } catch {
       return next(new BadRequestError('The body is not JSON; a DIDComm v1 envelope was expected.', 'invalid_json'))
     }
-    if (isEnvelope(message)) {
-      const proxy = control()
-      try {
-        if (proxy && !(await proxy.isAddressedToProxy(message))) {
-          return next(
-            new BadRequestError('The envelope is not addressed to any key of this proxy.', 'unknown_recipient'),
-          )
-        }
-      } catch (error) {
-        return next(error)
-      }
-      return next()
-    }
-    if (!isDidcommMessage(message)) {
+    if (!isEnvelope(message)) {
       return next(
-        new BadRequestError(
-          'The body is not a DIDComm message: expected an envelope with protected, iv, ciphertext and tag, or a plaintext message with @type.',
-          'not_a_didcomm_message',
-        ),
+        isPlaintext(message)
+          ? new BadRequestError(
+              'Plaintext DIDComm messages are not accepted here; pack the message (RFC 0019) for a key of this proxy.',
+              'plaintext_not_accepted',
+            )
+          : new BadRequestError(
+              'The body is not a DIDComm v1 envelope: expected protected, iv, ciphertext and tag.',
+              'not_a_didcomm_message',
+            ),
       )
+    }
+    const refusal = checkRecipients(message, limits)
+    if (refusal) return next(refusal)
+    const proxy = control()
+    if (!proxy) return next()
+    try {
+      if (!(await proxy.isAddressedToProxy(message))) {
+        return next(new BadRequestError('The envelope is not addressed to any key of this proxy.', 'unknown_recipient'))
+      }
+      const forward = await proxy.acceptForward(message)
+      if (forward.kind === 'accepted') return void res.status(202).end()
+      if (forward.kind === 'refused') return next(new BadRequestError(forward.reason, forward.code))
+    } catch (error) {
+      return next(error)
     }
     next()
   }
+}
+
+/** The recipient list, bounded before it is read: its length sets the cost of the key look-ups. */
+function checkRecipients(envelope: EncryptedMessage, limits: EnvelopeLimits): BadRequestError | undefined {
+  if (envelope.protected.length > limits.maxProtectedHeaderBytes) {
+    return new BadRequestError(
+      `The protected header is longer than ${limits.maxProtectedHeaderBytes} bytes; real envelopes name a handful of recipients.`,
+      'header_too_large',
+    )
+  }
+  let recipients: unknown
+  try {
+    recipients = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString('utf8'))?.recipients
+  } catch {
+    return new BadRequestError('The protected header is not base64url JSON.', 'bad_envelope')
+  }
+  if (!Array.isArray(recipients) || recipients.length === 0) {
+    return new BadRequestError('The protected header lists no recipients.', 'bad_envelope')
+  }
+  if (recipients.length > limits.maxRecipients) {
+    return new BadRequestError(
+      `The envelope has ${recipients.length} recipients; at most ${limits.maxRecipients} are accepted (max-envelope-recipients).`,
+      'too_many_recipients',
+    )
+  }
+  return undefined
 }
 
 function isEnvelope(message: unknown): message is EncryptedMessage {
@@ -57,7 +104,7 @@ function isEnvelope(message: unknown): message is EncryptedMessage {
   return ENVELOPE_PARTS.every((part) => typeof fields[part] === 'string')
 }
 
-function isDidcommMessage(message: unknown): boolean {
+function isPlaintext(message: unknown): boolean {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return false
   return typeof (message as Record<string, unknown>)['@type'] === 'string'
 }

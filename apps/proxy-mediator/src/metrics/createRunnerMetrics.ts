@@ -5,6 +5,8 @@ export interface RunnerMetrics {
   registry: Registry
   /** Fed from the module's MessageRelayed events. */
   observeRelayLatency(latencyMs: number): void
+  /** One request refused for its input, by reason (the error code of the answer). */
+  countRejection(reason: string): void
 }
 
 const STATES: ProxyMediatorState[] = ['init', 'setup', 'ready']
@@ -104,8 +106,16 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
     registers: [registry],
   })
 
+  const rejections = new Counter({
+    name: 'proxy_mediator_rejected_requests_total',
+    help: 'Requests refused for their input (4xx), by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  })
+
   return {
     registry,
     observeRelayLatency: (latencyMs) => latency.observe(latencyMs / 1000),
+    countRejection: (reason) => rejections.inc({ reason }),
   }
 }

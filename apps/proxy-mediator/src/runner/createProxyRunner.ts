@@ -37,9 +37,15 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     logger,
     adminApiKey: config.adminApiKey,
     maxBodySizeBytes: config.maxBodySizeBytes,
+    envelopeLimits: {
+      maxRecipients: config.maxEnvelopeRecipients,
+      maxProtectedHeaderBytes: config.maxProtectedHeaderBytes,
+    },
+    countRejection: (reason) => metrics.countRejection(reason),
   })
   const { listening } = listenOnHost(httpApp.app, config.host)
   const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app)
+  httpApp.finish()
   let server: Server | undefined
 
   const subscribeToEvents = () => {
@@ -76,7 +82,13 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
       })
       await agent.initialize()
       server = await listening
-      attachWebSocketUpgrade(server, webSocketServer, () => httpApp.draining)
+      attachWebSocketUpgrade(server, webSocketServer, {
+        isDraining: () => httpApp.draining,
+        maxSockets: config.maxWebsockets,
+        maxSocketsPerAddress: config.maxWebsocketsPerAddress,
+        idleTimeoutMs: config.websocketIdleTimeoutMs,
+        countRejection: (reason) => metrics.countRejection(reason),
+      })
       subscribeToEvents()
 
       await agent.modules.proxyMediator.start()

@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import { AlreadyConnectedError, InvalidInvitationError, MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
-import { HttpInboundTransport } from '@credo-ts/node'
 import { Registry } from 'prom-client'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
@@ -36,6 +35,9 @@ class FakeControl implements ProxyMediatorControl {
     return header.recipients.some((recipient: { header: { kid: string } }) => this.ownKids.has(recipient.header.kid))
   }
   public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
+  async acceptForward() {
+    return { kind: 'not-for-routing-key' } as const
+  }
   async getDeadLetters(limit = 100) {
     return this.deadLetters.slice(0, limit)
   }
@@ -51,12 +53,14 @@ describe('runner HTTP routes', () => {
   let baseUrl: string
   let control: FakeControl | undefined
   let didcommBodies: string[]
+  let rejections: string[]
   let logLines: string[]
   let drain: () => void
 
   beforeEach(async () => {
     control = new FakeControl()
     didcommBodies = []
+    rejections = []
     logLines = []
     const logger = new RunnerLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) })
     const httpApp = createHttpApp({
@@ -65,15 +69,16 @@ describe('runner HTTP routes', () => {
       logger,
       adminApiKey: 'admin-secret',
       maxBodySizeBytes: 1024,
+      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
+      countRejection: (reason) => rejections.push(reason),
     })
     drain = httpApp.startDraining
-    // Credo's transport adds its own 5mb text parser to the app; ours, added first, must win.
-    new HttpInboundTransport({ app: httpApp.app, port: 0 })
-    // Stands in for the route Credo's HttpInboundTransport adds to the same app at start-up.
+    // Stands in for the route the DIDComm transport adds to the same app.
     httpApp.app.post('/', (req, res) => {
       didcommBodies.push(req.body)
       res.status(200).end()
     })
+    httpApp.finish()
     server = createServer(httpApp.app)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -224,15 +229,64 @@ describe('runner HTTP routes', () => {
     expect(didcommBodies).toEqual([])
   })
 
-  it('lets a plaintext DIDComm message through to the DIDComm route', async () => {
+  it('refuses a plaintext DIDComm message with 400: the internet side takes envelopes only', async () => {
     const plaintext = JSON.stringify({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': '1' })
     const response = await fetch(`${baseUrl}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/ssi-agent-wire' },
       body: plaintext,
     })
-    expect(response.status).toBe(200)
-    expect(didcommBodies).toEqual([plaintext])
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toBe('plaintext_not_accepted')
+    expect(didcommBodies).toEqual([])
+  })
+
+  it('bounds the recipient list and the protected header before any key look-up', async () => {
+    const lookups = jest.spyOn(FakeControl.prototype, 'isAddressedToProxy')
+    const post = (protectedHeader: string) =>
+      fetch(`${baseUrl}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/didcomm-envelope-enc' },
+        body: JSON.stringify({ protected: protectedHeader, iv: 'y', ciphertext: 'z', tag: 't' }),
+      })
+    const recipients = Array.from({ length: 5 }, (_, index) => ({ header: { kid: `kid-${index}` } }))
+    const tooMany = await post(Buffer.from(JSON.stringify({ recipients })).toString('base64url'))
+    expect(tooMany.status).toBe(400)
+    expect(((await tooMany.json()) as { error: string }).error).toBe('too_many_recipients')
+    const tooLong = await post('e'.repeat(800))
+    expect(tooLong.status).toBe(400)
+    expect(((await tooLong.json()) as { error: string }).error).toBe('header_too_large')
+    expect(lookups).not.toHaveBeenCalled()
+    expect(rejections).toEqual(['too_many_recipients', 'header_too_large'])
+    lookups.mockRestore()
+  })
+
+  it('answers an unknown route with a JSON 404 and a wrong content type with a JSON 415', async () => {
+    const missing = await fetch(`${baseUrl}/no-such-route`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toEqual({ error: 'not_found', detail: expect.stringContaining('GET /no-such-route') })
+    const wrongType = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    })
+    expect(wrongType.status).toBe(415)
+    expect(((await wrongType.json()) as { error: string }).error).toBe('unsupported_media_type')
+  })
+
+  it('logs a flood of refusals as one line per reason, and counts every one', async () => {
+    const before = logLines.length
+    for (let i = 0; i < 20; i++) {
+      await fetch(`${baseUrl}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/didcomm-envelope-enc' },
+        body: 'nope',
+      })
+    }
+    const lines = logLines.slice(before).filter((line) => line.includes('invalid_json'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).not.toContain('stack')
+    expect(rejections.filter((reason) => reason === 'invalid_json')).toHaveLength(20)
   })
 
   it('lists dead letters behind the admin key, with a bounded limit', async () => {
