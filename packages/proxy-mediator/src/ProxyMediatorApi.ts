@@ -1,5 +1,6 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import { AlreadyConnectedError } from './errors/AlreadyConnectedError'
+import { SetupInProgressError } from './errors/SetupInProgressError'
 import type { ActivePickupMode, ProxyMediatorState, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
 import { AgentDirectory } from './services/AgentDirectory'
 import { type DeadLetter, DeadLetterStore } from './services/DeadLetterStore'
@@ -65,9 +66,14 @@ export class ProxyMediatorApi {
    */
   public async connectToMediator(invitationUrl: string): Promise<ProxyMediatorStatus> {
     if (!this.state.current) await this.state.load(this.agentContext)
-    if (this.connecting || this.state.current?.mediatorConnectionId) {
+    if (this.connecting) {
+      throw new SetupInProgressError(
+        'The proxy is connecting to an external mediator already; watch its status, and call again only if that set-up fails.',
+      )
+    }
+    if (this.state.current?.mediatorConnectionId) {
       throw new AlreadyConnectedError(
-        'An external mediator is already configured for this proxy; start with a new wallet to use another one',
+        `The proxy is already set up with an external mediator (status: ${this.currentState()}); this version keeps one external mediator, so nothing was changed.`,
       )
     }
     this.connecting = true

@@ -56,9 +56,9 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
         saved = []
       }
       for (const message of saved) {
-      this.insert(message)
-      if (message.takenAt !== undefined) this.taken.add(message.id)
-    }
+        this.insert(message)
+        if (message.takenAt !== undefined) this.taken.add(message.id)
+      }
     }
   }
 

@@ -43,7 +43,8 @@ export async function startEdgeAgent(options: EdgeAgentOptions): Promise<EdgeAge
   })
   const received: string[] = []
   role.agent.events.on<BasicMessageStateChangedEvent>(BasicMessageEventTypes.BasicMessageStateChanged, (event) => {
-    if (event.payload.basicMessageRecord.role === BasicMessageRole.Receiver) received.push(event.payload.message.content)
+    if (event.payload.basicMessageRecord.role === BasicMessageRole.Receiver)
+      received.push(event.payload.message.content)
   })
   return Object.assign(role, { received })
 }

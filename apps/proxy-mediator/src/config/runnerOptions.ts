@@ -264,7 +264,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_ADMIN,
     description:
-      'When set, POST /mediator-invitation and /receive_mediator_invitation need this value in the x-api-key header.',
+      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open.',
     secret: true,
   },
   {

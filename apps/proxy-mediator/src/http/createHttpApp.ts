@@ -53,7 +53,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
   app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control, options.envelopeLimits))
 
-  app.use(statusRoutes(options.control, options.registry))
+  app.use(statusRoutes(options.control, options.registry, options.adminApiKey))
   app.use(deadLetterRoutes(options.control, options.adminApiKey))
   app.use(
     invitationRoutes({

@@ -1,4 +1,9 @@
-import { AlreadyConnectedError, InvalidInvitationError, MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
+import {
+  AlreadyConnectedError,
+  InvalidInvitationError,
+  MediatorUnreachableError,
+  SetupInProgressError,
+} from '@proxy-mediator/proxy-mediator'
 
 /** The body of every error response: a code a script can branch on, and a sentence for a person. Never a stack. */
 export interface ErrorBody {
@@ -38,6 +43,7 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
   if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
   if (error instanceof AlreadyConnectedError) return respond(409, 'already_connected', error.message)
+  if (error instanceof SetupInProgressError) return respond(409, 'setup_in_progress', error.message)
   if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)
 
   // Errors of express's body parsers carry a `type` and a 4xx `status`.

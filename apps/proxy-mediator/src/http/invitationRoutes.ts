@@ -33,7 +33,8 @@ export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logge
     const { invitationUrl } = await current.getAgentInvitation()
     res.json({ invitation_url: invitationUrl })
   })
-  router.get(['/retrieve_agent_invitation', '/invitation'], getAgentInvitation)
+  // Whoever holds the invitation can become a mediated agent, so it is as private as the key.
+  router.get(['/retrieve_agent_invitation', '/invitation'], requireApiKey(adminApiKey), getAgentInvitation)
 
   // The JSON parser is mounted on these routes only, so it never touches DIDComm bodies.
   // It reads any content type: integration scripts often post JSON with curl's form default.

@@ -2,11 +2,17 @@ import { Router } from 'express'
 import type { Registry } from 'prom-client'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { asyncRoute } from './asyncRoute'
+import { apiKeyCheck } from './requireApiKey'
 
 const STARTING = { error: 'starting', detail: 'The proxy is starting (opening its wallet); try again shortly.' }
 
 /** Liveness, readiness, status (compatible with the Python proxy-mediator) and Prometheus metrics. */
-export function statusRoutes(control: ProxyMediatorControlProvider, registry: Registry): Router {
+export function statusRoutes(
+  control: ProxyMediatorControlProvider,
+  registry: Registry,
+  adminApiKey: string | undefined,
+): Router {
+  const hasKey = apiKeyCheck(adminApiKey)
   const router = Router()
 
   router.get('/health', (_req, res) => {
@@ -20,14 +26,15 @@ export function statusRoutes(control: ProxyMediatorControlProvider, registry: Re
     res.status(status === 'ready' ? 200 : 503).json({ ready: status === 'ready', status: status ?? 'starting' })
   })
 
-  router.get('/status', (_req, res) => {
+  // The state is public, like /ready; the details (agents, endpoints, keys) need the admin key.
+  router.get('/status', (req, res) => {
     const current = control()
     if (!current) {
       res.status(503).json(STARTING)
       return
     }
     const { status, ...details } = current.getStatus()
-    res.json({ status, ...details })
+    res.json(hasKey(req) ? { status, ...details } : { status })
   })
 
   router.get(

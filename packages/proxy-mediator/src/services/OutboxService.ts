@@ -47,7 +47,11 @@ export class OutboxService {
       return { kind: 'refused', code, reason: unwrapped.reason }
     }
     if (!this.directory.findByRecipientKey(unwrapped.forward.recipientKey)) {
-      return { kind: 'refused', code: 'unknown_recipient', reason: 'No agent of this proxy registered the key the forward is for.' }
+      return {
+        kind: 'refused',
+        code: 'unknown_recipient',
+        reason: 'No agent of this proxy registered the key the forward is for.',
+      }
     }
     await this.accept(agentContext, unwrapped.forward)
     return { kind: 'accepted' }

@@ -12,6 +12,8 @@ export interface RunnerProcessOptions {
   env?: Record<string, string | undefined>
   /** How many log lines (stdout) to keep. @default 20000 */
   maxLogLines?: number
+  /** Sent as `x-api-key` on every request, for a runner started with --admin-api-key. */
+  apiKey?: string
 }
 
 /**
@@ -41,6 +43,10 @@ export class RunnerProcess extends ManagedChild {
     return new RunnerProcess(options, child)
   }
 
+  private get authorization(): Record<string, string> {
+    return this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}
+  }
+
   public get baseUrl(): string {
     return this.options.baseUrl
   }
@@ -60,7 +66,7 @@ export class RunnerProcess extends ManagedChild {
   /** GET a JSON route; undefined when the process does not answer (yet) or answers non-JSON. */
   public async getJson<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T } | undefined> {
     try {
-      const response = await fetch(`${this.baseUrl}${path}`)
+      const response = await fetch(`${this.baseUrl}${path}`, { headers: this.authorization })
       return { status: response.status, body: (await response.json()) as T }
     } catch {
       return undefined
@@ -74,7 +80,7 @@ export class RunnerProcess extends ManagedChild {
   ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.authorization },
       body: JSON.stringify(body),
     })
     return { status: response.status, body: (await response.json()) as T }

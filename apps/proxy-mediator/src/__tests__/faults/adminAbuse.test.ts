@@ -37,7 +37,8 @@ const abuses: Abuse[] = [
 describe('fault: 100 concurrent malformed admin requests', () => {
   const useTopology = useProcessTopology({
     proxyOnly: true,
-    runnerArgs: ['--admin-api-key', API_KEY, '--max-body-size', String(MAX_BODY_BYTES)],
+    adminApiKey: API_KEY,
+    runnerArgs: ['--max-body-size', String(MAX_BODY_BYTES)],
   })
 
   it('answers each with a 4xx JSON error and keeps serving', async () => {

@@ -1,7 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
-import { AlreadyConnectedError, InvalidInvitationError, MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
+import {
+  AlreadyConnectedError,
+  InvalidInvitationError,
+  MediatorUnreachableError,
+  SetupInProgressError,
+} from '@proxy-mediator/proxy-mediator'
 import { Registry } from 'prom-client'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
@@ -97,24 +102,27 @@ describe('runner HTTP routes', () => {
 
   it('serves health, status and readiness before any mediator is configured', async () => {
     expect(await (await fetch(`${baseUrl}/health`)).json()).toEqual({ status: 'ok' })
-    const status = await fetch(`${baseUrl}/status`)
+    const status = await fetch(`${baseUrl}/status`, { headers: { 'x-api-key': 'admin-secret' } })
     expect(status.status).toBe(200)
     expect(await status.json()).toMatchObject({ status: 'init', agents: [], counters: { relayed: 0 } })
+    // Without the key, only the state: agents, endpoints and keys are the operator's business.
+    expect(await (await fetch(`${baseUrl}/status`)).json()).toEqual({ status: 'init' })
     const ready = await fetch(`${baseUrl}/ready`)
     expect(ready.status).toBe(503)
     expect(await ready.json()).toEqual({ ready: false, status: 'init' })
   })
 
-  it('returns the agent invitation under both names', async () => {
+  it('returns the agent invitation under both names, to the holder of the admin key only', async () => {
     for (const path of ['/retrieve_agent_invitation', '/invitation']) {
-      const response = await fetch(`${baseUrl}${path}`)
+      expect((await fetch(`${baseUrl}${path}`)).status).toBe(401)
+      const response = await fetch(`${baseUrl}${path}`, { headers: { 'x-api-key': 'admin-secret' } })
       expect(await response.json()).toEqual({ invitation_url: AGENT_INVITATION })
     }
   })
 
   it('answers 503 with a null invitation while the agent is starting', async () => {
     control = undefined
-    const response = await fetch(`${baseUrl}/retrieve_agent_invitation`)
+    const response = await fetch(`${baseUrl}/retrieve_agent_invitation`, { headers: { 'x-api-key': 'admin-secret' } })
     expect(response.status).toBe(503)
     expect(await response.json()).toMatchObject({ invitation_url: null, error: 'starting' })
     expect((await fetch(`${baseUrl}/status`)).status).toBe(503)
@@ -167,6 +175,7 @@ describe('runner HTTP routes', () => {
     [new InvalidInvitationError('not an out-of-band invitation'), 400, 'invalid_invitation'],
     [new MediatorUnreachableError('connect ECONNREFUSED 127.0.0.1:9'), 502, 'mediator_unreachable'],
     [new AlreadyConnectedError('already connected to mediator X'), 409, 'already_connected'],
+    [new SetupInProgressError('connecting already'), 409, 'setup_in_progress'],
     [new Error('boom with internals'), 500, 'internal_error'],
   ])('maps %p from the module to %i', async (thrown, status, error) => {
     control!.connectError = thrown

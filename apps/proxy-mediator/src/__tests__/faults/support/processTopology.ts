@@ -22,6 +22,8 @@ export interface ProcessTopologyOptions {
   visibilityTimeoutMs?: number
   /** More runner flags, e.g. --max-body-size. */
   runnerArgs?: string[]
+  /** The runner's --admin-api-key; the topology's own calls send it. */
+  adminApiKey?: string
   /** Start only the proxy (no mediator, agent or sender, no set-up). */
   proxyOnly?: boolean
 }
@@ -81,8 +83,10 @@ export class ProcessTopology {
         ...['--log-format', 'json', '--log-level', 'info'],
         ...['--keepalive-interval', String(this.options.keepaliveIntervalMs ?? 1000)],
         ...['--reconnect-max-delay', '2000', '--relay-timeout', '5000'],
+        ...(this.options.adminApiKey ? ['--admin-api-key', this.options.adminApiKey] : []),
         ...(this.options.runnerArgs ?? []),
       ],
+      apiKey: this.options.adminApiKey,
     })
     await this.proxy.waitForJson('/status', (_body, status) => status === 200, STARTUP_TIMEOUT_MS, 'GET /status')
     return this.proxy
