@@ -2,10 +2,18 @@
 import { ConfigError } from './config/ConfigError'
 import { parseCommandLine } from './config/commandLine'
 import { resolveConfig } from './config/resolveConfig'
+import { unknownEnvVars } from './config/unknownEnvVars'
 import { RunnerLogger } from './logging/RunnerLogger'
 import { createProxyRunner } from './runner/createProxyRunner'
 import { installSignalHandlers } from './runner/installSignalHandlers'
 import { printBanner } from './runner/printBanner'
+
+/**
+ * Credo's lines that say nothing to an operator of the proxy, written at debug level instead:
+ * warnings about experimental modules the proxy does not use, and the decryption failures of
+ * unauthenticated input, which the HTTP layer already counts and logs once per minute.
+ */
+const CREDO_NOISE = [/^The '\w+' module is experimental/, /^Error while decrypting message/]
 
 /** Exit status of an invalid configuration, as documented in CONFIG.md. */
 const EXIT_INVALID_CONFIG = 2
@@ -32,10 +40,17 @@ async function main(): Promise<void> {
     format: config.logFormat === 'auto' ? (isTty ? 'pretty' : 'json') : config.logFormat,
     colors: isTty,
     secrets: [config.walletKey, config.adminApiKey].filter((secret): secret is string => Boolean(secret)),
+    quiet: CREDO_NOISE,
   })
 
   // Bad input must never take the process down; a bug that escapes a handler is logged instead.
   process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }))
+  // Node's own warnings would be non-JSON lines on stderr; they go through the logger instead.
+  process.removeAllListeners('warning')
+  process.on('warning', (warning) => logger.warn(`Node.js warning: ${warning.name}: ${warning.message}`))
+  for (const { name, nearest } of unknownEnvVars(process.env)) {
+    logger.warn(`Ignored the environment variable ${name}: no option has that name. Did you mean ${nearest}?`)
+  }
 
   let runner: ReturnType<typeof createProxyRunner>
   try {
@@ -49,8 +64,9 @@ async function main(): Promise<void> {
   try {
     await runner.start()
   } catch (error) {
-    logger.fatal(`Could not start: ${(error as Error).message}`, { error })
     await runner.stop().catch(() => undefined)
+    if (error instanceof ConfigError) exitWithConfigError(error)
+    logger.fatal(`Could not start: ${(error as Error).message}`, { error })
     process.exit(1)
   }
 

@@ -2,6 +2,11 @@ import yargs, { type Argv, type Options } from 'yargs'
 import { ConfigError } from './ConfigError'
 import { envVarName, runnerOptions } from './runnerOptions'
 
+/** The runner's version, from its package.json (two levels up from build/config and src/config). */
+export function runnerVersion(): string {
+  return (require('../../package.json') as { version: string }).version
+}
+
 /**
  * The yargs parser of the runner. It declares no defaults and reads no env vars on purpose:
  * resolveConfig merges flags, env, file and defaults itself so that it knows where each
@@ -21,7 +26,8 @@ export function buildCommandLineParser(argv: string[]): Argv {
     )
     .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true })
     .strict()
-    .version(false)
+    .version('version', 'Show the version and exit', runnerVersion())
+    .alias('version', 'V')
     .help('help')
     .alias('help', 'h')
     .wrap(Math.min(120, process.stdout.columns ?? 120))
@@ -32,7 +38,8 @@ export function buildCommandLineParser(argv: string[]): Argv {
 
   for (const option of runnerOptions) {
     const definition: Options = {
-      type: option.type,
+      // Numbers are read as text and checked by resolveConfig, so that `--port abc` is shown as typed.
+      type: option.type === 'number' ? 'string' : option.type,
       group: `${option.group}:`,
       describe: `${option.description} [env: ${envVarName(option.name)}]`,
       // `requiresArg` makes `--port` without a value an error instead of an empty string.

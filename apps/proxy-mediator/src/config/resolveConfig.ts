@@ -4,6 +4,8 @@ import { resolve as resolvePath } from 'node:path'
 import { type ConfigIssue, ConfigError } from './ConfigError'
 import type { RunnerConfig } from './RunnerConfig'
 import { loadConfigFile } from './loadConfigFile'
+import { hostProblem } from './checkHost'
+import { storageDirProblem } from './checkStorageDir'
 import { parseByteSize } from './parseByteSize'
 import { parseHandshakeProtocols } from './parseHandshakeProtocols'
 import { type RunnerOptionDefinition, envVarName, runnerOptions } from './runnerOptions'
@@ -92,6 +94,14 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     checkUrl('endpoint', endpoint, ['http:', 'https:', 'ws:', 'wss:'], issues)
   }
 
+  const host = str('host')
+  const badHost = host === undefined ? undefined : hostProblem(host)
+  if (badHost) issues.push({ field: 'host', message: badHost })
+
+  const storageDir = resolvePath(expandHome(str('storage-dir') ?? '~/.proxy-mediator'))
+  const badStorageDir = storageDirProblem(storageDir)
+  if (badStorageDir) issues.push({ field: 'storage-dir', message: badStorageDir })
+
   const mediatorInvitation = str('mediator-invitation')
   if (mediatorInvitation !== undefined) checkUrl('mediator-invitation', mediatorInvitation, undefined, issues)
 
@@ -125,7 +135,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     walletId: str('wallet-id')!,
     walletKey: walletKey!,
     walletKeyDerivation: str('wallet-key-derivation') as RunnerConfig['walletKeyDerivation'],
-    storageDir: resolvePath(expandHome(str('storage-dir') ?? '~/.proxy-mediator')),
+    storageDir,
     mediatorInvitation,
     pickupStrategy: str('pickup-strategy') as RunnerConfig['pickupStrategy'],
     keepaliveIntervalMs: num('keepalive-interval'),

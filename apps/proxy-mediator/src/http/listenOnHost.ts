@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http'
 import type { Express } from 'express'
+import { ConfigError } from '../config/ConfigError'
 
 /**
  * Credo's HttpInboundTransport starts the server with `app.listen(port)`, which binds every
@@ -18,15 +19,25 @@ export function listenOnHost(app: Express, host: string): { listening: Promise<S
   app.listen = ((port: number) => {
     const server = createServer(app)
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason =
+      // A listen failure is a setting to fix: the field and the fix, like any invalid config.
+      const issue =
         error.code === 'EADDRINUSE'
-          ? `port ${port} on ${host} is already in use. Stop the other process or choose another --port.`
-          : error.code === 'EADDRNOTAVAIL'
-            ? `${host} is not an address of this machine. Check --host.`
+          ? {
+              field: 'port',
+              message: `${port} on ${host} is already in use. Stop the other process or choose another --port.`,
+            }
+          : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+            ? {
+                field: 'host',
+                message: `${host} is not an address of this machine. Use 0.0.0.0 or one of its addresses.`,
+              }
             : error.code === 'EACCES'
-              ? `no permission to listen on ${host}:${port}. Use a port above 1023 or grant the capability.`
-              : `cannot listen on ${host}:${port}: ${error.message}`
-      settle?.reject(new Error(reason))
+              ? {
+                  field: 'port',
+                  message: `no permission to listen on ${host}:${port}. Use a port above 1023 or grant the capability.`,
+                }
+              : { field: 'host', message: `cannot listen on ${host}:${port}: ${error.message}` }
+      settle?.reject(new ConfigError([issue]))
     })
     server.listen(port, host, () => settle?.resolve(server))
     return server

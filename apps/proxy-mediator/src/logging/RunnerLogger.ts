@@ -13,6 +13,8 @@ export interface RunnerLoggerOptions {
   write?: (line: string) => void
   /** Colours for the pretty format. */
   colors?: boolean
+  /** Messages written at debug level whatever level they are logged at (noise from libraries). */
+  quiet?: RegExp[]
 }
 
 const LEVELS: Record<RunnerLogLevel, LogLevel> = {
@@ -44,6 +46,7 @@ export class RunnerLogger extends BaseLogger {
   private readonly secrets: string[]
   private readonly write: (line: string) => void
   private readonly colors: boolean
+  private readonly quiet: RegExp[]
 
   public constructor(options: RunnerLoggerOptions) {
     super(LEVELS[options.level])
@@ -51,6 +54,7 @@ export class RunnerLogger extends BaseLogger {
     this.secrets = options.secrets ?? []
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`))
     this.colors = options.colors ?? false
+    this.quiet = options.quiet ?? []
   }
 
   public test(message: string, data?: Record<string, unknown>): void {
@@ -82,8 +86,12 @@ export class RunnerLogger extends BaseLogger {
    */
   private log(level: LogLevel, message: string, data?: Record<string, unknown>): void {
     try {
-      if (!this.isEnabled(level)) return
-      this.render(level, message, data)
+      const shownLevel =
+        level > LogLevel.debug && this.quiet.some((pattern) => pattern.test(safeString(message)))
+          ? LogLevel.debug
+          : level
+      if (!this.isEnabled(shownLevel)) return
+      this.render(shownLevel, message, data)
     } catch (error) {
       try {
         const reason = error instanceof Error ? safeString(error.message) : safeString(error)

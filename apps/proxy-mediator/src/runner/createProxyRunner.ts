@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import type { Logger } from '@credo-ts/core'
+import { type Logger, WalletInvalidKeyError } from '@credo-ts/core'
 import {
   type MessageRelayedEvent,
   ProxyMediatorEventTypes,
@@ -7,6 +7,7 @@ import {
 } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { type ProxyAgent, createProxyAgent } from '../agent/createProxyAgent'
+import { ConfigError } from '../config/ConfigError'
 import type { RunnerConfig } from '../config/RunnerConfig'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
@@ -80,7 +81,19 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         walletBackend: config.walletBackend,
         storageDir: config.storageDir,
       })
-      await agent.initialize()
+      try {
+        await agent.initialize()
+      } catch (error) {
+        if (error instanceof WalletInvalidKeyError) {
+          throw new ConfigError([
+            {
+              field: 'wallet-key',
+              message: `does not open the wallet '${config.walletId}' in ${config.storageDir}. Use the key it was created with; the wallet is left untouched.`,
+            },
+          ])
+        }
+        throw error
+      }
       server = await listening
       attachWebSocketUpgrade(server, webSocketServer, {
         isDraining: () => httpApp.draining,
