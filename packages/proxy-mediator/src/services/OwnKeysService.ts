@@ -13,6 +13,13 @@ import { recipientKids } from '../utils/envelope'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 
 /**
+ * The most recipient kids looked up per envelope. Each unknown kid costs storage queries, and the
+ * list is the sender's to make as long as it likes; real envelopes name a handful. A transport
+ * should refuse longer lists before asking (the runner does, with --max-envelope-recipients).
+ */
+const MAX_KIDS_LOOKED_UP = 32
+
+/**
  * Answers "is this envelope for us?" before Credo tries to decrypt it. Credo's HTTP transport
  * holds a request it cannot decrypt for its 10 s processing timeout and then answers 500; a
  * transport that asks first can answer at once with a 4xx.
@@ -29,7 +36,7 @@ export class OwnKeysService {
 
   /** Whether one of the envelope's recipient kids is a key of this agent: routing, DID or invitation key. */
   public async isAddressedToUs(agentContext: AgentContext, envelope: EncryptedMessage): Promise<boolean> {
-    const kids = recipientKids(envelope)
+    const kids = recipientKids(envelope).slice(0, MAX_KIDS_LOOKED_UP)
     if (kids.some((kid) => this.known.has(kid))) return true
     const routingKey = await this.state.proxyRoutingKey(agentContext)
     for (const kid of kids) {
