@@ -7,6 +7,7 @@ import { runEndToEnd } from './e2e'
 import { generateBoxKeyPair, readySodium } from './envelope'
 import { runFloor } from './floor'
 import { generateForwards } from './forwards'
+import { runAbuseReport } from './abuse'
 import { summarizeProfile } from './profile'
 import { type BenchReport, lastLine, renderTable } from './report'
 import { setUpRelay } from './setup'
@@ -24,6 +25,7 @@ const USAGE = `yarn bench [options]
   --skip-e2e            skip the end-to-end comparison
   --e2e-messages N      basic messages per path and round (default 300)
   --e2e-rounds N        alternating rounds of the two paths (default 2)
+  --abuse               what an anonymous recipient flood costs: /health latency and event-loop lag, idle and flooded
   --soak                memory soak instead of the regular runs (100000 messages)
   --soak-messages N     messages of the soak (default 100000)
   --profile             run the proxy under node --cpu-prof and summarize the profile
@@ -46,6 +48,7 @@ interface Args {
   skipE2e: boolean
   e2eMessages: number
   e2eRounds: number
+  abuse: boolean
   soak: boolean
   soakMessages: number
   profile: boolean
@@ -69,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     skipE2e: false,
     e2eMessages: 300,
     e2eRounds: 2,
+    abuse: false,
     soak: false,
     soakMessages: 100_000,
     profile: false,
@@ -93,6 +97,7 @@ function parseArgs(argv: string[]): Args {
     '--pull': 'pull',
     '--skip-e2e': 'skipE2e',
     '--soak': 'soak',
+    '--abuse': 'abuse',
     '--profile': 'profile',
     '--in-process': 'inProcess',
     '--experiment-cache-lookups': 'experimentCacheLookups',
@@ -138,6 +143,7 @@ function newestProfile(dir: string): string | undefined {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2))
+  if (args.abuse) return reportAbuse(args)
   await readySodium()
   const profileDir = args.profile
     ? join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
@@ -326,6 +332,25 @@ async function main() {
     process.stdout.write(
       `soak: ${report.soak?.messages} msgs, RSS deviation after warm-up ${((report.soak?.maxDeviationAfterWarmup ?? Number.NaN) * 100).toFixed(1)} %\n`,
     )
+}
+
+async function reportAbuse(args: Args) {
+  const report = await runAbuseReport(progress)
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const jsonPath = args.json ?? join(RESULTS_DIR, `abuse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  const ms = (value: number) => `${value.toFixed(1)} ms`
+  process.stdout.write(
+    [
+      `\nRecipient flood: ${report.floodClients} clients, ${report.floodRequests} envelopes of ${report.recipientsPerEnvelope.toLocaleString('en')} recipients (${(report.envelopeBytes / 1e6).toFixed(1)} MB) in ${report.floodSeconds} s; answers ${JSON.stringify(report.floodStatuses)}`,
+      `| measure | idle | under the flood | ratio |`,
+      `| --- | --- | --- | --- |`,
+      `| GET /health p50 / p99 / max | ${ms(report.healthIdleMs.p50)} / ${ms(report.healthIdleMs.p99)} / ${ms(report.healthIdleMs.max)} | ${ms(report.healthUnderFloodMs.p50)} / ${ms(report.healthUnderFloodMs.p99)} / ${ms(report.healthUnderFloodMs.max)} | p99 ${report.healthP99Ratio.toFixed(1)}x |`,
+      `| event-loop lag p99 / max | ${ms(report.eventLoopLagIdleMs.p99)} / ${ms(report.eventLoopLagIdleMs.max)} | ${ms(report.eventLoopLagUnderFloodMs.p99)} / ${ms(report.eventLoopLagUnderFloodMs.max)} | p99 ${report.eventLoopLagP99Ratio.toFixed(1)}x |`,
+      `\nJSON report: ${jsonPath}`,
+      `abuse: /health p99 ${ms(report.healthUnderFloodMs.p99)} under a recipient flood (${report.healthP99Ratio.toFixed(1)}x idle), event-loop lag p99 ${ms(report.eventLoopLagUnderFloodMs.p99)} (${report.eventLoopLagP99Ratio.toFixed(1)}x idle)\n`,
+    ].join('\n'),
+  )
 }
 
 main().then(

@@ -40,6 +40,10 @@ export function attachWebSocketUpgrade(
         if (left <= 0) perAddress.delete(address)
         else perAddress.set(address, left)
       })
+      // ws reports a frame over maxPayload (and other protocol errors) as an 'error' event on the
+      // socket and then closes it (1009); Credo's transport listens for none, so without this one
+      // a single oversized frame would be an uncaught exception that ends the process.
+      webSocket.on('error', (error) => limits.countRejection?.(websocketErrorReason(error)))
       closeIfSilent(webSocket, limits.idleTimeoutMs)
       webSocketServer.emit('connection', webSocket, request)
     })
@@ -59,4 +63,8 @@ function closeIfSilent(webSocket: WebSocket, idleTimeoutMs: number) {
   timer.unref()
   webSocket.once('message', () => clearTimeout(timer))
   webSocket.once('close', () => clearTimeout(timer))
+}
+
+function websocketErrorReason(error: Error & { code?: string }): string {
+  return error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'websocket_frame_too_large' : 'websocket_protocol_error'
 }

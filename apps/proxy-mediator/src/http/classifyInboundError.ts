@@ -12,13 +12,24 @@ export function classifyInboundError(error: unknown): unknown {
       'undecryptable',
     )
   }
+  if (!(error instanceof Error)) return error
   if (
     error instanceof ClassValidationError ||
-    (error instanceof Error && /Unable to parse incoming message/.test(error.message))
+    /Unable to parse incoming message/.test(error.message) ||
+    failedWhileReading(error)
   ) {
     return new BadRequestError(`The message is not a valid DIDComm message: ${firstLine(error)}`, 'invalid_message')
   }
   return error
+}
+
+/**
+ * Credo's reading of a decrypted message can fail with a plain TypeError on a message that lacks
+ * `@type` (its prefix rewrite reads it unchecked). Such a failure, raised while the message is
+ * transformed, is still the sender's input.
+ */
+function failedWhileReading(error: Error): boolean {
+  return /MessageReceiver\.(transformMessage|transformAndValidate)/.test(error.stack ?? '')
 }
 
 function firstLine(error: Error): string {

@@ -35,6 +35,9 @@ export function validateDidcommBody(
       )
     }
     if (typeof req.body !== 'string') return next()
+    // A header over the limit is refused before the body is parsed: parsing a body of megabytes is
+    // most of what a recipient flood would cost.
+    if (protectedHeaderLength(req.body) > limits.maxProtectedHeaderBytes) return next(headerTooLarge(limits))
     let message: unknown
     try {
       message = JSON.parse(req.body)
@@ -74,12 +77,7 @@ export function validateDidcommBody(
 
 /** The recipient list, bounded before it is read: its length sets the cost of the key look-ups. */
 function checkRecipients(envelope: EncryptedMessage, limits: EnvelopeLimits): BadRequestError | undefined {
-  if (envelope.protected.length > limits.maxProtectedHeaderBytes) {
-    return new BadRequestError(
-      `The protected header is longer than ${limits.maxProtectedHeaderBytes} bytes; real envelopes name a handful of recipients.`,
-      'header_too_large',
-    )
-  }
+  if (envelope.protected.length > limits.maxProtectedHeaderBytes) return headerTooLarge(limits)
   let recipients: unknown
   try {
     recipients = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString('utf8'))?.recipients
@@ -96,6 +94,26 @@ function checkRecipients(envelope: EncryptedMessage, limits: EnvelopeLimits): Ba
     )
   }
   return undefined
+}
+
+function headerTooLarge(limits: EnvelopeLimits): BadRequestError {
+  return new BadRequestError(
+    `The protected header is longer than ${limits.maxProtectedHeaderBytes} bytes; real envelopes name a handful of recipients.`,
+    'header_too_large',
+  )
+}
+
+/**
+ * The length of the `protected` string of a raw envelope body, found without parsing it (a
+ * base64url value holds no quote); 0 when there is none to find, and the full parse decides.
+ */
+function protectedHeaderLength(body: string): number {
+  const key = body.indexOf('"protected"')
+  if (key < 0) return 0
+  const open = body.indexOf('"', body.indexOf(':', key + 11) + 1)
+  if (open < 0) return 0
+  const close = body.indexOf('"', open + 1)
+  return close < 0 ? 0 : close - open - 1
 }
 
 function isEnvelope(message: unknown): message is EncryptedMessage {
