@@ -343,8 +343,8 @@ async function reportAbuse(args: Args) {
   process.stdout.write(
     [
       `\nRecipient flood: ${report.floodClients} clients, ${report.floodRequests} envelopes of ${report.recipientsPerEnvelope.toLocaleString('en')} recipients (${(report.envelopeBytes / 1e6).toFixed(1)} MB) in ${report.floodSeconds} s; answers ${JSON.stringify(report.floodStatuses)}`,
-      `| measure | idle | under the flood | ratio |`,
-      `| --- | --- | --- | --- |`,
+      '| measure | idle | under the flood | ratio |',
+      '| --- | --- | --- | --- |',
       `| GET /health p50 / p99 / max | ${ms(report.healthIdleMs.p50)} / ${ms(report.healthIdleMs.p99)} / ${ms(report.healthIdleMs.max)} | ${ms(report.healthUnderFloodMs.p50)} / ${ms(report.healthUnderFloodMs.p99)} / ${ms(report.healthUnderFloodMs.max)} | p99 ${report.healthP99Ratio.toFixed(1)}x |`,
       `| event-loop lag p99 / max | ${ms(report.eventLoopLagIdleMs.p99)} / ${ms(report.eventLoopLagIdleMs.max)} | ${ms(report.eventLoopLagUnderFloodMs.p99)} / ${ms(report.eventLoopLagUnderFloodMs.max)} | p99 ${report.eventLoopLagP99Ratio.toFixed(1)}x |`,
       `\nJSON report: ${jsonPath}`,
