@@ -206,6 +206,34 @@ async function main() {
       return 'exit 0'
     })
 
+    await check('runs the demo across containers, one per role, under podman-compose', async () => {
+      podman(['tag', IMAGE, 'localhost/proxy-mediator:local'])
+      podman([
+        ...['build', '--network', 'host', '--format', 'docker', ...ULIMITS, '--target', 'demo'],
+        ...['-f', 'docker/Dockerfile', '-t', 'localhost/proxy-mediator:demo', '.'],
+      ])
+      const compose = (args: string[], allowFailure = false) => {
+        const result = spawnSync('podman-compose', ['-f', 'docker/docker-compose.demo.yml', '-p', 'pmdemo', ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, CONTAINERS_CONF: join(__dirname, 'containers.conf') },
+          maxBuffer: 64 * 1024 * 1024,
+        })
+        const output = `${result.stdout}${result.stderr}`
+        if (result.status !== 0 && !allowFailure)
+          throw new Error(`podman-compose ${args.join(' ')}: ${output.slice(-2000)}`)
+        return output
+      }
+      try {
+        compose(['up', '-d', 'mediator', 'agent', 'sender', 'proxy'])
+        const output = compose(['run', '--rm', 'setup'], true)
+        const delivered = /delivered (\d+)\/(\d+) messages/.exec(output)
+        if (!delivered || delivered[1] !== delivered[2]) throw new Error(`no full delivery: ${output.slice(-1500)}`)
+        return delivered[0]
+      } finally {
+        compose(['down', '-v'], true)
+      }
+    })
+
     await check(
       'refuses a wrong wallet key on the existing volume, clearly, and leaves the data as it was',
       async () => {

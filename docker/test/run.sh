@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[container] installing podman and runc"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc >/dev/null
+    echo "[container] installing podman, runc and podman-compose"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc podman-compose >/dev/null
   else
-    echo "[container] SKIPPED: podman and runc are missing and cannot be installed here (needs root and apt-get)."
+    echo "[container] SKIPPED: podman, runc or podman-compose is missing and cannot be installed here (needs root and apt-get)."
     exit 0
   fi
 fi

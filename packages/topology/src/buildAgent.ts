@@ -18,6 +18,11 @@ export interface RoleAgentOptions<Modules extends ModulesMap> {
   label: string
   /** Port of the HTTP (and, with `websocket`, WS) inbound transport. Omit for no inbound endpoint. */
   port?: number
+  /**
+   * The base URL to advertise, e.g. http://mediator:3001 in a compose network.
+   * @default http://127.0.0.1:<port>
+   */
+  endpoint?: string
   /** Also accept websocket upgrades on the HTTP port, and advertise a ws:// endpoint. */
   websocket?: boolean
   /** Directory of the wallet file; omit for an in-memory wallet. */
@@ -50,8 +55,9 @@ export async function startRoleAgent<Modules extends ModulesMap>(
 ): Promise<RoleAgent<Modules>> {
   const endpoints: string[] = []
   if (options.port !== undefined) {
-    endpoints.push(`http://127.0.0.1:${options.port}`)
-    if (options.websocket) endpoints.push(`ws://127.0.0.1:${options.port}`)
+    const base = options.endpoint ?? `http://127.0.0.1:${options.port}`
+    endpoints.push(base)
+    if (options.websocket) endpoints.push(base.replace(/^http/, 'ws'))
   }
   const agent = new Agent({
     config: {

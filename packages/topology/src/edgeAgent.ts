@@ -18,6 +18,8 @@ export type EdgeAgent = RoleAgent<EdgeAgentModules> & {
 
 export interface EdgeAgentOptions {
   port: number
+  /** The base URL to advertise. @default http://127.0.0.1:<port> */
+  endpoint?: string
   label: string
   storagePath?: string
   walletKey?: string
@@ -33,6 +35,7 @@ export async function startEdgeAgent(options: EdgeAgentOptions): Promise<EdgeAge
   const role = await startRoleAgent({
     label: options.label,
     port: options.port,
+    endpoint: options.endpoint,
     storagePath: options.storagePath,
     walletKey: options.walletKey,
     logLevel: options.logLevel,

@@ -8,6 +8,8 @@ export type MessageForwarding = 'QueueOnly' | 'QueueAndLiveModeDelivery' | 'Dire
 
 export interface ExternalMediatorOptions {
   port: number
+  /** The base URL to advertise. @default http://127.0.0.1:<port> */
+  endpoint?: string
   label?: string
   storagePath?: string
   /** @default 'QueueAndLiveModeDelivery' */
@@ -30,6 +32,7 @@ export async function startExternalMediator(options: ExternalMediatorOptions): P
   const role = await startRoleAgent({
     label: options.label ?? 'external-mediator',
     port: options.port,
+    endpoint: options.endpoint,
     websocket: true,
     outboundWebsocket: true,
     storagePath: options.storagePath,

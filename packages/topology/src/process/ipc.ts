@@ -22,6 +22,10 @@ export type RoleMessage = RoleReply | RoleReady
 export const RoleEnv = {
   /** Port of the role's HTTP (and WS) endpoint. */
   port: 'ROLE_PORT',
+  /** The base URL the role advertises, e.g. http://mediator:3001 in a compose network. */
+  endpoint: 'ROLE_ENDPOINT',
+  /** Port of the role's HTTP control API (POST /<command>), for an orchestrator in another container. */
+  controlPort: 'ROLE_CONTROL_PORT',
   /** Directory of the role's wallet; omit for an in-memory wallet. */
   storage: 'ROLE_STORAGE',
   /** External mediator only: JSON file of its message queue, so that the queue survives a restart. */

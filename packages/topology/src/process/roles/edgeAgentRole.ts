@@ -1,9 +1,14 @@
 import { createMediatedInvitationUrl, startEdgeAgent, useProxyAsMediator } from '../../edgeAgent'
-import { roleStorage, rolePort, runRole, serveRole } from '../serveRole'
+import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
 
 /** Role process: the agent behind the firewall, with an HTTP endpoint only. */
 runRole('edge agent', async () => {
-  const agent = await startEdgeAgent({ port: rolePort(), label: 'role-agent', storagePath: roleStorage() })
+  const agent = await startEdgeAgent({
+    port: rolePort(),
+    endpoint: roleEndpoint(),
+    label: 'role-agent',
+    storagePath: roleStorage(),
+  })
   serveRole(
     {
       // What an integration script does with GET /retrieve_agent_invitation's URL.

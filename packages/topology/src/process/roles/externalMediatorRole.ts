@@ -1,7 +1,7 @@
 import { RedeliveringMessageQueue } from '../../RedeliveringMessageQueue'
 import { startExternalMediator } from '../../externalMediator'
 import { RoleEnv } from '../ipc'
-import { envNumber, roleStorage, rolePort, runRole, serveRole } from '../serveRole'
+import { envNumber, roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
 
 /**
  * Role process: the external mediator on the "internet" side. With ROLE_QUEUE_FILE its queue
@@ -13,7 +13,12 @@ runRole('external mediator', async () => {
     filePath: process.env[RoleEnv.queueFile] || undefined,
     visibilityTimeoutMs: process.env[RoleEnv.visibilityTimeoutMs] ? envNumber(RoleEnv.visibilityTimeoutMs) : undefined,
   })
-  const mediator = await startExternalMediator({ port: rolePort(), storagePath: roleStorage(), queue })
+  const mediator = await startExternalMediator({
+    port: rolePort(),
+    endpoint: roleEndpoint(),
+    storagePath: roleStorage(),
+    queue,
+  })
   serveRole(
     {
       invitation: () => mediator.createInvitationUrl(),

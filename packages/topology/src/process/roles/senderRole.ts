@@ -1,5 +1,5 @@
 import { connectTo, startEdgeAgent } from '../../edgeAgent'
-import { roleStorage, rolePort, runRole, serveRole } from '../serveRole'
+import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
 
 export interface StreamArgs {
   /** Contents are `${prefix}-${index}`, index from 0. */
@@ -17,7 +17,12 @@ export interface StreamProgress {
 
 /** Role process: a sender on the internet side, which reaches the agent through the external mediator. */
 runRole('sender', async () => {
-  const sender = await startEdgeAgent({ port: rolePort(), label: 'role-sender', storagePath: roleStorage() })
+  const sender = await startEdgeAgent({
+    port: rolePort(),
+    endpoint: roleEndpoint(),
+    label: 'role-sender',
+    storagePath: roleStorage(),
+  })
   let connectionId: string | undefined
   const progress: StreamProgress = { sent: 0, failed: [], done: true }
 
