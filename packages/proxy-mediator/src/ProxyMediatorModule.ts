@@ -1,44 +1,45 @@
-import { AgentConfig, type AgentContext, type DependencyManager, type Module } from '@credo-ts/core'
+import {
+  AgentConfig,
+  type AgentContext,
+  type DependencyManager,
+  MessagePickupModuleConfig,
+  type Module,
+} from '@credo-ts/core'
 import { ProxyMediatorApi } from './ProxyMediatorApi'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
 import { KeylistQueryHandler } from './handlers/KeylistQueryHandler'
-import { deliveryMiddleware } from './handlers/deliveryMiddleware'
-import { didExchangeRequestMiddleware } from './handlers/didExchangeRequestMiddleware'
-import { forwardMiddleware } from './handlers/forwardMiddleware'
-import { keylistUpdateMiddleware } from './handlers/keylistUpdateMiddleware'
-import { mediationRequestMiddleware } from './handlers/mediationRequestMiddleware'
-import { statusMiddleware } from './handlers/statusMiddleware'
+import { didExchangeRequestMiddleware } from './middlewares/didExchangeRequestMiddleware'
+import { forwardMiddleware } from './middlewares/forwardMiddleware'
+import { keylistUpdateMiddleware } from './middlewares/keylistUpdateMiddleware'
+import { mediationRequestMiddleware } from './middlewares/mediationRequestMiddleware'
+import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { AgentDirectory } from './services/AgentDirectory'
+import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
-import { OutboxService } from './services/OutboxService'
 import { OwnKeysService } from './services/OwnKeysService'
-import { PickupAcknowledger } from './services/PickupAcknowledger'
+import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
-import { RelayRetryLoop } from './services/RelayRetryLoop'
-import { RelayService } from './services/RelayService'
+import { RelayPipeline } from './services/RelayPipeline'
+import { UpstreamChannel } from './services/UpstreamChannel'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
-import { UpstreamPickupService } from './services/UpstreamPickupService'
-import { withInboundInterceptor } from './transport/withInboundInterceptor'
+import { UpstreamMediators } from './services/UpstreamMediators'
 import { withKeepalive } from './transport/withKeepalive'
-import { DeliveryProcessor } from './services/DeliveryProcessor'
-import { UpstreamSocketFastPath } from './services/UpstreamSocketFastPath'
 
 /**
  * Turns a Credo 0.5 agent into a proxy mediator: mediation recipient of an external mediator,
  * mediator of the agents behind it, and an immediate relay of every forward in between.
- * Register it under the key `proxyMediator`; it relies on Credo's default `mediator` and
- * `mediationRecipient` modules and works with any wallet.
+ * Register it with `proxyMediatorModules()`, which sets Credo's mediator, mediation recipient,
+ * message pickup (with `ProxyPickupV2Protocol`) and connections modules the one way that works.
  *
- * Set `processDidCommMessagesConcurrently: true` in the agent config. With one message at a
- * time, a Credo agent and the proxy can each wait for the other's HTTP answer (the agent
- * sends its DID exchange `complete` while the proxy sends its grant), and both stall until
- * Credo's 10 s processing timeout. The module's handlers are safe to run concurrently.
+ * Set `processDidCommMessagesConcurrently: true` in the agent config (`proxyMediatorAgentConfig`).
+ * With one message at a time, a Credo agent and the proxy can each wait for the other's HTTP answer
+ * (the agent sends its DID exchange `complete` while the proxy sends its grant), and both stall
+ * until Credo's 10 s processing timeout. The module's handlers are safe to run concurrently.
  */
 export class ProxyMediatorModule implements Module {
   public readonly config: ProxyMediatorModuleConfig
@@ -53,50 +54,51 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(ProxyMediatorStateRepository)
     dependencyManager.registerSingleton(OutboxRepository)
     dependencyManager.registerSingleton(DeadLetterRepository)
-    dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
+    dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(AgentDirectory)
     dependencyManager.registerSingleton(RelayCounters)
-    dependencyManager.registerSingleton(RelayService)
-    dependencyManager.registerSingleton(RelayRetryLoop)
-    dependencyManager.registerSingleton(OutboxService)
-    dependencyManager.registerSingleton(OwnKeysService)
-    dependencyManager.registerSingleton(PickupAcknowledger)
-    dependencyManager.registerSingleton(DeliveryProcessor)
-    dependencyManager.registerSingleton(UpstreamSocketFastPath)
+    dependencyManager.registerSingleton(RelayPipeline)
+    dependencyManager.registerSingleton(UpstreamChannel)
     dependencyManager.registerSingleton(UpstreamMediationService)
-    dependencyManager.registerSingleton(UpstreamPickupService)
+    dependencyManager.registerSingleton(UpstreamMediators)
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)
+    dependencyManager.registerSingleton(OwnKeysService)
+    dependencyManager.registerSingleton(ProxyMediatorLifecycle)
 
     // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration.
     dependencyManager.registerMessageHandlers([new KeylistQueryHandler()])
 
-    // Middlewares run before Credo's handlers whatever the module registration order, which a
-    // service override would not (the default modules are registered after this one).
-    dependencyManager.registerMessageHandlerMiddleware(deliveryMiddleware)
-    dependencyManager.registerMessageHandlerMiddleware(statusMiddleware)
+    // Where Credo has no seam: middlewares run before Credo's handlers whatever the module
+    // registration order, which a service override would not (the default modules register later).
     dependencyManager.registerMessageHandlerMiddleware(forwardMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(mediationRequestMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(didExchangeRequestMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
 
-    // The agent's dependencies object is shared by every agent made from the same import, so
-    // this agent gets its own copy with the wrapped socket rather than a patched original:
-    // a keepalive, and the seam of the pickup fast path.
+    // The agent's dependencies object is shared by every agent made from the same import, so this
+    // agent gets its own copy with the wrapped socket rather than a patched original: a keepalive,
+    // and the upstream channel's seam.
     const agentConfig = dependencyManager.resolve(AgentConfig)
     const dependencies = agentConfig.agentDependencies
-    const fastPath = () => dependencyManager.resolve(UpstreamSocketFastPath)
     ;(agentConfig as { agentDependencies: typeof dependencies }).agentDependencies = {
       ...dependencies,
-      WebSocketClass: withInboundInterceptor(
+      WebSocketClass: UpstreamChannel.wrapWebSocketClass(
         withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
-        (data, socket) => fastPath().intercept(data, socket),
+        () => dependencyManager.resolve(UpstreamChannel),
       ),
     }
   }
 
   public async initialize(agentContext: AgentContext): Promise<void> {
+    const { protocols } = agentContext.dependencyManager.resolve(MessagePickupModuleConfig)
+    if (!protocols.some((protocol) => protocol instanceof ProxyPickupV2Protocol)) {
+      // Stock pickup 2.0 acknowledges a delivery before anything was relayed: messages would be lost.
+      throw new Error(
+        'The proxy mediator needs ProxyPickupV2Protocol in MessagePickupModule({ protocols }); register the modules with proxyMediatorModules().',
+      )
+    }
     await agentContext.dependencyManager.resolve(ProxyMediatorStateService).load(agentContext)
   }
 }

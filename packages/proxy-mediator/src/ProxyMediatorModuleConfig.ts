@@ -45,7 +45,10 @@ export interface ProxyMediatorModuleConfigOptions {
   redeliveryCheckIntervalMs?: number
   /** Timeout of one relay POST to an agent. @default 10000 */
   relayTimeoutMs?: number
-  /** Relays in flight per agent; more wait their turn (and are not acknowledged). @default 16 */
+  /**
+   * Relays in flight per agent endpoint (one keep-alive socket each); more wait for a socket, and are
+   * not acknowledged meanwhile, so a slow agent holds up only its own messages. @default 16
+   */
   relayConcurrencyPerAgent?: number
   /** First delay before retrying a failed relay from the outbox. @default 1000 */
   relayRetryBaseDelayMs?: number

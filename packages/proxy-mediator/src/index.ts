@@ -4,7 +4,7 @@ export {
   proxyMediatorAgentConfig,
   type ProxyMediatorModulesOptions,
 } from './proxyMediatorModules'
-export { ProxyMediatorApi } from './ProxyMediatorApi'
+export { ProxyMediatorApi, type ForwardAcceptance } from './ProxyMediatorApi'
 export {
   ProxyMediatorModuleConfig,
   type ProxyMediatorModuleConfigOptions,
@@ -16,5 +16,7 @@ export * from './models/ProxyMediatorStatus'
 export * from './errors'
 export { OutboxRecord, ProxyMediatorStateRecord, DeadLetterRecord } from './repository'
 export type { DeadLetter } from './services/DeadLetterStore'
-export type { ForwardAcceptance } from './services/OutboxService'
+export { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
+export { RelayHttpClient } from './services/RelayHttpClient'
+export { isEncryptedEnvelope, recipientKids } from './utils/envelope'
 export { withKeepalive } from './transport/withKeepalive'

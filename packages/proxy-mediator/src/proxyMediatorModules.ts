@@ -5,9 +5,12 @@ import {
   MediatorModule,
   MediatorPickupStrategy,
   MessagePickupModule,
+  V1MessagePickupProtocol,
+  V2MessagePickupProtocol,
 } from '@credo-ts/core'
 import { ProxyMediatorModule } from './ProxyMediatorModule'
 import type { ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 
 export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOptions {
   /**
@@ -21,7 +24,8 @@ export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOp
  * Every module a proxy mediator needs, set the one way that works: the proxy module; Credo's
  * mediator, which must not grant on its own (the module grants once upstream is ready, and only to
  * agents that came through its invitation); the mediation recipient, whose own pickup loop must be
- * off (the module picks up, and acknowledges only after the relay); message pickup; connections
+ * off (the module picks up, and acknowledges only after the relay); message pickup, whose pickup 2.0
+ * hands deliveries from the external mediator to the relay (`ProxyPickupV2Protocol`); connections
  * that accept the agents' requests. Spread it into the agent's modules, next to a wallet module.
  */
 export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) {
@@ -30,7 +34,14 @@ export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) 
     proxyMediator: new ProxyMediatorModule(moduleOptions),
     mediator: new MediatorModule({ autoAcceptMediationRequests: false }),
     mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
-    messagePickup: new MessagePickupModule({ maximumBatchSize: pickupBatchSize }),
+    messagePickup: new MessagePickupModule({
+      maximumBatchSize: pickupBatchSize,
+      // Typed as Credo's defaults, so the agent's `modules.messagePickup` API keeps its types.
+      protocols: [new V1MessagePickupProtocol(), new ProxyPickupV2Protocol()] as [
+        V1MessagePickupProtocol,
+        V2MessagePickupProtocol,
+      ],
+    }),
     connections: new ConnectionsModule({ autoAcceptConnections: true }),
   }
 }

@@ -31,14 +31,32 @@ export interface UpstreamStatus {
   lastError?: string
 }
 
+/** One external mediator of the proxy, in `mediators` of the status. */
+export interface UpstreamMediatorStatus extends UpstreamStatus {
+  /** The id to name it by: the proxy's connection id to it. */
+  id: string
+  /** `primary`: named in new grants to agents. `draining`: still picked up from, named in no new grant. */
+  role: 'primary' | 'draining'
+  /** `ready` while it is picked up from. */
+  state: 'setup' | 'ready'
+  /** ISO time it was added. */
+  addedAt: string
+}
+
 export interface DownstreamAgentStatus {
   connectionId: string
   label?: string
   mediationState: string
   /** The number of recipient keys the agent registered with keylist-update. */
   keyCount: number
+  /** Those keys, as did:key. */
+  recipientKeys: string[]
   /** The agent's HTTP endpoint, from its DID doc, when known. */
   endpoint?: string
+  /** ISO time the agent last answered a relay with 2xx, since the process started. */
+  lastDeliveryAt?: string
+  /** Relay attempts to this agent that failed, since the process started. */
+  failures: number
 }
 
 export interface RelayCounters {
@@ -58,7 +76,12 @@ export interface RelayCounters {
 
 export interface ProxyMediatorStatus {
   status: ProxyMediatorState
+  /** Why the state is what it is, in words an operator can act on. */
+  reason: string
+  /** The primary external mediator (the one of `mediators` whose role is `primary`). */
   upstream: UpstreamStatus
+  /** Every external mediator, the primary first. */
+  mediators: UpstreamMediatorStatus[]
   agents: DownstreamAgentStatus[]
   counters: RelayCounters
 }

@@ -1,6 +1,16 @@
 import { BaseRecord, utils } from '@credo-ts/core'
 import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
 
+/** One external mediator the proxy is the mediation recipient of. */
+export interface UpstreamMediatorEntry {
+  connectionId: string
+  mediationRecordId: string
+  pickupMode: ActivePickupMode
+  /** `primary`: its endpoint and routing keys go into new grants. `draining`: picked up from, named in no new grant. */
+  role: 'primary' | 'draining'
+  addedAt: string
+}
+
 export interface ProxyMediatorStateRecordProps {
   id?: string
   mediatorConnectionId?: string
@@ -21,6 +31,9 @@ export class ProxyMediatorStateRecord extends BaseRecord {
   public override readonly type = ProxyMediatorStateRecord.type
   public static readonly singletonId = 'PROXY_MEDIATOR_STATE'
 
+  /** The external mediators, the primary first. */
+  public mediators?: UpstreamMediatorEntry[]
+  /** Before several mediators: the one mediator. Read by `upstreamMediators()`, no longer written. */
   public mediatorConnectionId?: string
   public mediationRecordId?: string
   public pickupMode?: ActivePickupMode
@@ -41,6 +54,21 @@ export class ProxyMediatorStateRecord extends BaseRecord {
       this.agentInvitationUrl = props.agentInvitationUrl
       this.agentInvitationShape = props.agentInvitationShape
     }
+  }
+
+  /** The external mediators, from this version's list or from the single mediator of earlier versions. */
+  public upstreamMediators(): UpstreamMediatorEntry[] {
+    if (this.mediators) return this.mediators
+    if (!this.mediatorConnectionId || !this.mediationRecordId || !this.pickupMode) return []
+    return [
+      {
+        connectionId: this.mediatorConnectionId,
+        mediationRecordId: this.mediationRecordId,
+        pickupMode: this.pickupMode,
+        role: 'primary',
+        addedAt: this.createdAt.toISOString(),
+      },
+    ]
   }
 
   public getTags() {

@@ -14,7 +14,7 @@ import {
   injectable,
 } from '@credo-ts/core'
 import type { DownstreamAgentStatus } from '../models/ProxyMediatorStatus'
-import { Semaphore } from '../utils/Semaphore'
+import { verkeyToDidKey } from '../utils/keys'
 
 export interface DownstreamAgent {
   connectionId: string
@@ -22,8 +22,10 @@ export interface DownstreamAgent {
   mediationState: MediationState
   endpoint?: string
   recipientKeys: Set<string>
-  /** Bounds the relays in flight to this agent, so a slow agent queues its own messages only. */
-  relaySlots: Semaphore
+  /** When the agent last answered a relay with 2xx (ms since the epoch); written by the relay. */
+  lastDeliveryAt?: number
+  /** Relay attempts to this agent that failed, since the process started; written by the relay. */
+  failures: number
 }
 
 type MediationRecordEvent =
@@ -41,9 +43,10 @@ type MediationRecordEvent =
 @injectable()
 export class AgentDirectory {
   private readonly agentsByConnection = new Map<string, DownstreamAgent>()
-  private readonly agentsByKey = new Map<string, DownstreamAgent>()
+  private readonly keyTable = new Map<string, DownstreamAgent>()
+  /** The routing table itself: the relay reads it directly, a map look-up per forward and nothing more. */
+  public readonly agentsByKey: ReadonlyMap<string, DownstreamAgent> = this.keyTable
   private readonly connectionByRecordId = new Map<string, string>()
-  private relayConcurrency = 16
   private listener?: (event: MediationRecordEvent) => void
 
   public constructor(
@@ -51,10 +54,6 @@ export class AgentDirectory {
     private readonly connectionService: ConnectionService,
     private readonly eventEmitter: EventEmitter,
   ) {}
-
-  public setRelayConcurrency(limit: number) {
-    this.relayConcurrency = limit
-  }
 
   /** Reads every agent once, then follows the repository events. */
   public async load(agentContext: AgentContext): Promise<void> {
@@ -69,17 +68,16 @@ export class AgentDirectory {
     this.listener = undefined
   }
 
-  public findByRecipientKey(verkey: string): DownstreamAgent | undefined {
-    return this.agentsByKey.get(verkey)
-  }
-
   public list(): DownstreamAgentStatus[] {
     return [...this.agentsByConnection.values()].map((agent) => ({
       connectionId: agent.connectionId,
       label: agent.label,
       mediationState: agent.mediationState,
       keyCount: agent.recipientKeys.size,
+      recipientKeys: [...agent.recipientKeys].map(verkeyToDidKey),
       endpoint: agent.endpoint,
+      lastDeliveryAt: agent.lastDeliveryAt ? new Date(agent.lastDeliveryAt).toISOString() : undefined,
+      failures: agent.failures,
     }))
   }
 
@@ -105,16 +103,16 @@ export class AgentDirectory {
         connectionId,
         mediationState: record.state,
         recipientKeys: new Set(),
-        relaySlots: new Semaphore(this.relayConcurrency),
+        failures: 0,
       }
       this.agentsByConnection.set(connectionId, agent)
     }
-    for (const key of agent.recipientKeys) this.agentsByKey.delete(key)
+    for (const key of agent.recipientKeys) this.keyTable.delete(key)
     agent.mediationState = record.state
     agent.recipientKeys = new Set(record.recipientKeys)
     this.connectionByRecordId.set(record.id, connectionId)
     if (record.state === MediationState.Granted) {
-      for (const key of agent.recipientKeys) this.agentsByKey.set(key, agent)
+      for (const key of agent.recipientKeys) this.keyTable.set(key, agent)
     }
     // Until the endpoint is known a relay fails and is retried, never dropped; it is known long
     // before the first forward, which needs the agent's grant and keylist update first.
@@ -126,7 +124,7 @@ export class AgentDirectory {
     if (!connectionId) return
     this.connectionByRecordId.delete(recordId)
     const agent = this.agentsByConnection.get(connectionId)
-    for (const key of agent?.recipientKeys ?? []) this.agentsByKey.delete(key)
+    for (const key of agent?.recipientKeys ?? []) this.keyTable.delete(key)
     this.agentsByConnection.delete(connectionId)
   }
 

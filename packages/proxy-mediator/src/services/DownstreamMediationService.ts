@@ -21,7 +21,9 @@ import type { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { DEFAULT_AGENT_HANDSHAKE_PROTOCOLS, ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { verkeyToDidKey } from '../utils/keys'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
-import { UpstreamPickupService } from './UpstreamPickupService'
+import { AgentDirectory } from './AgentDirectory'
+import { UpstreamMediators } from './UpstreamMediators'
+import type { DownstreamAgentStatus } from '../models/ProxyMediatorStatus'
 
 /** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
 const AGENT_INVITATION_METADATA = 'proxyMediator:agentInvitation'
@@ -39,7 +41,8 @@ export class DownstreamMediationService {
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
     private readonly state: ProxyMediatorStateService,
-    private readonly pickup: UpstreamPickupService,
+    private readonly upstream: UpstreamMediators,
+    private readonly directory: AgentDirectory,
     private readonly mediatorService: MediatorService,
     private readonly mediationRepository: MediationRepository,
     private readonly outOfBandRepository: OutOfBandRepository,
@@ -97,6 +100,11 @@ export class DownstreamMediationService {
     return { record, invitationUrl: invitation.toUrl({ domain }) }
   }
 
+  /** The agents mediated, as the status shows them. */
+  public listAgents(): DownstreamAgentStatus[] {
+    return this.directory.list()
+  }
+
   /** Grants mediation to an agent that came in through the proxy's invitation, once upstream is ready. */
   public async handleMediationRequest(
     messageContext: InboundMessageContext<MediationRequestMessage>,
@@ -109,8 +117,8 @@ export class DownstreamMediationService {
         { problemCode: 'request_not_accepted' },
       )
     }
-    const upstream = await this.upstreamRouting(agentContext)
-    if (!upstream || !this.pickup.isReady) {
+    const upstream = this.upstream.primaryRoute()
+    if (!upstream) {
       throw new ProblemReportError(
         'Mediation refused for now: the proxy is not yet picking up from an external mediator; try again once its status is ready',
         { problemCode: 'request_not_accepted' },
@@ -182,13 +190,5 @@ export class DownstreamMediationService {
     if (!connection.outOfBandId) return false
     const record = await this.outOfBandRepository.findById(agentContext, connection.outOfBandId)
     return Boolean(record?.metadata.get(AGENT_INVITATION_METADATA))
-  }
-
-  private async upstreamRouting(agentContext: AgentContext) {
-    const mediationRecordId = this.state.current?.mediationRecordId
-    if (!mediationRecordId) return undefined
-    const record = await this.mediationRepository.findById(agentContext, mediationRecordId)
-    if (!record?.endpoint || record.state !== MediationState.Granted) return undefined
-    return { endpoint: record.endpoint, routingKeys: record.routingKeys }
   }
 }

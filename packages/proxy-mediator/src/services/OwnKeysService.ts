@@ -34,6 +34,11 @@ export class OwnKeysService {
     private readonly outOfBandRepository: OutOfBandRepository,
   ) {}
 
+  /** The proxy's routing key (base58), which senders wrap the agent's forward for. */
+  public routingKey(agentContext: AgentContext): Promise<string> {
+    return this.state.proxyRoutingKey(agentContext)
+  }
+
   /** Whether one of the envelope's recipient kids is a key of this agent: routing, DID or invitation key. */
   public async isAddressedToUs(agentContext: AgentContext, envelope: EncryptedMessage): Promise<boolean> {
     const kids = recipientKids(envelope).slice(0, MAX_KIDS_LOOKED_UP)

@@ -42,12 +42,7 @@ export class ProxyMediatorStateService {
     change: Partial<
       Pick<
         ProxyMediatorStateRecord,
-        | 'mediatorConnectionId'
-        | 'mediationRecordId'
-        | 'pickupMode'
-        | 'agentInvitationOutOfBandId'
-        | 'agentInvitationUrl'
-        | 'agentInvitationShape'
+        'mediators' | 'agentInvitationOutOfBandId' | 'agentInvitationUrl' | 'agentInvitationShape'
       >
     >,
   ): Promise<ProxyMediatorStateRecord> {

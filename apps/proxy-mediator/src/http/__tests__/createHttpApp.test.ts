@@ -17,7 +17,9 @@ const AGENT_INVITATION = 'http://proxy.internal:3000?oob=eyJ0eXAiOiJ4In0'
 function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
   return {
     status: state,
+    reason: `the proxy is ${state}`,
     upstream: { routingKeys: [], socketState: 'none', reconnects: 0 },
+    mediators: [],
     agents: [],
     counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0 },
   }

@@ -4,8 +4,12 @@ import { createRunnerMetrics } from '../createRunnerMetrics'
 function status(relayed: number, state: ProxyMediatorStatus['status'] = 'ready'): ProxyMediatorStatus {
   return {
     status: state,
+    reason: `the proxy is ${state}`,
     upstream: { routingKeys: [], socketState: 'open', reconnects: 2 },
-    agents: [{ connectionId: 'c', mediationState: 'granted', keyCount: 1 }],
+    mediators: [],
+    agents: [
+      { connectionId: 'c', mediationState: 'granted', keyCount: 1, recipientKeys: ['did:key:z6Mk'], failures: 0 },
+    ],
     counters: { relayed, retried: 1, failed: 3, deadLettered: 4, inFlight: 5, outbox: 6 },
   }
 }

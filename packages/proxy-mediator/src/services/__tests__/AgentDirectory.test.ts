@@ -14,6 +14,10 @@ import { Subject } from 'rxjs'
 import { AgentDirectory } from '../AgentDirectory'
 
 const ENDPOINT = 'http://agent.internal:8020'
+const KEY_A = '7Z8ftDAzMvoyXnGEJye8DurzgQQXLAbYCaeeesM7UKHa'
+const KEY_B = '7d3y2WdzxE7CfsWjkGy3WndkvZcj1EHMkzKJiFPiDecH'
+const KEY_N = '8S5Wk8E83ofvLxWpyrt51HturU995zXCTtKBQovuBeUm'
+const PROXY_KEY = '8Zv72jA9EQGNd91qrTXub3SSLnZYS7tqaheVXa26gK8B'
 
 /** The routing table against Credo's real event bus, with storage and DID resolution stubbed. */
 describe('AgentDirectory', () => {
@@ -41,7 +45,7 @@ describe('AgentDirectory', () => {
     eventEmitter.emit(agentContext, { type, payload } as never)
 
   beforeEach(async () => {
-    stored.splice(0, stored.length, record({ connectionId: 'existing', recipientKeys: ['key-a'] }))
+    stored.splice(0, stored.length, record({ connectionId: 'existing', recipientKeys: [KEY_A] }))
     directory = new AgentDirectory(
       { findByQuery: jest.fn(async () => stored) } as unknown as MediationRepository,
       {
@@ -59,7 +63,7 @@ describe('AgentDirectory', () => {
   afterAll(() => stop$.next(true))
 
   it('loads the granted agents with their endpoint and label', async () => {
-    expect(directory.findByRecipientKey('key-a')?.connectionId).toBe('existing')
+    expect(directory.agentsByKey.get(KEY_A)?.connectionId).toBe('existing')
     await new Promise(setImmediate)
     expect(directory.list()).toEqual([
       {
@@ -67,38 +71,40 @@ describe('AgentDirectory', () => {
         label: 'label of existing',
         mediationState: 'granted',
         keyCount: 1,
+        recipientKeys: ['did:key:z6Mkm1PiUTRRhUJSeH6vzYby51QzVygNk3qttbZaV9K8PY4x'],
         endpoint: ENDPOINT,
+        failures: 0,
       },
     ])
   })
 
   it('applies a keylist change the moment the record is written, before any await', () => {
-    const updated = record({ connectionId: 'existing', recipientKeys: ['key-a', 'key-b'] })
+    const updated = record({ connectionId: 'existing', recipientKeys: [KEY_A, KEY_B] })
     emit(RepositoryEventTypes.RecordUpdated, { record: updated })
-    expect(directory.findByRecipientKey('key-b')?.connectionId).toBe('existing')
+    expect(directory.agentsByKey.get(KEY_B)?.connectionId).toBe('existing')
 
-    updated.recipientKeys = ['key-b']
+    updated.recipientKeys = [KEY_B]
     emit(RepositoryEventTypes.RecordUpdated, { record: updated })
-    expect(directory.findByRecipientKey('key-a')).toBeUndefined()
+    expect(directory.agentsByKey.get(KEY_A)).toBeUndefined()
   })
 
   it('routes to an agent only once its mediation is granted', () => {
-    const requested = record({ connectionId: 'new', state: MediationState.Requested, recipientKeys: ['key-n'] })
+    const requested = record({ connectionId: 'new', state: MediationState.Requested, recipientKeys: [KEY_N] })
     emit(RepositoryEventTypes.RecordSaved, { record: requested })
-    expect(directory.findByRecipientKey('key-n')).toBeUndefined()
+    expect(directory.agentsByKey.get(KEY_N)).toBeUndefined()
     requested.state = MediationState.Granted
     emit(RepositoryEventTypes.RecordUpdated, { record: requested })
-    expect(directory.findByRecipientKey('key-n')?.connectionId).toBe('new')
+    expect(directory.agentsByKey.get(KEY_N)?.connectionId).toBe('new')
   })
 
   it('ignores the proxy’s own upstream mediation and other records, and forgets a deleted one', () => {
     emit(RepositoryEventTypes.RecordSaved, {
-      record: record({ connectionId: 'upstream', role: MediationRole.Recipient, recipientKeys: ['proxy-key'] }),
+      record: record({ connectionId: 'upstream', role: MediationRole.Recipient, recipientKeys: [PROXY_KEY] }),
     })
-    expect(directory.findByRecipientKey('proxy-key')).toBeUndefined()
+    expect(directory.agentsByKey.get(PROXY_KEY)).toBeUndefined()
 
     emit(RepositoryEventTypes.RecordDeleted, { record: { id: stored[0].id, type: MediationRecord.type } })
-    expect(directory.findByRecipientKey('key-a')).toBeUndefined()
+    expect(directory.agentsByKey.get(KEY_A)).toBeUndefined()
     expect(directory.list()).toEqual([])
   })
 })

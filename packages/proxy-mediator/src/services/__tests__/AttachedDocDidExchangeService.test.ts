@@ -18,7 +18,7 @@ import {
 } from '@credo-ts/core'
 import { freePort } from '@proxy-mediator/topology'
 import { DidExchangeRefusedError } from '../../errors/DidExchangeRefusedError'
-import { didExchangeRequestMiddleware } from '../../handlers/didExchangeRequestMiddleware'
+import { didExchangeRequestMiddleware } from '../../middlewares/didExchangeRequestMiddleware'
 import { type TestProxy, startProxy } from '../../__tests__/support/startProxy'
 import { legacyDocIdFor, unqualifiedDidFromVerkey } from '../../utils/legacyDidDoc'
 import { AttachedDocDidExchangeService } from '../AttachedDocDidExchangeService'

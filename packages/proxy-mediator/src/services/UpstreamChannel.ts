@@ -1,0 +1,316 @@
+import {
+  type AgentContext,
+  type AgentDependencies,
+  AgentEventTypes,
+  type AgentMessageReceivedEvent,
+  type ConnectionRecord,
+  ConnectionService,
+  DidsApi,
+  EventEmitter,
+  JsonTransformer,
+  MessageReceiver,
+  MessageSender,
+  OutboundMessageContext,
+  ReturnRouteTypes,
+  V2MessagesReceivedMessage,
+  injectable,
+} from '@credo-ts/core'
+import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
+import { ProxyMediatorStateService } from './ProxyMediatorStateService'
+import { RelayPipeline } from './RelayPipeline'
+
+type WebSocketClass = AgentDependencies['WebSocketClass']
+
+/** The socket a frame came in on: where the acknowledgements for that mediator are written. */
+export interface UpstreamSocket {
+  readonly readyState: number
+  send(data: string): void
+}
+
+/** One message of a pickup 2.0 `delivery`: the queue's id for it, and the envelope as attached. */
+export interface PickedUpMessage {
+  id: string
+  envelope: unknown
+}
+
+/** One external mediator as the channel sees it: the keys of the connection and where to write. */
+interface UpstreamLink {
+  connection: ConnectionRecord
+  /** Our key on the connection to the mediator (base58). */
+  ours: string
+  /** The mediator's key on that connection (base58). */
+  theirs: string
+  socket?: UpstreamSocket
+  pendingAcks: string[]
+  ackTimer?: NodeJS.Timeout
+  acking: Promise<void>
+  lastPickupAt?: Date
+}
+
+const DELIVERY_TYPES = new Set([
+  'https://didcomm.org/messagepickup/2.0/delivery',
+  'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/messagepickup/2.0/delivery',
+])
+const SOCKET_OPEN = 1
+/**
+ * Acknowledgements wait this long for company, so a burst of relays costs one messages-received
+ * (and one status back, and often a delivery-request): measured, 5 ms meant one per few relays.
+ */
+const ACK_BATCH_WINDOW_MS = 25
+const ACK_BATCH_MAX = 100
+
+/**
+ * The proxy's one way in from the external mediators, and its one way back. Frames from a
+ * mediator's websocket are read here before Credo sees them, and decrypted once: a pickup 2.0
+ * `delivery` and a forward for the routing key (implicit pickup) go straight to the relay
+ * pipeline; anything else goes on to Credo already decrypted, with its connection. Deliveries that
+ * came through Credo's pipeline (polling) arrive here too, from the pickup protocol. Every
+ * acknowledgement is batched and written on the mediator's socket, or sent with Credo's
+ * MessageSender when there is no open socket.
+ *
+ * Through Credo's pipeline, every frame costs a connection look-up by keys (three storage queries),
+ * class transformation and validation, and every messages-received a DID resolution: measured,
+ * most of the proxy's CPU.
+ */
+@injectable()
+export class UpstreamChannel {
+  private readonly links = new Map<string, UpstreamLink>()
+  private agentContext?: AgentContext
+  private routingKey?: string
+
+  public constructor(
+    private readonly connectionService: ConnectionService,
+    private readonly messageSender: MessageSender,
+    private readonly messageReceiver: MessageReceiver,
+    private readonly eventEmitter: EventEmitter,
+    private readonly state: ProxyMediatorStateService,
+    private readonly pipeline: RelayPipeline,
+  ) {}
+
+  /**
+   * The agent's WebSocket class with the channel's seam: every inbound frame is offered to the
+   * channel first, and reaches Credo's transport unchanged unless the channel took it.
+   */
+  public static wrapWebSocketClass(Base: WebSocketClass, channel: () => UpstreamChannel): WebSocketClass {
+    type MessageListener = (event: { data: unknown }) => void
+    type EventTargetSocket = UpstreamSocket & {
+      addEventListener(type: string, listener: MessageListener, options?: unknown): void
+      removeEventListener(type: string, listener: MessageListener): void
+    }
+    const Intercepting = class extends (Base as unknown as new (...args: unknown[]) => EventTargetSocket) {
+      private readonly wrappedListeners = new Map<MessageListener, MessageListener>()
+
+      public override addEventListener(type: string, listener: MessageListener, options?: unknown): void {
+        if (type !== 'message') {
+          super.addEventListener(type, listener, options)
+          return
+        }
+        const wrapped: MessageListener = (event) => {
+          channel()
+            .receiveFrame(event.data, this)
+            .then(
+              (taken) => taken || listener.call(this, event),
+              () => listener.call(this, event),
+            )
+        }
+        this.wrappedListeners.set(listener, wrapped)
+        super.addEventListener(type, wrapped, options)
+      }
+
+      public override removeEventListener(type: string, listener: MessageListener): void {
+        const wrapped = this.wrappedListeners.get(listener)
+        this.wrappedListeners.delete(listener)
+        super.removeEventListener(type, wrapped ?? listener)
+      }
+    }
+    return Intercepting as unknown as WebSocketClass
+  }
+
+  /** Starts reading frames of this mediator connection; its keys are resolved once, here. */
+  public async open(agentContext: AgentContext, connectionId: string): Promise<void> {
+    this.agentContext = agentContext
+    this.routingKey = await this.state.proxyRoutingKey(agentContext)
+    const connection = await this.connectionService.getById(agentContext, connectionId)
+    if (!connection.did || !connection.theirDid) return
+    const dids = agentContext.dependencyManager.resolve(DidsApi)
+    const [ours] = (await dids.resolveDidDocument(connection.did)).recipientKeys
+    const [theirs] = (await dids.resolveDidDocument(connection.theirDid)).recipientKeys
+    if (!ours || !theirs) return
+    this.links.set(connectionId, {
+      connection,
+      ours: ours.publicKeyBase58,
+      theirs: theirs.publicKeyBase58,
+      pendingAcks: [],
+      acking: Promise.resolve(),
+    })
+  }
+
+  /** Stops reading this mediator's frames after the acknowledgements still pending are written. */
+  public async close(connectionId: string): Promise<void> {
+    const link = this.links.get(connectionId)
+    if (!link) return
+    await this.flush(link)
+    this.links.delete(connectionId)
+  }
+
+  public async closeAll(): Promise<void> {
+    await Promise.all([...this.links.keys()].map((connectionId) => this.close(connectionId)))
+  }
+
+  public lastPickupAt(connectionId: string): Date | undefined {
+    return this.links.get(connectionId)?.lastPickupAt
+  }
+
+  /**
+   * A message came from a mediator by a way with nothing to acknowledge (a pickup 1.0 batch, or
+   * polling). Those messages name no connection, so with one mediator it is that one.
+   */
+  public notePickup(connectionId: string | undefined): void {
+    const link = connectionId
+      ? this.links.get(connectionId)
+      : this.links.size === 1
+        ? [...this.links.values()][0]
+        : undefined
+    if (link) link.lastPickupAt = new Date()
+  }
+
+  /** The seam: true once the frame is taken; false leaves it to Credo unchanged. */
+  public async receiveFrame(data: unknown, socket: UpstreamSocket): Promise<boolean> {
+    const { agentContext, routingKey } = this
+    if (!agentContext || !routingKey || this.links.size === 0) return false
+    let envelope: unknown
+    try {
+      envelope = JSON.parse(typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8'))
+    } catch {
+      return false
+    }
+    if (!isEncryptedEnvelope(envelope)) return false
+    const kids = recipientKids(envelope)
+    if (kids.includes(routingKey)) {
+      // Implicit pickup: the mediator writes each queued forward, with nothing to acknowledge.
+      this.noteFrom(socket)
+      await this.pipeline.submit(agentContext, { encrypted: envelope }, { kind: 'stream' })
+      return true
+    }
+    const link = [...this.links.values()].find((candidate) => kids.includes(candidate.ours))
+    if (!link) return false
+    const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
+    if (senderKey !== link.theirs) return false
+    link.socket = socket
+    if (DELIVERY_TYPES.has(String(plaintextMessage['@type']))) {
+      const attachments = plaintextMessage['~attach']
+      await this.receiveDelivery(
+        agentContext,
+        link.connection.id,
+        (Array.isArray(attachments) ? attachments : []).map(toPickedUpMessage),
+      )
+    } else {
+      // Anything else from the mediator (status, problem reports...) goes to Credo, decrypted once.
+      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
+    }
+    return true
+  }
+
+  /**
+   * The messages of one pickup 2.0 delivery: each forward for the routing key is submitted to the
+   * relay, which acknowledges it only once the agent answered 2xx (or once it can never be relayed);
+   * anything else is Credo's, and acknowledged at once. Returns without waiting for the relays.
+   */
+  public async receiveDelivery(agentContext: AgentContext, connectionId: string, messages: PickedUpMessage[]) {
+    const link = this.links.get(connectionId)
+    if (link) link.lastPickupAt = new Date()
+    const routingKey = this.routingKey ?? (await this.state.proxyRoutingKey(agentContext))
+    for (const { id, envelope } of messages) {
+      const acknowledge = () => this.acknowledge(agentContext, connectionId, id)
+      if (isEncryptedEnvelope(envelope) && !recipientKids(envelope).includes(routingKey)) {
+        // Not a forward for the proxy (e.g. a message from the mediator itself): Credo processes it as usual.
+        this.eventEmitter.emit<AgentMessageReceivedEvent>(agentContext, {
+          type: AgentEventTypes.AgentMessageReceived,
+          payload: { message: envelope, contextCorrelationId: agentContext.contextCorrelationId },
+        })
+        acknowledge()
+        continue
+      }
+      await this.pipeline.submit(
+        agentContext,
+        { encrypted: envelope },
+        { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge },
+      )
+    }
+  }
+
+  private acknowledge(agentContext: AgentContext, connectionId: string, messageId: string): void {
+    const link = this.links.get(connectionId)
+    if (!link) {
+      // Closed meanwhile: acknowledged alone, so that a message settled late is not offered again.
+      void this.send(agentContext, undefined, connectionId, [messageId])
+      return
+    }
+    link.pendingAcks.push(messageId)
+    if (link.pendingAcks.length >= ACK_BATCH_MAX) void this.flush(link)
+    else if (!link.ackTimer) link.ackTimer = setTimeout(() => void this.flush(link), ACK_BATCH_WINDOW_MS)
+  }
+
+  private flush(link: UpstreamLink): Promise<void> {
+    clearTimeout(link.ackTimer)
+    link.ackTimer = undefined
+    const ids = link.pendingAcks
+    link.pendingAcks = []
+    const { agentContext } = this
+    if (ids.length === 0 || !agentContext) return link.acking
+    link.acking = link.acking.then(async () => {
+      await this.send(agentContext, link, link.connection.id, ids)
+    })
+    return link.acking
+  }
+
+  /** Says which way the acknowledgement went. */
+  private async send(
+    agentContext: AgentContext,
+    link: UpstreamLink | undefined,
+    connectionId: string,
+    ids: string[],
+  ): Promise<'socket' | 'message-sender' | 'failed'> {
+    const message = new V2MessagesReceivedMessage({ messageIdList: ids })
+    try {
+      const socket = link?.socket
+      if (link && socket && socket.readyState === SOCKET_OPEN) {
+        // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
+        message.setReturnRouting(ReturnRouteTypes.all)
+        const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
+        socket.send(JSON.stringify(packed))
+        return 'socket'
+      }
+      const connection = link?.connection ?? (await this.connectionService.getById(agentContext, connectionId))
+      await this.messageSender.sendMessage(new OutboundMessageContext(message, { agentContext, connection }), {
+        transportPriority: { schemes: ['wss', 'ws'] },
+      })
+      return 'message-sender'
+    } catch (error) {
+      // Not fatal: the mediator offers unacknowledged messages again, and a re-offered message
+      // that was already relayed is acknowledged again without a second relay.
+      agentContext.config.logger.warn(`Could not acknowledge ${ids.length} picked-up messages`, { error })
+      return 'failed'
+    }
+  }
+
+  private noteFrom(socket: UpstreamSocket): void {
+    for (const link of this.links.values()) {
+      if (link.socket === socket) link.lastPickupAt = new Date()
+    }
+  }
+}
+
+function toPickedUpMessage(attachment: { '@id'?: unknown; data?: { json?: unknown; base64?: unknown } }) {
+  const id = String(attachment?.['@id'] ?? '')
+  const { json, base64 } = attachment?.data ?? {}
+  if (json !== undefined) return { id, envelope: json }
+  if (typeof base64 === 'string') {
+    try {
+      return { id, envelope: JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) }
+    } catch {
+      return { id, envelope: undefined }
+    }
+  }
+  return { id, envelope: undefined }
+}

@@ -1,0 +1,215 @@
+import {
+  type AgentContext,
+  ConnectionService,
+  EventEmitter,
+  MessagePickupApi,
+  MessageSender,
+  OutboundMessageContext,
+  type OutboundWebSocketClosedEvent,
+  type OutboundWebSocketOpenedEvent,
+  TransportEventTypes,
+} from '@credo-ts/core'
+import type { Subscription } from 'rxjs'
+import type { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import type { ActivePickupMode, UpstreamSocketState } from '../models/ProxyMediatorStatus'
+import { backoffDelay } from '../utils/backoff'
+
+/** What a session needs of the agent; resolved once by whoever makes sessions. */
+export interface UpstreamSessionDependencies {
+  config: ProxyMediatorModuleConfig
+  eventEmitter: EventEmitter
+  messagePickupApi: MessagePickupApi
+  connectionService: ConnectionService
+  messageSender: MessageSender
+}
+
+/**
+ * Keeps messages flowing from one external mediator: opens the pickup session for the chosen
+ * mode, reopens it with capped, jittered backoff whenever the socket closes (a keepalive timeout
+ * terminates half-open sockets, which lands here too), and polls when there is no socket. Credo's
+ * own pickup loop is not used: it has no jitter, no cap by default, and it acknowledges deliveries
+ * before they are relayed. `onChange` is called on every change of `isReady`, as it happens.
+ */
+export class UpstreamSession {
+  private running = false
+  private socket: UpstreamSocketState = 'none'
+  private pollHealthy = false
+  private reconnectCount = 0
+  private reconnectAttempt = 0
+  private error?: string
+  private reconnectTimer?: NodeJS.Timeout
+  private periodicTimer?: NodeJS.Timeout
+  private subscriptions: Subscription[] = []
+  private wasReady = false
+
+  public constructor(
+    private readonly deps: UpstreamSessionDependencies,
+    private readonly agentContext: AgentContext,
+    public readonly connectionId: string,
+    public readonly mode: ActivePickupMode,
+    private readonly onChange: () => void,
+  ) {}
+
+  public get socketState(): UpstreamSocketState {
+    return this.socket
+  }
+
+  public get reconnects(): number {
+    return this.reconnectCount
+  }
+
+  public get lastError(): string | undefined {
+    return this.error
+  }
+
+  /** Pickup runs: the socket is open (websocket modes) or the last poll succeeded. */
+  public get isReady(): boolean {
+    if (!this.running) return false
+    return this.usesSocket ? this.socket === 'open' : this.pollHealthy
+  }
+
+  public async start(): Promise<void> {
+    this.stop()
+    this.running = true
+    this.reconnectAttempt = 0
+    this.watchSocket()
+    this.agentContext.config.logger.info(`Starting ${this.mode} pickup from the external mediator`, {
+      connectionId: this.connectionId,
+    })
+    if (this.usesSocket) {
+      await this.openSessionOrRetry()
+      if (this.mode === 'live') this.every(this.deps.config.redeliveryCheckIntervalMs, () => this.askForHeldMessages())
+    } else {
+      await this.poll()
+      this.every(this.deps.config.pollingIntervalMs, () => this.poll())
+    }
+  }
+
+  public stop(): void {
+    this.running = false
+    clearTimeout(this.reconnectTimer)
+    clearInterval(this.periodicTimer)
+    this.reconnectTimer = undefined
+    this.periodicTimer = undefined
+    for (const subscription of this.subscriptions) subscription.unsubscribe()
+    this.subscriptions = []
+    this.pollHealthy = false
+    this.changed()
+  }
+
+  private get usesSocket(): boolean {
+    return this.mode === 'live' || this.mode === 'implicit'
+  }
+
+  private watchSocket() {
+    const { eventEmitter } = this.deps
+    this.subscriptions.push(
+      eventEmitter
+        .observable<OutboundWebSocketOpenedEvent>(TransportEventTypes.OutboundWebSocketOpenedEvent)
+        .subscribe((event) => {
+          if (event.payload.connectionId !== this.connectionId) return
+          this.socket = 'open'
+          this.reconnectAttempt = 0
+          this.error = undefined
+          this.changed()
+        }),
+      eventEmitter
+        .observable<OutboundWebSocketClosedEvent>(TransportEventTypes.OutboundWebSocketClosedEvent)
+        .subscribe((event) => {
+          if (event.payload.connectionId !== this.connectionId) return
+          this.socket = 'closed'
+          this.changed()
+          if (this.running && this.usesSocket) {
+            this.agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting', {
+              connectionId: this.connectionId,
+            })
+            this.scheduleReconnect()
+          }
+        }),
+    )
+  }
+
+  private async openSessionOrRetry(): Promise<void> {
+    try {
+      await this.openSession()
+    } catch (error) {
+      this.error = (error as Error).message
+      this.agentContext.config.logger.warn(`Could not open the pickup session: ${this.error}`)
+      this.scheduleReconnect()
+    }
+  }
+
+  private async openSession(): Promise<void> {
+    const { agentContext, connectionId } = this
+    const { messagePickupApi, connectionService, messageSender } = this.deps
+    if (this.socket !== 'open') this.socket = 'connecting'
+    if (this.mode === 'live') {
+      // First whatever is queued, then live delivery for what comes next.
+      await messagePickupApi.pickupMessages({ connectionId, protocolVersion: 'v2' })
+      await messagePickupApi.setLiveDeliveryMode({ connectionId, liveDelivery: true, protocolVersion: 'v2' })
+    } else {
+      // Implicit pickup: a trust ping with return route keeps a socket the mediator writes to.
+      const connection = await connectionService.getById(agentContext, connectionId)
+      const { message } = await connectionService.createTrustPing(agentContext, connection, {
+        responseRequested: false,
+      })
+      await messageSender.sendMessage(new OutboundMessageContext(message, { agentContext, connection }), {
+        transportPriority: { schemes: ['wss', 'ws'], restrictive: true },
+      })
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer) return
+    const { reconnectBaseDelayMs, reconnectMaxDelayMs } = this.deps.config
+    const delay = backoffDelay(this.reconnectAttempt++, reconnectBaseDelayMs, reconnectMaxDelayMs)
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined
+      if (!this.running) return
+      this.reconnectCount++
+      void this.openSessionOrRetry()
+    }, delay)
+  }
+
+  /** Live mode pushes only new messages; this collects those offered again after a failed relay. */
+  private async askForHeldMessages(): Promise<void> {
+    if (this.socket !== 'open') return
+    try {
+      await this.deps.messagePickupApi.pickupMessages({ connectionId: this.connectionId, protocolVersion: 'v2' })
+    } catch (error) {
+      this.agentContext.config.logger.debug('Status request to the external mediator failed', { error })
+    }
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      await this.deps.messagePickupApi.pickupMessages({
+        connectionId: this.connectionId,
+        protocolVersion: this.mode === 'poll-v1' ? 'v1' : 'v2',
+      })
+      this.pollHealthy = true
+      this.error = undefined
+    } catch (error) {
+      this.pollHealthy = false
+      this.error = (error as Error).message
+      this.agentContext.config.logger.warn(`Polling the external mediator failed: ${this.error}`)
+    }
+    this.changed()
+  }
+
+  /** A listener that throws must not cut the pickup short, so the notification is fenced off. */
+  private changed(): void {
+    if (this.isReady === this.wasReady) return
+    this.wasReady = this.isReady
+    try {
+      this.onChange()
+    } catch {
+      // Nothing on the side may break the main path.
+    }
+  }
+
+  private every(intervalMs: number, task: () => Promise<void>) {
+    this.periodicTimer = setInterval(() => void task(), intervalMs)
+    this.periodicTimer.unref()
+  }
+}

@@ -1,0 +1,143 @@
+import type {
+  AgentContext,
+  ConnectionService,
+  EventEmitter,
+  MessageReceiver,
+  MessageSender,
+  V2MessagesReceivedMessage,
+} from '@credo-ts/core'
+import type { ProxyMediatorStateService } from '../ProxyMediatorStateService'
+import type { RelayPipeline } from '../RelayPipeline'
+import { UpstreamChannel } from '../UpstreamChannel'
+
+const OURS = 'our-key-on-the-mediator-connection'
+const THEIRS = 'the-mediators-key'
+const ROUTING_KEY = 'proxy-routing-key'
+const forwardForProxy = { protected: header([ROUTING_KEY]), iv: 'i', ciphertext: 'c', tag: 't' }
+const forOtherKey = { protected: header(['someone-else']), iv: 'i', ciphertext: 'c', tag: 't' }
+
+function header(kids: string[]): string {
+  return Buffer.from(JSON.stringify({ recipients: kids.map((kid) => ({ header: { kid } })) })).toString('base64url')
+}
+const frameFor = (kid: string) => JSON.stringify({ protected: header([kid]), iv: 'i', ciphertext: 'c', tag: 't' })
+
+/** Frames in and acknowledgements out, with the wallet, Credo's receiver and sender, and the relay stubbed. */
+describe('UpstreamChannel', () => {
+  let unpack: jest.Mock
+  let pack: jest.Mock
+  let submit: jest.Mock
+  let receiveMessage: jest.Mock
+  let sendMessage: jest.Mock
+  let emit: jest.Mock
+  let channel: UpstreamChannel
+  let socket: { readyState: number; send: jest.Mock }
+  const connection = { id: 'mediator-connection', did: 'did:peer:ours', theirDid: 'did:peer:theirs' }
+
+  beforeEach(async () => {
+    unpack = jest.fn()
+    pack = jest.fn(async (message: unknown) => ({ packed: message }))
+    submit = jest.fn().mockResolvedValue({ kind: 'accepted' })
+    receiveMessage = jest.fn().mockResolvedValue(undefined)
+    sendMessage = jest.fn().mockResolvedValue(undefined)
+    emit = jest.fn()
+    socket = { readyState: 1, send: jest.fn() }
+    const resolveDidDocument = jest.fn(async (did: string) => ({
+      recipientKeys: [{ publicKeyBase58: did === connection.did ? OURS : THEIRS }],
+    }))
+    const agentContext = {
+      config: { logger: { warn: jest.fn(), debug: jest.fn() } },
+      contextCorrelationId: 'test',
+      wallet: { unpack, pack },
+      dependencyManager: { resolve: () => ({ resolveDidDocument }) },
+    } as unknown as AgentContext
+    channel = new UpstreamChannel(
+      { getById: jest.fn().mockResolvedValue(connection) } as unknown as ConnectionService,
+      { sendMessage } as unknown as MessageSender,
+      { receiveMessage } as unknown as MessageReceiver,
+      { emit } as unknown as EventEmitter,
+      { proxyRoutingKey: jest.fn().mockResolvedValue(ROUTING_KEY) } as unknown as ProxyMediatorStateService,
+      { submit } as unknown as RelayPipeline,
+    )
+    await channel.open(agentContext, connection.id)
+  })
+
+  const delivery = (attachments: unknown[]) => ({
+    plaintextMessage: { '@type': 'https://didcomm.org/messagepickup/2.0/delivery', '~attach': attachments },
+    senderKey: THEIRS,
+  })
+
+  it('decrypts a delivery once and submits each forward, json or base64, to be acknowledged when settled', async () => {
+    unpack.mockResolvedValueOnce(
+      delivery([
+        { '@id': 'm1', data: { json: forwardForProxy } },
+        { '@id': 'm2', data: { base64: Buffer.from(JSON.stringify(forwardForProxy)).toString('base64') } },
+      ]),
+    )
+    expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
+    expect(unpack).toHaveBeenCalledTimes(1)
+    expect(submit).toHaveBeenCalledTimes(2)
+    const [, layer, source] = submit.mock.calls[1]
+    expect(layer).toEqual({ encrypted: forwardForProxy })
+    expect(source).toMatchObject({ kind: 'pickup', channelId: connection.id, messageId: 'm2' })
+    expect(socket.send).not.toHaveBeenCalled()
+    expect(channel.lastPickupAt(connection.id)).toBeInstanceOf(Date)
+  })
+
+  it('batches acknowledgements into one messages-received written on the mediator socket', async () => {
+    unpack.mockResolvedValueOnce(
+      delivery(['m1', 'm2', 'm3'].map((id) => ({ '@id': id, data: { json: forwardForProxy } }))),
+    )
+    await channel.receiveFrame(frameFor(OURS), socket)
+    for (const [, , source] of submit.mock.calls) source.acknowledge()
+    await channel.close(connection.id)
+    expect(socket.send).toHaveBeenCalledTimes(1)
+    const [message, recipients, sender] = pack.mock.calls[0]
+    expect(message['@type']).toBe('https://didcomm.org/messagepickup/2.0/messages-received')
+    expect(message.message_id_list).toEqual(['m1', 'm2', 'm3'])
+    expect(message['~transport']).toEqual({ return_route: 'all' })
+    expect([recipients, sender]).toEqual([[THEIRS], OURS])
+  })
+
+  it("sends the acknowledgement with Credo's message sender when the socket is gone", async () => {
+    unpack.mockResolvedValueOnce(delivery([{ '@id': 'm1', data: { json: forwardForProxy } }]))
+    await channel.receiveFrame(frameFor(OURS), socket)
+    socket.readyState = 3
+    submit.mock.calls[0][2].acknowledge()
+    await channel.close(connection.id)
+    expect(socket.send).not.toHaveBeenCalled()
+    const outbound = sendMessage.mock.calls[0][0] as { message: V2MessagesReceivedMessage }
+    expect(outbound.message.messageIdList).toEqual(['m1'])
+  })
+
+  it('acknowledges at once, and hands to Credo, an attachment that is not a forward for the proxy', async () => {
+    unpack.mockResolvedValueOnce(delivery([{ '@id': 'm1', data: { json: forOtherKey } }]))
+    await channel.receiveFrame(frameFor(OURS), socket)
+    expect(submit).not.toHaveBeenCalled()
+    expect(emit).toHaveBeenCalledTimes(1)
+    await channel.close(connection.id)
+    expect(pack.mock.calls[0][0].message_id_list).toEqual(['m1'])
+  })
+
+  it('hands any other message of the mediator to Credo already decrypted, with its connection', async () => {
+    const status = { '@type': 'https://didcomm.org/messagepickup/2.0/status', message_count: 3 }
+    unpack.mockResolvedValueOnce({ plaintextMessage: status, senderKey: THEIRS })
+    expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
+    expect(unpack).toHaveBeenCalledTimes(1)
+    expect(receiveMessage).toHaveBeenCalledWith(status, { connection })
+  })
+
+  it('submits a forward the mediator writes for the routing key (implicit pickup) without acknowledgement', async () => {
+    expect(await channel.receiveFrame(JSON.stringify(forwardForProxy), socket)).toBe(true)
+    expect(unpack).not.toHaveBeenCalled()
+    expect(submit.mock.calls[0][1]).toEqual({ encrypted: forwardForProxy })
+    expect(submit.mock.calls[0][2]).toEqual({ kind: 'stream' })
+  })
+
+  it('leaves to Credo what is not for the proxy, or not JSON', async () => {
+    expect(await channel.receiveFrame(frameFor('someone-else'), socket)).toBe(false)
+    expect(await channel.receiveFrame('not json', socket)).toBe(false)
+    unpack.mockResolvedValueOnce({ plaintextMessage: { '@type': 'x' }, senderKey: 'not-the-mediator' })
+    expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(false)
+    expect(submit).not.toHaveBeenCalled()
+  })
+})
