@@ -1,9 +1,8 @@
 import type { EncryptedMessage } from '@credo-ts/core'
+import { isEncryptedEnvelope } from '@proxy-mediator/proxy-mediator'
 import type { RequestHandler } from 'express'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { BadRequestError } from './errorResponses'
-
-const ENVELOPE_PARTS = ['protected', 'iv', 'ciphertext', 'tag'] as const
 
 export interface EnvelopeLimits {
   /** More recipients than this are refused before any key is looked up. */
@@ -44,7 +43,7 @@ export function validateDidcommBody(
     } catch {
       return next(new BadRequestError('The body is not JSON; a DIDComm v1 envelope was expected.', 'invalid_json'))
     }
-    if (!isEnvelope(message)) {
+    if (!isEncryptedEnvelope(message)) {
       return next(
         isPlaintext(message)
           ? new BadRequestError(
@@ -114,12 +113,6 @@ function protectedHeaderLength(body: string): number {
   if (open < 0) return 0
   const close = body.indexOf('"', open + 1)
   return close < 0 ? 0 : close - open - 1
-}
-
-function isEnvelope(message: unknown): message is EncryptedMessage {
-  if (!message || typeof message !== 'object' || Array.isArray(message)) return false
-  const fields = message as Record<string, unknown>
-  return ENVELOPE_PARTS.every((part) => typeof fields[part] === 'string')
 }
 
 function isPlaintext(message: unknown): boolean {
