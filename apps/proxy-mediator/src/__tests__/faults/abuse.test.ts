@@ -113,6 +113,7 @@ describe('abuse: unauthenticated input costs little', () => {
       until = next + count
       await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
     }
+    const floodStarted = Date.now()
     // "Idle" is taken after a warm-up of every kind of body: code compiled, pools and heap sized.
     await send(bodies.length * 100)
     const idleRss = rssOf(pid)
@@ -124,9 +125,11 @@ describe('abuse: unauthenticated input costs little', () => {
         expect({ kind, status, is4xx: status >= 400 && status < 500 }).toMatchObject({ is4xx: true })
     }
 
-    // One line per reason (and minute), not one per request; no stack traces for the client's input.
+    // One line per reason and minute (plus a summary per minute), not one per request; no stack
+    // traces for the client's input. A slow machine spreads the flood over more than one minute.
+    const minutes = Math.floor((Date.now() - floodStarted) / 60_000) + 1
     const rejectionLines = topology.proxy.logLines.filter((line) => line.includes('rejected'))
-    expect(rejectionLines.length).toBeLessThanOrEqual(bodies.length + 1)
+    expect(rejectionLines.length).toBeLessThanOrEqual((bodies.length + 1) * minutes)
     expect(topology.proxy.logLines.filter((line) => line.includes('"level":"error"'))).toEqual([])
     const metrics = await (await fetch(`${topology.proxy.baseUrl}/metrics`)).text()
     expect(metrics).toMatch(
