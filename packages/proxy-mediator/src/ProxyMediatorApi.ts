@@ -1,5 +1,5 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
-import type { ProxyMediatorStatus } from './models/ProxyMediatorStatus'
+import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
 import type { DeadLetter } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
@@ -35,13 +35,43 @@ export class ProxyMediatorApi {
   }
 
   /**
-   * Connects to the external mediator, obtains mediation, registers the proxy's routing key
-   * and starts pickup. Resolves once pickup runs, with a complete status. Refused while a mediator
-   * is configured.
+   * Connects to an external mediator, obtains mediation, registers the proxy's routing key and
+   * starts pickup; resolves once pickup runs, with a complete status and what changed. The first
+   * mediator is primary. A later one is added as primary when `primary` is true (the default: the
+   * previous primary drains, and the agents are told the new route), else as standby. The
+   * invitation of a mediator the proxy already has changes nothing.
    */
-  public async connectToMediator(invitationUrl: string): Promise<ProxyMediatorStatus> {
-    await this.upstream.connect(this.agentContext, invitationUrl)
-    return this.getStatus()
+  public async connectToMediator(
+    invitationUrl: string,
+    options: { primary?: boolean } = {},
+  ): Promise<ProxyMediatorStatus & { change: MediatorChange }> {
+    const change = await this.upstream.add(this.agentContext, invitationUrl, options.primary ?? true)
+    if (change.result === 'added' && change.previousPrimaryId) {
+      change.agentsAnnouncedTo = await this.downstream.announceRoute(this.agentContext)
+    }
+    return { ...this.getStatus(), change }
+  }
+
+  /** Makes this mediator the primary (the previous one drains) and tells the agents the new route. */
+  public async promoteMediator(id: string): Promise<MediatorChange> {
+    const change = await this.upstream.promote(this.agentContext, id)
+    if (change.result === 'promoted') change.agentsAnnouncedTo = await this.downstream.announceRoute(this.agentContext)
+    return change
+  }
+
+  /** Keeps picking up from this mediator and names it in no new grant. */
+  public drainMediator(id: string): Promise<MediatorChange> {
+    return this.upstream.drain(this.agentContext, id)
+  }
+
+  /** Forgets this mediator; refused while it holds messages for the proxy unless `force`, which logs what is abandoned. */
+  public removeMediator(id: string, options: { force?: boolean } = {}): Promise<MediatorChange> {
+    return this.upstream.remove(this.agentContext, id, options.force ?? false)
+  }
+
+  /** Sends every mediated agent a fresh grant with the route new grants name now; resolves with how many. */
+  public announceRoute(): Promise<number> {
+    return this.downstream.announceRoute(this.agentContext)
   }
 
   /** The invitation for agents, made once and kept across restarts. */
@@ -83,6 +113,7 @@ export class ProxyMediatorApi {
       reason: this.upstream.stateReason,
       upstream: this.upstream.primaryStatus(),
       mediators: this.upstream.list(),
+      failovers: this.upstream.failovers,
       agents: this.downstream.listAgents(),
       counters: this.pipeline.counters.snapshot(),
     }

@@ -17,6 +17,14 @@ export const DEFAULT_AGENT_HANDSHAKE_PROTOCOLS = [
   'https://didcomm.org/connections/1.0',
 ] as const
 
+/**
+ * `proxy`: the agent's grant names the proxy's routing key before the external mediator's, and the
+ * proxy opens the forward layer meant for it. `transparent` (RFC 0046: a relay, not a mediator):
+ * the grant names the external mediator's keys only, the proxy registers the agent's own keys
+ * upstream, and relays the agent's envelopes unopened; the external mediator learns the agent's keys.
+ */
+export type RelayMode = 'proxy' | 'transparent'
+
 export interface ProxyMediatorModuleConfigOptions {
   /**
    * How to pick messages up from the external mediator. `auto` uses pickup 2.0 live mode
@@ -73,6 +81,14 @@ export interface ProxyMediatorModuleConfigOptions {
    * operator to inspect; the oldest go first. 0 keeps none. @default 1000
    */
   deadLetterRetention?: number
+  /** How the proxy relays: see `RelayMode`. @default 'proxy' */
+  relayMode?: RelayMode
+  /**
+   * When the primary external mediator has not been picked up from for this long, new grants to
+   * agents name the next mediator that is (a standby first, then a draining one), until the primary
+   * is back. Logged and counted. 0 turns failover off. @default 0
+   */
+  primaryFailoverAfterMs?: number
 }
 
 export class ProxyMediatorModuleConfig {
@@ -140,6 +156,14 @@ export class ProxyMediatorModuleConfig {
 
   public get deadLetterRetention(): number {
     return this.options.deadLetterRetention ?? 1_000
+  }
+
+  public get relayMode(): RelayMode {
+    return this.options.relayMode ?? 'proxy'
+  }
+
+  public get primaryFailoverAfterMs(): number {
+    return this.options.primaryFailoverAfterMs ?? 0
   }
 
   public get mediatorTimeoutMs(): number {

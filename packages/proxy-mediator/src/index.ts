@@ -9,6 +9,7 @@ export {
   ProxyMediatorModuleConfig,
   type ProxyMediatorModuleConfigOptions,
   type AgentInvitationFormat,
+  type RelayMode,
   DEFAULT_AGENT_HANDSHAKE_PROTOCOLS,
 } from './ProxyMediatorModuleConfig'
 export * from './ProxyMediatorEvents'

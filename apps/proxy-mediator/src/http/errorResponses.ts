@@ -1,6 +1,7 @@
 import {
-  AlreadyConnectedError,
   InvalidInvitationError,
+  MediatorChangeRefusedError,
+  MediatorNotFoundError,
   MediatorUnreachableError,
   SetupInProgressError,
 } from '@proxy-mediator/proxy-mediator'
@@ -42,7 +43,8 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
   }
   if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
-  if (error instanceof AlreadyConnectedError) return respond(409, 'already_connected', error.message)
+  if (error instanceof MediatorChangeRefusedError) return respond(409, 'mediator_change_refused', error.message)
+  if (error instanceof MediatorNotFoundError) return respond(404, 'mediator_not_found', error.message)
   if (error instanceof SetupInProgressError) return respond(409, 'setup_in_progress', error.message)
   if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)
 

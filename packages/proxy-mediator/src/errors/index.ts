@@ -1,5 +1,6 @@
 export * from './ProxyMediatorError'
 export * from './InvalidInvitationError'
 export * from './MediatorUnreachableError'
-export * from './AlreadyConnectedError'
+export * from './MediatorNotFoundError'
+export * from './MediatorChangeRefusedError'
 export * from './SetupInProgressError'

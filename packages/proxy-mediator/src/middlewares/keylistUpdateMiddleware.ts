@@ -7,6 +7,8 @@ import {
   ProblemReportError,
   TypedArrayEncoder,
 } from '@credo-ts/core'
+import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import { UpstreamMediators } from '../services/UpstreamMediators'
 import { toVerkey } from '../utils/keys'
 
 /**
@@ -39,6 +41,7 @@ export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageC
       { problemCode: 'request_not_accepted' },
     )
   }
+  const keysBefore = new Set(before.recipientKeys)
   await next()
   const record = await repository.findSingleByQuery(agentContext, {
     connectionId: connection.id,
@@ -49,6 +52,12 @@ export const keylistUpdateMiddleware: MessageHandlerMiddleware = async (messageC
   if (unique.length !== record.recipientKeys.length) {
     record.recipientKeys = unique
     await repository.update(agentContext, record)
+  }
+  if (agentContext.dependencyManager.resolve(ProxyMediatorModuleConfig).relayMode === 'transparent') {
+    // Before the agent's answer goes out, so that a sender using a new key right away is routed.
+    const added = unique.filter((key) => !keysBefore.has(key))
+    const removed = [...keysBefore].filter((key) => !unique.includes(key))
+    await agentContext.dependencyManager.resolve(UpstreamMediators).mirrorAgentKeys(agentContext, added, removed)
   }
 }
 

@@ -35,12 +35,39 @@ export interface UpstreamStatus {
 export interface UpstreamMediatorStatus extends UpstreamStatus {
   /** The id to name it by: the proxy's connection id to it. */
   id: string
-  /** `primary`: named in new grants to agents. `draining`: still picked up from, named in no new grant. */
-  role: 'primary' | 'draining'
+  role: UpstreamMediatorRole
   /** `ready` while it is picked up from. */
   state: 'setup' | 'ready'
   /** ISO time it was added. */
   addedAt: string
+  /** What it said it holds for the proxy in its last pickup 2.0 status; undefined when it never said. */
+  heldMessages?: number
+  /** Forwards picked up from it that are being relayed now (not yet acknowledged). */
+  relaysInFlight: number
+  /** Whether new grants name it now: the primary, or the mediator failed over to. */
+  namedInGrants: boolean
+}
+
+/**
+ * `primary`: its endpoint and routing keys go into new grants to agents. `standby`: picked up from,
+ * named in no grant unless the primary fails over to it. `draining`: picked up from, because senders
+ * still hold routes through it, and named in no new grant.
+ */
+export type UpstreamMediatorRole = 'primary' | 'standby' | 'draining'
+
+/** What a change to the external mediators did. */
+export interface MediatorChange {
+  result: 'added' | 'unchanged' | 'promoted' | 'draining' | 'removed'
+  /** The mediator changed (its id). */
+  mediatorId: string
+  role?: UpstreamMediatorRole
+  /** The mediator that was primary before, now draining, when the change moved the primary. */
+  previousPrimaryId?: string
+  /** How many agents were sent a fresh grant with the new route. */
+  agentsAnnouncedTo?: number
+  /** For a forced removal: what it still held, abandoned. */
+  abandoned?: { heldMessages?: number; relaysInFlight: number }
+  detail: string
 }
 
 export interface DownstreamAgentStatus {
@@ -82,6 +109,8 @@ export interface ProxyMediatorStatus {
   upstream: UpstreamStatus
   /** Every external mediator, the primary first. */
   mediators: UpstreamMediatorStatus[]
+  /** How often new grants failed over from a primary that was down (`primaryFailoverAfterMs`). */
+  failovers: number
   agents: DownstreamAgentStatus[]
   counters: RelayCounters
 }

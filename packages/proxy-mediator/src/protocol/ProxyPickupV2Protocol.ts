@@ -50,9 +50,9 @@ export class ProxyPickupV2Protocol extends V2MessagePickupProtocol {
   ): Promise<V2DeliveryRequestMessage | null> {
     const { agentContext, connection, message } = messageContext
     const { dependencyManager } = agentContext
-    if (!connection || !dependencyManager.resolve(UpstreamMediators).isMediatorConnection(connection.id)) {
-      return super.processStatus(messageContext)
-    }
+    const upstream = dependencyManager.resolve(UpstreamMediators)
+    if (!connection || !upstream.isMediatorConnection(connection.id)) return super.processStatus(messageContext)
+    upstream.noteStatus(connection.id, message.messageCount)
     if (message.messageCount === 0) return null
     const { maximumBatchSize } = dependencyManager.resolve(MessagePickupModuleConfig)
     const request = new V2DeliveryRequestMessage({

@@ -1,13 +1,12 @@
 import { BaseRecord, utils } from '@credo-ts/core'
-import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
+import type { ActivePickupMode, UpstreamMediatorRole } from '../models/ProxyMediatorStatus'
 
 /** One external mediator the proxy is the mediation recipient of. */
 export interface UpstreamMediatorEntry {
   connectionId: string
   mediationRecordId: string
   pickupMode: ActivePickupMode
-  /** `primary`: its endpoint and routing keys go into new grants. `draining`: picked up from, named in no new grant. */
-  role: 'primary' | 'draining'
+  role: UpstreamMediatorRole
   addedAt: string
 }
 

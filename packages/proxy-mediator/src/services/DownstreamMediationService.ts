@@ -1,6 +1,8 @@
 import {
   type AgentContext,
   type ConnectionRecord,
+  ConnectionService,
+  MessageSender,
   HandshakeProtocol,
   type InboundMessageContext,
   MediationGrantMessage,
@@ -117,7 +119,7 @@ export class DownstreamMediationService {
         { problemCode: 'request_not_accepted' },
       )
     }
-    const upstream = this.upstream.primaryRoute()
+    const upstream = this.upstream.grantRoute()
     if (!upstream) {
       throw new ProblemReportError(
         'Mediation refused for now: the proxy is not yet picking up from an external mediator; try again once its status is ready',
@@ -138,13 +140,64 @@ export class DownstreamMediationService {
       await this.mediationRepository.update(agentContext, record)
       grant = new MediationGrantMessage({ endpoint: upstream.endpoint, routingKeys: [], threadId: record.threadId })
     }
-    const proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
-    // A sender wraps for each routing key in order, so the proxy's key must come first: the
-    // external mediator unwraps the outer layer, the proxy the next one.
-    grant.endpoint = upstream.endpoint
-    grant.routingKeys = [proxyRoutingKey, ...upstream.routingKeys].map(verkeyToDidKey)
+    await this.writeRoute(agentContext, grant, upstream)
     agentContext.config.logger.info(`Granted mediation to agent '${connection.theirLabel ?? connection.id}'`)
     return new OutboundMessageContext(grant, { agentContext, connection, associatedRecord: record })
+  }
+
+  /**
+   * Tells every agent the route new grants name now, with a fresh mediate-grant on its mediation's
+   * thread. ACA-Py takes a grant in any state and overwrites its mediation record's endpoint and
+   * routing keys, so its new connections use the new route (its existing ones keep theirs: their DID
+   * docs are with the senders, which is why a mediator drains). Credo 0.5 takes a grant only while
+   * its request is pending, and logs the refusal.
+   */
+  public async announceRoute(agentContext: AgentContext): Promise<number> {
+    const upstream = this.upstream.grantRoute()
+    if (!upstream) return 0
+    const records = await this.mediationRepository.findByQuery(agentContext, {
+      role: MediationRole.Mediator,
+      state: MediationState.Granted,
+    })
+    let announced = 0
+    for (const record of records) {
+      try {
+        const connection = await agentContext.dependencyManager
+          .resolve(ConnectionService)
+          .getById(agentContext, record.connectionId)
+        const grant = new MediationGrantMessage({
+          endpoint: upstream.endpoint,
+          routingKeys: [],
+          threadId: record.threadId,
+        })
+        await this.writeRoute(agentContext, grant, upstream)
+        await agentContext.dependencyManager
+          .resolve(MessageSender)
+          .sendMessage(new OutboundMessageContext(grant, { agentContext, connection, associatedRecord: record }))
+        announced++
+      } catch (error) {
+        agentContext.config.logger.warn(`Could not tell agent ${record.connectionId} of the new route`, { error })
+      }
+    }
+    return announced
+  }
+
+  /**
+   * A sender wraps for each routing key in order, so in proxy mode the proxy's key comes first: the
+   * external mediator unwraps the outer layer, the proxy the next one. In transparent mode the
+   * external mediator's keys alone: it routes the agent's keys, which the proxy registered there.
+   */
+  private async writeRoute(
+    agentContext: AgentContext,
+    grant: MediationGrantMessage,
+    upstream: { endpoint: string; routingKeys: string[] },
+  ): Promise<void> {
+    const routingKeys =
+      this.config.relayMode === 'transparent'
+        ? upstream.routingKeys
+        : [await this.state.proxyRoutingKey(agentContext), ...upstream.routingKeys]
+    grant.endpoint = upstream.endpoint
+    grant.routingKeys = routingKeys.map(verkeyToDidKey)
   }
 
   /**

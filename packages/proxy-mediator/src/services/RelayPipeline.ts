@@ -9,7 +9,13 @@ import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { OutboxRecord } from '../repository/OutboxRecord'
 import { OutboxRepository } from '../repository/OutboxRepository'
 import { backoffDelay } from '../utils/backoff'
-import { type ForwardRefusalCode, type ParsedForward, parseForward } from '../utils/envelope'
+import {
+  type ForwardRefusalCode,
+  type ParseForwardResult,
+  type ParsedForward,
+  parseForward,
+  recipientKids,
+} from '../utils/envelope'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { type DeadLetter, DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
@@ -27,8 +33,14 @@ export type ForwardSource =
   /** Posted straight to the proxy: refused at once to the sender, not kept; else kept in the outbox like a stream. */
   | { kind: 'posted' }
 
-/** The layer addressed to the proxy's routing key: still encrypted, or decrypted by Credo's pipeline. */
-export type ForwardLayer = { encrypted: unknown } | { plaintext: Record<string, unknown> }
+/**
+ * What is relayed: the layer addressed to the proxy's routing key, still encrypted or decrypted by
+ * Credo's pipeline; or, in transparent mode, the agent's own envelope, which is never opened.
+ */
+export type ForwardLayer =
+  | { encrypted: unknown }
+  | { plaintext: Record<string, unknown> }
+  | { unopened: EncryptedMessage }
 
 export type Submission =
   | { kind: 'accepted' }
@@ -98,7 +110,8 @@ export class RelayPipeline {
     }
     const release = () => ledgerKey && this.claimed.delete(ledgerKey)
     try {
-      const parsed = await parseForward(agentContext, layer)
+      const parsed =
+        'unopened' in layer ? this.addressedToAgent(layer.unopened) : await parseForward(agentContext, layer)
       const refusal = parsed.kind === 'refused' ? parsed : this.unknownRecipient(parsed.forward)
       if (refusal) {
         // The sender of a posted forward learns it from the answer, so nothing is kept.
@@ -139,6 +152,14 @@ export class RelayPipeline {
     this.counters.outbox = records.length
     for (const record of records) this.track(agentContext, this.relayFromOutbox(agentContext, record))
     return records.length
+  }
+
+  /** Forwards picked up from this channel that are being relayed now, not yet acknowledged. */
+  public relaysInFlightFrom(channelId: string): number {
+    const prefix = `${channelId} `
+    let count = 0
+    for (const key of this.claimed) if (key.startsWith(prefix)) count++
+    return count
   }
 
   public getDeadLetters(agentContext: AgentContext, limit?: number): Promise<DeadLetter[]> {
@@ -184,6 +205,18 @@ export class RelayPipeline {
     } catch (error) {
       agentContext.config.logger.error('Could not delete a relayed message from the outbox', { error })
     }
+  }
+
+  /** The key of an agent of this proxy that the envelope is addressed to, read from its header. */
+  public agentKeyOf(kids: string[]): string | undefined {
+    return kids.find((kid) => this.directory.agentsByKey.has(kid))
+  }
+
+  private addressedToAgent(envelope: EncryptedMessage): ParseForwardResult {
+    const recipientKey = this.agentKeyOf(recipientKids(envelope))
+    if (!recipientKey)
+      return { kind: 'refused', code: 'invalid_forward', reason: 'not addressed to a key of any agent' }
+    return { kind: 'forward', forward: { recipientKey, envelope } }
   }
 
   private unknownRecipient(forward: ParsedForward): Extract<Submission, { kind: 'refused' }> | undefined {
@@ -336,7 +369,9 @@ export class RelayPipeline {
 }
 
 function layerEnvelope(layer: ForwardLayer): unknown {
-  return 'encrypted' in layer ? layer.encrypted : (layer.plaintext.msg as EncryptedMessage | undefined)
+  if ('encrypted' in layer) return layer.encrypted
+  if ('unopened' in layer) return layer.unopened
+  return layer.plaintext.msg
 }
 
 /** A logger, a metric or a listener that throws must never cut the handling of a message short. */

@@ -4,6 +4,7 @@ import {
   AgentEventTypes,
   type AgentMessageReceivedEvent,
   type ConnectionRecord,
+  type EncryptedMessage,
   ConnectionService,
   DidsApi,
   EventEmitter,
@@ -192,6 +193,12 @@ export class UpstreamChannel {
       await this.pipeline.submit(agentContext, { encrypted: envelope }, { kind: 'stream' })
       return true
     }
+    if (this.pipeline.agentKeyOf(kids)) {
+      // Implicit pickup in transparent mode: the agent's own envelope, relayed unopened.
+      this.noteFrom(socket)
+      await this.pipeline.submit(agentContext, { unopened: envelope }, { kind: 'stream' })
+      return true
+    }
     const link = [...this.links.values()].find((candidate) => kids.includes(candidate.ours))
     if (!link) return false
     const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
@@ -222,7 +229,14 @@ export class UpstreamChannel {
     const routingKey = this.routingKey ?? (await this.state.proxyRoutingKey(agentContext))
     for (const { id, envelope } of messages) {
       const acknowledge = () => this.acknowledge(agentContext, connectionId, id)
-      if (isEncryptedEnvelope(envelope) && !recipientKids(envelope).includes(routingKey)) {
+      const source = { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge } as const
+      const kids = isEncryptedEnvelope(envelope) ? recipientKids(envelope) : undefined
+      if (kids && this.pipeline.agentKeyOf(kids)) {
+        // Transparent mode: the agent's own envelope, relayed unopened.
+        await this.pipeline.submit(agentContext, { unopened: envelope as EncryptedMessage }, source)
+        continue
+      }
+      if (kids && !kids.includes(routingKey)) {
         // Not a forward for the proxy (e.g. a message from the mediator itself): Credo processes it as usual.
         this.eventEmitter.emit<AgentMessageReceivedEvent>(agentContext, {
           type: AgentEventTypes.AgentMessageReceived,
@@ -231,11 +245,7 @@ export class UpstreamChannel {
         acknowledge()
         continue
       }
-      await this.pipeline.submit(
-        agentContext,
-        { encrypted: envelope },
-        { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge },
-      )
+      await this.pipeline.submit(agentContext, { encrypted: envelope }, source)
     }
   }
 

@@ -99,6 +99,20 @@ export class UpstreamMediationService {
   public async registerRoutingKey(agentContext: AgentContext, mediationRecord: MediationRecord): Promise<string> {
     const routingKey = await this.state.proxyRoutingKey(agentContext)
     if (mediationRecord.recipientKeys.includes(routingKey)) return routingKey
+    await this.updateKeylist(agentContext, mediationRecord, [{ key: routingKey, action: KeylistUpdateAction.add }])
+    return routingKey
+  }
+
+  /**
+   * Adds or removes keys (base58) in the proxy's keylist at one external mediator, and checks that
+   * the mediator took each change. The proxy's routing key, or in transparent mode the agents' keys.
+   */
+  public async updateKeylist(
+    agentContext: AgentContext,
+    mediationRecord: MediationRecord,
+    updates: Array<{ key: string; action: KeylistUpdateAction }>,
+  ): Promise<void> {
+    if (updates.length === 0) return
     const result = firstValueFrom(
       this.eventEmitter.observable<KeylistUpdatedEvent>(RoutingEventTypes.RecipientKeylistUpdated).pipe(
         filter((event) => event.payload.mediationRecord.id === mediationRecord.id),
@@ -109,7 +123,7 @@ export class UpstreamMediationService {
       await this.mediationRecipientService.keylistUpdateAndAwait(
         agentContext,
         mediationRecord,
-        [{ recipientKey: Key.fromPublicKeyBase58(routingKey, KeyType.Ed25519), action: KeylistUpdateAction.add }],
+        updates.map(({ key, action }) => ({ recipientKey: Key.fromPublicKeyBase58(key, KeyType.Ed25519), action })),
         this.config.mediatorTimeoutMs,
       )
       // Credo types the payload as the request's updates; at runtime it is the response's results.
@@ -120,10 +134,9 @@ export class UpstreamMediationService {
       if (failed) throw new Error(`the mediator answered '${failed.result}'`)
     } catch (error) {
       throw new MediatorUnreachableError(
-        `The external mediator did not register the routing key: ${(error as Error).message}`,
+        `The external mediator did not take the keylist update: ${(error as Error).message}`,
       )
     }
-    return routingKey
   }
 
   /** `auto`: live mode over websocket when offered, implicit over websocket otherwise, else polling. */

@@ -2,6 +2,7 @@ import {
   type AgentContext,
   ConnectionService,
   EventEmitter,
+  KeylistUpdateAction,
   MediationRepository,
   MessagePickupApi,
   MessageSender,
@@ -9,18 +10,27 @@ import {
 } from '@credo-ts/core'
 import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from '../ProxyMediatorEvents'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
-import { AlreadyConnectedError } from '../errors/AlreadyConnectedError'
+import { MediatorChangeRefusedError } from '../errors/MediatorChangeRefusedError'
+import { MediatorNotFoundError } from '../errors/MediatorNotFoundError'
 import { SetupInProgressError } from '../errors/SetupInProgressError'
-import type { ProxyMediatorState, UpstreamMediatorStatus, UpstreamStatus } from '../models/ProxyMediatorStatus'
+import type {
+  MediatorChange,
+  ProxyMediatorState,
+  UpstreamMediatorRole,
+  UpstreamMediatorStatus,
+  UpstreamStatus,
+} from '../models/ProxyMediatorStatus'
 import type { UpstreamMediatorEntry } from '../repository/ProxyMediatorStateRecord'
 import { verkeyToDidKey } from '../utils/keys'
+import { AgentDirectory } from './AgentDirectory'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
+import { RelayPipeline } from './RelayPipeline'
 import { UpstreamChannel } from './UpstreamChannel'
 import { UpstreamMediationService } from './UpstreamMediationService'
 import { UpstreamSession, type UpstreamSessionDependencies } from './UpstreamSession'
 
 /** The grant an external mediator gave the proxy: where senders reach it, and its routing keys (base58). */
-export interface UpstreamGrant {
+interface UpstreamGrant {
   endpoint?: string
   routingKeys: string[]
 }
@@ -31,23 +41,30 @@ interface UpstreamMediator {
   session: UpstreamSession
 }
 
+/** How long a removal waits for the mediator to say what it still holds. */
+const HELD_MESSAGES_QUERY_TIMEOUT_MS = 5_000
+
 /**
- * The proxy as mediation recipient: the external mediators it is set up with, each with its own
- * pickup session, and the proxy's state (`init`, `setup`, `ready`), which lives here with the
- * sessions and is emitted as `ProxyMediatorStateChanged` the moment it changes. The grant details
- * are held in memory, so that a status, or a grant to an agent, never reads storage.
+ * The proxy as mediation recipient of its external mediators: each with its own connection, grant,
+ * key registration and pickup session, all picked up from, one of them primary (named in new grants
+ * to agents). The proxy's state (`init`, `setup`, `ready`) lives here with the sessions and is
+ * emitted as `ProxyMediatorStateChanged` the moment it changes. Everything a status or a grant
+ * needs is held in memory, so neither reads storage.
  */
 @injectable()
 export class UpstreamMediators {
   private readonly mediators: UpstreamMediator[] = []
   private readonly sessionDependencies: UpstreamSessionDependencies
   private agentContext?: AgentContext
-  private connecting = false
+  private changing = false
   private publishedState: ProxyMediatorState = 'init'
   private proxyRoutingKey?: string
+  private routeHolderId?: string
+  private failoverTimer?: NodeJS.Timeout
+  private failoverCount = 0
 
   public constructor(
-    config: ProxyMediatorModuleConfig,
+    private readonly config: ProxyMediatorModuleConfig,
     private readonly eventEmitter: EventEmitter,
     messagePickupApi: MessagePickupApi,
     connectionService: ConnectionService,
@@ -56,6 +73,8 @@ export class UpstreamMediators {
     private readonly state: ProxyMediatorStateService,
     private readonly recipient: UpstreamMediationService,
     private readonly channel: UpstreamChannel,
+    private readonly pipeline: RelayPipeline,
+    private readonly directory: AgentDirectory,
   ) {
     this.sessionDependencies = { config, eventEmitter, messagePickupApi, connectionService, messageSender }
   }
@@ -64,8 +83,7 @@ export class UpstreamMediators {
   public async start(agentContext: AgentContext): Promise<void> {
     this.agentContext = agentContext
     this.proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
-    const entries = (this.state.current ?? (await this.state.load(agentContext))).upstreamMediators()
-    for (const entry of entries) {
+    for (const entry of await this.entries(agentContext)) {
       const started = this.find(entry.connectionId)
       if (!started) {
         await this.startMediator(agentContext, entry)
@@ -78,6 +96,7 @@ export class UpstreamMediators {
 
   /** No more pickup; acknowledgements can still go out until `stop`. */
   public async stopPickup(): Promise<void> {
+    clearTimeout(this.failoverTimer)
     for (const { session } of this.mediators) session.stop()
   }
 
@@ -88,40 +107,173 @@ export class UpstreamMediators {
   }
 
   /**
-   * Connects to an external mediator, obtains mediation, registers the proxy's routing key and
-   * starts pickup. Resolves once pickup runs, with the status complete.
+   * Connects to an external mediator, obtains mediation, registers the proxy's routing key (and in
+   * transparent mode the agents' keys) and starts pickup; resolves once pickup runs. The first one
+   * is primary; a later one is primary when asked (the old primary then drains), else standby. An
+   * invitation of a mediator the proxy already has changes nothing.
    */
-  public async connect(agentContext: AgentContext, invitationUrl: string): Promise<void> {
-    if (this.connecting) {
-      throw new SetupInProgressError(
-        'The proxy is connecting to an external mediator already; watch its status, and call again only if that set-up fails.',
-      )
-    }
-    if (this.mediators.length > 0) {
-      throw new AlreadyConnectedError(
-        `The proxy is already set up with an external mediator (status: ${this.currentState}); this version keeps one external mediator, so nothing was changed.`,
-      )
-    }
-    this.connecting = true
-    try {
+  public async add(agentContext: AgentContext, invitationUrl: string, primary: boolean): Promise<MediatorChange> {
+    return this.exclusive(async () => {
       const invitation = await this.recipient.parseInvitation(agentContext, invitationUrl)
       const mediationRecord = await this.recipient.requestMediation(agentContext, invitation)
+      const known = this.find(mediationRecord.connectionId)
+      if (known) {
+        return {
+          result: 'unchanged',
+          mediatorId: known.entry.connectionId,
+          role: known.entry.role,
+          detail: 'The proxy is already set up with this external mediator; nothing was changed.',
+        }
+      }
       await this.recipient.registerRoutingKey(agentContext, mediationRecord)
+      if (this.config.relayMode === 'transparent') {
+        const keys = [...this.directory.agentsByKey.keys()]
+        await this.recipient.updateKeylist(
+          agentContext,
+          mediationRecord,
+          keys.map((key) => ({ key, action: KeylistUpdateAction.add })),
+        )
+      }
       const pickupMode = await this.recipient.choosePickupMode(agentContext, mediationRecord)
+      const previousPrimary = this.primary
+      const role: UpstreamMediatorRole = !previousPrimary || primary ? 'primary' : 'standby'
       const entry: UpstreamMediatorEntry = {
         connectionId: mediationRecord.connectionId,
         mediationRecordId: mediationRecord.id,
         pickupMode,
-        role: 'primary',
+        role,
         addedAt: new Date().toISOString(),
       }
-      const current = this.state.current ?? (await this.state.load(agentContext))
-      await this.state.update(agentContext, { mediators: [...current.upstreamMediators(), entry] })
+      if (role === 'primary' && previousPrimary) previousPrimary.entry.role = 'draining'
+      await this.save(agentContext, [...this.mediators.map((mediator) => mediator.entry), entry])
       this.agentContext = agentContext
       this.proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
       await this.startMediator(agentContext, entry)
-    } finally {
-      this.connecting = false
+      return {
+        result: 'added',
+        mediatorId: entry.connectionId,
+        role,
+        previousPrimaryId: role === 'primary' ? previousPrimary?.entry.connectionId : undefined,
+        detail: previousPrimary
+          ? role === 'primary'
+            ? `Added as primary; the previous primary ${previousPrimary.entry.connectionId} drains (still picked up from, named in no new grant).`
+            : 'Added as standby: picked up from, named in no grant until promoted (or failed over to).'
+          : 'Added as primary: picked up from, and named in every new grant.',
+      }
+    })
+  }
+
+  /** Makes this mediator the primary; the previous primary drains. */
+  public async promote(agentContext: AgentContext, id: string): Promise<MediatorChange> {
+    return this.exclusive(async () => {
+      const mediator = this.get(id)
+      const previous = this.primary
+      if (previous === mediator) {
+        return { result: 'unchanged', mediatorId: id, role: 'primary', detail: 'It is the primary already.' }
+      }
+      mediator.entry.role = 'primary'
+      if (previous) previous.entry.role = 'draining'
+      await this.save(agentContext)
+      this.publishState()
+      agentContext.config.logger.info(`External mediator ${id} is primary now`, {
+        previousPrimary: previous?.entry.connectionId,
+      })
+      return {
+        result: 'promoted',
+        mediatorId: id,
+        role: 'primary',
+        previousPrimaryId: previous?.entry.connectionId,
+        detail: `New grants name ${id}${previous ? `; ${previous.entry.connectionId} drains` : ''}.`,
+      }
+    })
+  }
+
+  /** Keeps picking up from this mediator, and names it in no new grant. The primary cannot drain: promote another first. */
+  public async drain(agentContext: AgentContext, id: string): Promise<MediatorChange> {
+    return this.exclusive(async () => {
+      const mediator = this.get(id)
+      if (mediator.entry.role === 'primary') {
+        throw new MediatorChangeRefusedError(
+          `${id} is the primary: promote another mediator first (or add one as primary); it then drains by itself.`,
+        )
+      }
+      mediator.entry.role = 'draining'
+      await this.save(agentContext)
+      return {
+        result: 'draining',
+        mediatorId: id,
+        role: 'draining',
+        detail: `${id} drains: picked up from, named in no new grant.`,
+      }
+    })
+  }
+
+  /**
+   * Stops using this mediator and forgets it. Refused while it still holds messages for the proxy,
+   * or while forwards picked up from it are being relayed, and for the primary; `force` removes it
+   * anyway and logs what is abandoned.
+   */
+  public async remove(agentContext: AgentContext, id: string, force: boolean): Promise<MediatorChange> {
+    return this.exclusive(async () => {
+      const mediator = this.get(id)
+      if (mediator.entry.role === 'primary' && this.mediators.length > 1 && !force) {
+        throw new MediatorChangeRefusedError(
+          `${id} is the primary: promote another mediator first, then drain and remove this one.`,
+        )
+      }
+      const heldMessages = mediator.session.isReady
+        ? await mediator.session.refreshHeldMessages(HELD_MESSAGES_QUERY_TIMEOUT_MS)
+        : mediator.session.heldMessages
+      const relaysInFlight = this.pipeline.relaysInFlightFrom(id)
+      const holds = (heldMessages ?? 0) > 0 || relaysInFlight > 0
+      const unknown = heldMessages === undefined && !mediator.session.isReady
+      if ((holds || unknown) && !force) {
+        throw new MediatorChangeRefusedError(
+          unknown
+            ? `${id} cannot be asked what it still holds (pickup is not running); wait until it is picked up from, or force the removal.`
+            : `${id} still holds ${heldMessages ?? 0} messages for the proxy and ${relaysInFlight} are being relayed; let it drain, or force the removal.`,
+        )
+      }
+      mediator.session.stop()
+      await this.channel.close(id)
+      this.mediators.splice(this.mediators.indexOf(mediator), 1)
+      await this.save(agentContext)
+      // Best effort: a mediator that still routes the proxy's key would queue messages nobody picks up.
+      const record = await this.mediationRepository.findById(agentContext, mediator.entry.mediationRecordId)
+      if (record && this.proxyRoutingKey) {
+        await this.recipient
+          .updateKeylist(agentContext, record, [{ key: this.proxyRoutingKey, action: KeylistUpdateAction.remove }])
+          .catch((error) =>
+            agentContext.config.logger.warn(`Could not unregister from ${id}: ${(error as Error).message}`),
+          )
+      }
+      if (holds || unknown) {
+        agentContext.config.logger.warn(`Removed external mediator ${id} by force, abandoning what it held`, {
+          heldMessages: heldMessages ?? 'unknown',
+          relaysInFlight,
+        })
+      } else agentContext.config.logger.info(`Removed external mediator ${id}`)
+      this.publishState()
+      return {
+        result: 'removed',
+        mediatorId: id,
+        abandoned: holds || unknown ? { heldMessages, relaysInFlight } : undefined,
+        detail:
+          holds || unknown ? 'Removed by force; what it held is abandoned.' : 'Removed; it held nothing for the proxy.',
+      }
+    })
+  }
+
+  /** In transparent mode, the agents' keylist changes, mirrored to every mediator so it routes them to the proxy. */
+  public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<void> {
+    const updates = [
+      ...added.map((key) => ({ key, action: KeylistUpdateAction.add })),
+      ...removed.map((key) => ({ key, action: KeylistUpdateAction.remove })),
+    ]
+    if (updates.length === 0) return
+    for (const { entry } of this.mediators) {
+      const record = await this.mediationRepository.getById(agentContext, entry.mediationRecordId)
+      await this.recipient.updateKeylist(agentContext, record, updates)
     }
   }
 
@@ -130,28 +282,40 @@ export class UpstreamMediators {
     return this.find(connectionId) !== undefined
   }
 
-  /** The route new grants to agents name, while the primary mediator is picked up from; else undefined. */
-  public primaryRoute(): { endpoint: string; routingKeys: string[] } | undefined {
-    const primary = this.primary
-    if (!primary?.grant.endpoint || !primary.session.isReady) return undefined
-    return { endpoint: primary.grant.endpoint, routingKeys: primary.grant.routingKeys }
+  /** A pickup 2.0 status from a mediator: what it holds for the proxy. */
+  public noteStatus(connectionId: string, messageCount: number): void {
+    this.find(connectionId)?.session.noteStatus(messageCount)
   }
 
-  /** `init` with no mediator, then `ready` while the primary one is picked up from, `setup` while it is not. */
+  /** The route new grants to agents name, while its mediator is picked up from; else undefined. */
+  public grantRoute(): { endpoint: string; routingKeys: string[] } | undefined {
+    const holder = this.routeHolder()
+    if (!holder?.grant.endpoint || !holder.session.isReady) return undefined
+    return { endpoint: holder.grant.endpoint, routingKeys: holder.grant.routingKeys }
+  }
+
+  /** `init` with no mediator, then `ready` while the mediator new grants name is picked up from, else `setup`. */
   public get currentState(): ProxyMediatorState {
-    const primary = this.primary
-    if (!primary) return 'init'
-    return primary.session.isReady ? 'ready' : 'setup'
+    const holder = this.routeHolder()
+    if (!holder) return 'init'
+    return holder.session.isReady ? 'ready' : 'setup'
   }
 
   /** Why the state is what it is, in words an operator can act on. */
   public get stateReason(): string {
     const primary = this.primary
-    if (!primary) return 'No external mediator is set up yet: give the proxy a mediator invitation.'
-    if (primary.session.isReady) return `Picking up from the external mediator (${primary.entry.pickupMode}).`
-    const { lastError } = primary.session
-    const socket = primary.session.socketState
-    return `Not picking up from the external mediator (socket ${socket}${lastError ? `; last error: ${lastError}` : ''}); reconnecting.`
+    const holder = this.routeHolder()
+    if (!primary || !holder) return 'No external mediator is set up yet: give the proxy a mediator invitation.'
+    if (holder !== primary) {
+      return `Failed over: the primary ${primary.entry.connectionId} is not picked up from, so new grants name ${holder.entry.connectionId}.`
+    }
+    if (primary.session.isReady) return `Picking up from the primary external mediator (${primary.entry.pickupMode}).`
+    const { lastError, socketState } = primary.session
+    return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); reconnecting.`
+  }
+
+  public get failovers(): number {
+    return this.failoverCount
   }
 
   /** The primary mediator, as in earlier versions' `upstream`. */
@@ -160,22 +324,51 @@ export class UpstreamMediators {
     return primary ? this.describe(primary) : { routingKeys: [], socketState: 'none', reconnects: 0 }
   }
 
+  /** Every mediator, the primary first. */
   public list(): UpstreamMediatorStatus[] {
-    return this.mediators.map((mediator) => ({
-      ...this.describe(mediator),
-      id: mediator.entry.connectionId,
-      role: mediator.entry.role,
-      state: mediator.session.isReady ? 'ready' : 'setup',
-      addedAt: mediator.entry.addedAt,
-    }))
+    const holder = this.routeHolder()
+    const order = { primary: 0, standby: 1, draining: 2 }
+    return [...this.mediators]
+      .sort((a, b) => order[a.entry.role] - order[b.entry.role])
+      .map((mediator) => ({
+        ...this.describe(mediator),
+        id: mediator.entry.connectionId,
+        role: mediator.entry.role,
+        state: mediator.session.isReady ? 'ready' : 'setup',
+        addedAt: mediator.entry.addedAt,
+        heldMessages: mediator.session.heldMessages,
+        relaysInFlight: this.pipeline.relaysInFlightFrom(mediator.entry.connectionId),
+        namedInGrants: mediator === holder,
+      }))
   }
 
   private get primary(): UpstreamMediator | undefined {
     return this.mediators.find((mediator) => mediator.entry.role === 'primary') ?? this.mediators[0]
   }
 
+  /** The primary, or while it has been down past the failover time, the next mediator that is picked up from. */
+  private routeHolder(): UpstreamMediator | undefined {
+    const primary = this.primary
+    const after = this.config.primaryFailoverAfterMs
+    const downSince = primary?.session.downSince
+    if (!primary || after <= 0 || downSince === undefined || Date.now() - downSince < after) return primary
+    const ready = (role: UpstreamMediatorRole) =>
+      this.mediators.find((mediator) => mediator.entry.role === role && mediator.session.isReady)
+    return ready('standby') ?? ready('draining') ?? primary
+  }
+
   private find(connectionId: string): UpstreamMediator | undefined {
     return this.mediators.find((mediator) => mediator.entry.connectionId === connectionId)
+  }
+
+  private get(id: string): UpstreamMediator {
+    const mediator = this.find(id)
+    if (!mediator) {
+      throw new MediatorNotFoundError(
+        `The proxy has no external mediator ${id}; its mediators are: ${this.mediators.map((m) => m.entry.connectionId).join(', ') || 'none'}.`,
+      )
+    }
+    return mediator
   }
 
   private describe({ entry, grant, session }: UpstreamMediator): UpstreamStatus {
@@ -189,6 +382,29 @@ export class UpstreamMediators {
       lastPickupAt: this.channel.lastPickupAt(entry.connectionId)?.toISOString(),
       reconnects: session.reconnects,
       lastError: session.lastError,
+    }
+  }
+
+  private async entries(agentContext: AgentContext): Promise<UpstreamMediatorEntry[]> {
+    return (this.state.current ?? (await this.state.load(agentContext))).upstreamMediators()
+  }
+
+  private async save(agentContext: AgentContext, entries = this.mediators.map((mediator) => mediator.entry)) {
+    await this.state.update(agentContext, { mediators: entries.map((entry) => ({ ...entry })) })
+  }
+
+  /** One change at a time: two set-ups at once would race for the primary. */
+  private async exclusive<T>(change: () => Promise<T>): Promise<T> {
+    if (this.changing) {
+      throw new SetupInProgressError(
+        'The proxy is changing its external mediators already; watch its status, and call again once that is done.',
+      )
+    }
+    this.changing = true
+    try {
+      return await change()
+    } finally {
+      this.changing = false
     }
   }
 
@@ -208,15 +424,32 @@ export class UpstreamMediators {
     await session.start()
   }
 
-  /** Emits `ProxyMediatorStateChanged` on every transition; a listener that throws changes nothing here. */
+  /**
+   * Emits `ProxyMediatorStateChanged` on every transition, and logs and counts a failover. A
+   * listener or logger that throws changes nothing here.
+   */
   private publishState(): void {
-    const state = this.currentState
-    if (state === this.publishedState) return
-    const previousState = this.publishedState
-    this.publishedState = state
     const { agentContext } = this
-    if (!agentContext) return
     try {
+      this.watchFailover()
+      const holder = this.routeHolder()
+      const holderId = holder?.entry.connectionId
+      if (holderId !== this.routeHolderId) {
+        const failedOver = holder !== undefined && holder !== this.primary
+        if (failedOver) this.failoverCount++
+        if (this.routeHolderId && agentContext) {
+          const message = failedOver
+            ? `Failing over: the primary external mediator is down, new grants name ${holderId}`
+            : `New grants name ${holderId ?? 'no mediator'}`
+          agentContext.config.logger.warn(message, { previous: this.routeHolderId })
+        }
+        this.routeHolderId = holderId
+      }
+      const state = this.currentState
+      if (state === this.publishedState) return
+      const previousState = this.publishedState
+      this.publishedState = state
+      if (!agentContext) return
       agentContext.config.logger.info(`Proxy mediator is ${state}`)
       this.eventEmitter.emit<ProxyMediatorStateChangedEvent>(agentContext, {
         type: ProxyMediatorEventTypes.StateChanged,
@@ -225,5 +458,17 @@ export class UpstreamMediators {
     } catch {
       // Nothing on the side may break the main path.
     }
+  }
+
+  /** While the primary is down and failover is on, look again when the failover time is up. */
+  private watchFailover(): void {
+    clearTimeout(this.failoverTimer)
+    const after = this.config.primaryFailoverAfterMs
+    const downSince = this.primary?.session.downSince
+    if (after <= 0 || downSince === undefined) return
+    const due = downSince + after - Date.now()
+    if (due <= 0) return
+    this.failoverTimer = setTimeout(() => this.publishState(), due + 10)
+    this.failoverTimer.unref()
   }
 }

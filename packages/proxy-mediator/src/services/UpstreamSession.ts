@@ -41,6 +41,9 @@ export class UpstreamSession {
   private periodicTimer?: NodeJS.Timeout
   private subscriptions: Subscription[] = []
   private wasReady = false
+  private notReadySince = Date.now()
+  private held?: number
+  private statusWaiters: Array<() => void> = []
 
   public constructor(
     private readonly deps: UpstreamSessionDependencies,
@@ -60,6 +63,40 @@ export class UpstreamSession {
 
   public get lastError(): string | undefined {
     return this.error
+  }
+
+  /** What the mediator said it holds for the proxy in its last pickup 2.0 status. */
+  public get heldMessages(): number | undefined {
+    return this.held
+  }
+
+  /** Since when pickup has not run (ms since the epoch); undefined while it runs. */
+  public get downSince(): number | undefined {
+    return this.isReady ? undefined : this.notReadySince
+  }
+
+  public noteStatus(messageCount: number): void {
+    this.held = messageCount
+    for (const wake of this.statusWaiters.splice(0)) wake()
+  }
+
+  /**
+   * Asks the mediator what it holds (a pickup 2.0 status request; what it holds is then delivered
+   * too) and waits for its answer, at most `timeoutMs`. Resolves with the count, or undefined.
+   */
+  public async refreshHeldMessages(timeoutMs: number): Promise<number | undefined> {
+    if (this.mode === 'implicit' || this.mode === 'poll-v1') return this.held
+    const answered = new Promise<void>((resolve) => {
+      this.statusWaiters.push(resolve)
+      setTimeout(resolve, timeoutMs).unref()
+    })
+    try {
+      await this.deps.messagePickupApi.pickupMessages({ connectionId: this.connectionId, protocolVersion: 'v2' })
+    } catch {
+      return this.held
+    }
+    await answered
+    return this.held
   }
 
   /** Pickup runs: the socket is open (websocket modes) or the last poll succeeded. */
@@ -201,6 +238,7 @@ export class UpstreamSession {
   private changed(): void {
     if (this.isReady === this.wasReady) return
     this.wasReady = this.isReady
+    if (!this.isReady) this.notReadySince = Date.now()
     try {
       this.onChange()
     } catch {

@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
-  AlreadyConnectedError,
   InvalidInvitationError,
+  MediatorChangeRefusedError,
+  MediatorNotFoundError,
   MediatorUnreachableError,
   SetupInProgressError,
 } from '@proxy-mediator/proxy-mediator'
@@ -20,6 +21,7 @@ function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
     reason: `the proxy is ${state}`,
     upstream: { routingKeys: [], socketState: 'none', reconnects: 0 },
     mediators: [],
+    failovers: 0,
     agents: [],
     counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0 },
   }
@@ -176,7 +178,8 @@ describe('runner HTTP routes', () => {
   it.each([
     [new InvalidInvitationError('not an out-of-band invitation'), 400, 'invalid_invitation'],
     [new MediatorUnreachableError('connect ECONNREFUSED 127.0.0.1:9'), 502, 'mediator_unreachable'],
-    [new AlreadyConnectedError('already connected to mediator X'), 409, 'already_connected'],
+    [new MediatorChangeRefusedError('mediator X still holds 3 messages'), 409, 'mediator_change_refused'],
+    [new MediatorNotFoundError('no mediator X'), 404, 'mediator_not_found'],
     [new SetupInProgressError('connecting already'), 409, 'setup_in_progress'],
     [new Error('boom with internals'), 500, 'internal_error'],
   ])('maps %p from the module to %i', async (thrown, status, error) => {

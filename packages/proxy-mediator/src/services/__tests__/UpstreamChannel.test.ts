@@ -13,6 +13,7 @@ import { UpstreamChannel } from '../UpstreamChannel'
 const OURS = 'our-key-on-the-mediator-connection'
 const THEIRS = 'the-mediators-key'
 const ROUTING_KEY = 'proxy-routing-key'
+const AGENT_KEY = 'a-key-an-agent-registered'
 const forwardForProxy = { protected: header([ROUTING_KEY]), iv: 'i', ciphertext: 'c', tag: 't' }
 const forOtherKey = { protected: header(['someone-else']), iv: 'i', ciphertext: 'c', tag: 't' }
 
@@ -56,7 +57,7 @@ describe('UpstreamChannel', () => {
       { receiveMessage } as unknown as MessageReceiver,
       { emit } as unknown as EventEmitter,
       { proxyRoutingKey: jest.fn().mockResolvedValue(ROUTING_KEY) } as unknown as ProxyMediatorStateService,
-      { submit } as unknown as RelayPipeline,
+      { submit, agentKeyOf: (kids: string[]) => kids.find((kid) => kid === AGENT_KEY) } as unknown as RelayPipeline,
     )
     await channel.open(agentContext, connection.id)
   })
@@ -131,6 +132,18 @@ describe('UpstreamChannel', () => {
     expect(unpack).not.toHaveBeenCalled()
     expect(submit.mock.calls[0][1]).toEqual({ encrypted: forwardForProxy })
     expect(submit.mock.calls[0][2]).toEqual({ kind: 'stream' })
+  })
+
+  it("relays an agent's own envelope unopened (transparent mode), picked up or written by the mediator", async () => {
+    const forAgent = { protected: header([AGENT_KEY]), iv: 'i', ciphertext: 'c', tag: 't' }
+    unpack.mockResolvedValueOnce(delivery([{ '@id': 'm1', data: { json: forAgent } }]))
+    await channel.receiveFrame(frameFor(OURS), socket)
+    expect(submit.mock.calls[0][1]).toEqual({ unopened: forAgent })
+    expect(submit.mock.calls[0][2]).toMatchObject({ kind: 'pickup', messageId: 'm1' })
+    expect(await channel.receiveFrame(JSON.stringify(forAgent), socket)).toBe(true)
+    expect(submit.mock.calls[1][1]).toEqual({ unopened: forAgent })
+    expect(submit.mock.calls[1][2]).toEqual({ kind: 'stream' })
+    expect(unpack).toHaveBeenCalledTimes(1)
   })
 
   it('leaves to Credo what is not for the proxy, or not JSON', async () => {
