@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express'
+import type { Response } from 'express'
 
 export interface StatusStreamsOptions {
   /** The most streams open at once, over all browsers: each one costs a render a second. */
@@ -35,7 +35,7 @@ export class StatusStreams {
     return !this.closed && this.streams.size < this.options.maxStreams
   }
 
-  public open(req: Request, res: Response, client: StatusStreamClient): void {
+  public open(res: Response, client: StatusStreamClient): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -47,7 +47,8 @@ export class StatusStreams {
     // The browser's EventSource reconnects after this many milliseconds if the stream drops.
     res.write('retry: 5000\n\n')
     this.streams.set(res, client)
-    req.on('close', () => this.remove(res))
+    // The response's close, not the request's: it fires when the browser goes away.
+    res.on('close', () => this.remove(res))
     this.push(res, client)
     if (!this.timer) {
       this.timer = setInterval(() => this.pushAll(), this.options.intervalMs)

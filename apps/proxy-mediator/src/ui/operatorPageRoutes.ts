@@ -221,6 +221,11 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
   })
 
   router.get('/ui/events', pageSecurityHeaders, (req, res) => {
+    // Express answers HEAD with the GET route: a HEAD must not hold a stream open.
+    if (req.method === 'HEAD') {
+      res.status(405).set('allow', 'GET').end()
+      return
+    }
     const operator = access.operatorOf(req, res)
     if (!operator) {
       res.status(401).json({
@@ -236,7 +241,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
       })
       return
     }
-    streams.open(req, res, {
+    streams.open(res, {
       snapshot: () => (access.isStillValid(operator) ? liveSnapshot(control(), operator.csrfToken) : undefined),
     })
   })

@@ -119,6 +119,17 @@ async function readStream(response: Response, until: (text: string) => boolean):
   return text
 }
 
+/** Opens a stream, trying again while the server has not yet seen the last one go. */
+async function waitForStream(baseUrl: string, cookie: string): Promise<Response> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const response = await fetch(`${baseUrl}/ui/events`, { headers: { cookie } })
+    if (response.status === 200 || Date.now() > deadline) return response
+    await response.body?.cancel()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 describe("operator's page, with an admin key", () => {
   let running: Running & { server: Server }
 
@@ -263,15 +274,21 @@ describe("operator's page, with an admin key", () => {
     const third = await fetch(`${running.baseUrl}/ui/events`, { headers: { cookie } })
     expect(third.status).toBe(429)
     expect(await third.json()).toMatchObject({ error: 'too_many_streams' })
+    // A HEAD would otherwise hold a stream open with nothing to read it.
+    expect((await fetch(`${running.baseUrl}/ui/events`, { method: 'HEAD', headers: { cookie } })).status).toBe(405)
 
     // Two snapshots in a row show the stream is pushed, not a one-off answer.
     const pushed = await readStream(first, (text) => (text.match(/event: status/g) ?? []).length >= 2)
     expect(pushed).toContain('"state":"init"')
     expect(pushed).not.toContain(ADMIN_KEY)
+    // readStream cancelled the first: a page that goes away frees its place for the next.
+    const replacement = await waitForStream(running.baseUrl, cookie)
+    expect(replacement.status).toBe(200)
 
     const token = csrfTokenIn(await (await fetch(`${running.baseUrl}/`, { headers: { cookie } })).text())
     expect((await postForm(`${running.baseUrl}/ui/sign-out`, { csrf_token: token }, cookie)).status).toBe(303)
     expect(await readStream(second, () => false)).toContain('"reason":"signed-out"')
+    expect(await readStream(replacement, () => false)).toContain('"reason":"signed-out"')
     expect((await fetch(`${running.baseUrl}/`, { headers: { cookie } })).status).toBe(401)
 
     const again = await signIn()
