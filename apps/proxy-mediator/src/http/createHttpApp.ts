@@ -8,6 +8,7 @@ import { type EnvelopeLimits, validateDidcommBody } from './validateDidcommBody'
 import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
 import { statusRoutes } from './statusRoutes'
+import { type OperatorPageLimits, operatorPageRoutes } from '../ui/operatorPageRoutes'
 
 export interface HttpAppOptions {
   control: ProxyMediatorControlProvider
@@ -18,6 +19,8 @@ export interface HttpAppOptions {
   envelopeLimits: EnvelopeLimits
   /** Counts each request refused for its input, by reason (the runner's metrics). */
   countRejection?: (reason: string) => void
+  /** Sessions and live streams of the operator's page; the defaults suit a deployment. */
+  operatorPageLimits?: Partial<OperatorPageLimits>
 }
 
 export interface HttpApp {
@@ -64,6 +67,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
+  // GET / and /ui/*: the operator's page. POST / above stays the DIDComm endpoint.
+  const operatorPage = operatorPageRoutes({
+    control: options.control,
+    adminApiKey: options.adminApiKey,
+    logger,
+    maxBodySizeBytes: options.maxBodySizeBytes,
+    countRejection: options.countRejection,
+    limits: options.operatorPageLimits,
+  })
+  app.use(operatorPage.router)
+
   const rejections = new RejectionLog(logger)
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body } = toHttpErrorResponse(error)
@@ -90,6 +104,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     },
     startDraining: () => {
       draining = true
+      // An open event stream is a response in progress: the server's close would wait for it.
+      operatorPage.closeStreams()
     },
     get draining() {
       return draining

@@ -1,0 +1,85 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Request, Response } from 'express'
+import { CsrfTokens } from './CsrfTokens'
+import { OperatorSessions } from './OperatorSessions'
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from './sessionCookie'
+
+/** Who is using the page: their session id, the CSRF token bound to it, and whether they signed in. */
+export interface Operator {
+  sessionId: string
+  csrfToken: string
+  signedIn: boolean
+}
+
+export interface OperatorAccessOptions {
+  adminApiKey?: string
+  maxSessions: number
+  sessionTtlMs: number
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest()
+
+/**
+ * Who may see the page and act in it. With an admin key, only a browser signed in with it (a
+ * session in memory, its id in a cookie). Without one the page is open, as /status's details
+ * are, but each browser still gets a random id in a cookie so that forms carry a CSRF token
+ * bound to it: another site cannot make the browser act.
+ */
+export class OperatorAccess {
+  private readonly sessions: OperatorSessions
+  private readonly csrf = new CsrfTokens()
+  private readonly expectedKeyDigest?: Buffer
+
+  public constructor(private readonly options: OperatorAccessOptions) {
+    this.sessions = new OperatorSessions({ maxSessions: options.maxSessions, ttlMs: options.sessionTtlMs })
+    if (options.adminApiKey !== undefined) this.expectedKeyDigest = sha256(options.adminApiKey)
+  }
+
+  public get requiresSignIn(): boolean {
+    return this.expectedKeyDigest !== undefined
+  }
+
+  /**
+   * The operator of a request, or undefined while sign-in is required and the request has no
+   * valid session. `issue` (the page itself) gives an open page's visitor an id when it has none.
+   */
+  public operatorOf(req: Request, res: Response, { issue = false } = {}): Operator | undefined {
+    const cookieId = readSessionCookie(req)
+    if (this.requiresSignIn) {
+      return this.sessions.isValid(cookieId) ? this.operatorFor(cookieId as string, true) : undefined
+    }
+    if (cookieId) return this.operatorFor(cookieId, false)
+    if (!issue) return undefined
+    const id = randomBytes(32).toString('base64url')
+    setSessionCookie(req, res, id)
+    return this.operatorFor(id, false)
+  }
+
+  /** Whether this request may still stream: its session was not ended or expired meanwhile. */
+  public isStillValid(operator: Operator): boolean {
+    return !this.requiresSignIn || this.sessions.isValid(operator.sessionId)
+  }
+
+  /** Constant-time over SHA-256 digests, so neither the key's content nor its length leaks. */
+  public isAdminApiKey(given: unknown): boolean {
+    if (!this.expectedKeyDigest || typeof given !== 'string') return false
+    return timingSafeEqual(sha256(given), this.expectedKeyDigest)
+  }
+
+  public signIn(req: Request, res: Response): void {
+    setSessionCookie(req, res, this.sessions.create(), this.options.sessionTtlMs)
+  }
+
+  public signOut(req: Request, res: Response, operator: Operator): void {
+    this.sessions.end(operator.sessionId)
+    clearSessionCookie(req, res)
+  }
+
+  public hasValidCsrfToken(operator: Operator, token: unknown): boolean {
+    return this.csrf.isValid(operator.sessionId, token)
+  }
+
+  private operatorFor(sessionId: string, signedIn: boolean): Operator {
+    return { sessionId, csrfToken: this.csrf.tokenFor(sessionId), signedIn }
+  }
+}
