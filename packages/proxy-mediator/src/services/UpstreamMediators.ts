@@ -6,6 +6,8 @@ import {
   MediationRepository,
   MessagePickupApi,
   MessageSender,
+  OutOfBandRepository,
+  OutOfBandRole,
   injectable,
 } from '@credo-ts/core'
 import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from '../ProxyMediatorEvents'
@@ -67,9 +69,10 @@ export class UpstreamMediators {
     private readonly config: ProxyMediatorModuleConfig,
     private readonly eventEmitter: EventEmitter,
     messagePickupApi: MessagePickupApi,
-    connectionService: ConnectionService,
+    private readonly connectionService: ConnectionService,
     messageSender: MessageSender,
     private readonly mediationRepository: MediationRepository,
+    private readonly outOfBandRepository: OutOfBandRepository,
     private readonly state: ProxyMediatorStateService,
     private readonly recipient: UpstreamMediationService,
     private readonly channel: UpstreamChannel,
@@ -115,16 +118,31 @@ export class UpstreamMediators {
   public async add(agentContext: AgentContext, invitationUrl: string, primary: boolean): Promise<MediatorChange> {
     return this.exclusive(async () => {
       const invitation = await this.recipient.parseInvitation(agentContext, invitationUrl)
-      const mediationRecord = await this.recipient.requestMediation(agentContext, invitation)
-      const known = this.find(mediationRecord.connectionId)
-      if (known) {
-        return {
-          result: 'unchanged',
-          mediatorId: known.entry.connectionId,
-          role: known.entry.role,
-          detail: 'The proxy is already set up with this external mediator; nothing was changed.',
-        }
+      const unchanged = (known: UpstreamMediator): MediatorChange => ({
+        result: 'unchanged',
+        mediatorId: known.entry.connectionId,
+        role: known.entry.role,
+        detail: 'The proxy is already set up with this external mediator; nothing was changed.',
+      })
+      // The same invitation again (a script that calls twice): known by its id, before any connection.
+      const received = await this.outOfBandRepository.findByQuery(agentContext, {
+        invitationId: invitation.id,
+        role: OutOfBandRole.Receiver,
+      })
+      for (const record of received) {
+        const connections = await this.connectionService.findAllByOutOfBandId(agentContext, record.id)
+        const known = connections.map((connection) => this.find(connection.id)).find(Boolean)
+        if (known) return unchanged(known)
       }
+      const mediationRecord = await this.recipient.requestMediation(agentContext, invitation)
+      // Another invitation of a mediator the proxy has: known by the grant, which names the same route.
+      const known = this.mediators.find(
+        ({ entry, grant }) =>
+          entry.connectionId === mediationRecord.connectionId ||
+          (grant.endpoint === mediationRecord.endpoint &&
+            grant.routingKeys.join() === mediationRecord.routingKeys.join()),
+      )
+      if (known) return unchanged(known)
       await this.recipient.registerRoutingKey(agentContext, mediationRecord)
       if (this.config.relayMode === 'transparent') {
         const keys = [...this.directory.agentsByKey.keys()]
