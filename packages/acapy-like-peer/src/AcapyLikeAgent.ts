@@ -323,6 +323,25 @@ export class AcapyLikeAgent {
     return this.grant
   }
 
+  /**
+   * A mediate-grant that names another route than the one held, applied as ACA-Py's
+   * `MediationManager.request_granted` does: whatever the record's state, the grant's endpoint and
+   * routing keys replace those of the mediation.
+   */
+  public async takeNewGrant(timeoutMs?: number): Promise<{ endpoint: string; routingKeys: string[] }> {
+    const held = this.grant
+    const grant = await this.waitFor(
+      (message) =>
+        message['@type'].endsWith('/mediate-grant') &&
+        (String(message.endpoint) !== held?.endpoint ||
+          (message.routing_keys as string[]).map(verkeyOf).join() !== held?.routingKeys.join()),
+      'a mediate-grant with a new route',
+      timeoutMs,
+    )
+    this.grant = { endpoint: String(grant.endpoint), routingKeys: (grant.routing_keys as string[]).map(verkeyOf) }
+    return this.grant
+  }
+
   /** Registers `key` (our routed key by default) and returns the keylist-update-response's entry. */
   public async registerKey(key: string = this.routedKey.verkey, action: 'add' | 'remove' = 'add') {
     const written = this.options.keyFormat === 'base58' ? key : didKeyOf(key)
