@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { processIo, runMediatorsCommand } from './admin/mediatorsCommand'
 import { ConfigError } from './config/ConfigError'
 import { parseCommandLine } from './config/commandLine'
 import { resolveConfig } from './config/resolveConfig'
@@ -76,7 +77,14 @@ async function main(): Promise<void> {
   printBanner({ config, invitationUrl, status, isTty })
 }
 
-main().catch((error) => {
+const fail = (error: unknown) => {
   process.stderr.write(`proxy-mediator: ${(error as Error)?.message ?? String(error)}\n`)
   process.exit(1)
-})
+}
+
+// `proxy-mediator mediators ...` is the admin client of a running proxy, not the proxy itself.
+if (process.argv[2] === 'mediators') {
+  runMediatorsCommand(process.argv.slice(3), processIo).then((code) => process.exit(code), fail)
+} else {
+  main().catch(fail)
+}

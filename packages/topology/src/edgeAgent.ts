@@ -4,7 +4,12 @@ import {
   type BasicMessageStateChangedEvent,
   BasicMessageRole,
   type ConnectionRecord,
+  DidKey,
+  Key,
+  KeyType,
+  KeylistUpdateAction,
   MediationRecipientModule,
+  MediationRepository,
   MediatorPickupStrategy,
 } from '@credo-ts/core'
 import type { InitConfig, LogLevel } from '@credo-ts/core'
@@ -64,8 +69,56 @@ export async function useProxyAsMediator(agent: Agent, proxyInvitationUrl: strin
 
 /** An invitation whose service uses the agent's default mediator routing (the proxy's grant). */
 export async function createMediatedInvitationUrl(agent: Agent, domain = 'https://example.org'): Promise<string> {
+  return (await createMediatedInvitation(agent, domain)).url
+}
+
+/** The same, with the out-of-band record's id. */
+export async function createMediatedInvitation(
+  agent: Agent,
+  domain = 'https://example.org',
+): Promise<{ url: string; outOfBandId: string }> {
   const record = await agent.oob.createInvitation()
-  return record.outOfBandInvitation.toUrl({ domain })
+  return { url: record.outOfBandInvitation.toUrl({ domain }), outOfBandId: record.id }
+}
+
+/**
+ * Asks the default mediator for mediation again on the same connection, and keeps the fresh grant:
+ * Credo 0.5 takes a grant only while its request is pending (and one recipient record per
+ * connection), so the old record is deleted first. Keys registered before stay registered with the
+ * mediator (they belong to its record of the connection); new connections use the new grant.
+ */
+export async function requestMediationAgain(agent: Agent, timeoutMs = 20_000) {
+  const current = await agent.mediationRecipient.findDefaultMediator()
+  if (!current) throw new Error('The agent has no default mediator to ask again')
+  const connection = await agent.connections.getById(current.connectionId)
+  await agent.dependencyManager.resolve(MediationRepository).delete(agent.context, current)
+  const record = await agent.mediationRecipient.requestAndAwaitGrant(connection, timeoutMs)
+  await agent.mediationRecipient.setDefaultMediator(record)
+  return { endpoint: record.endpoint, routingKeys: record.routingKeys }
+}
+
+/**
+ * Sends the default mediator a keylist-update that removes the keys of an invitation and of every
+ * connection made through it; returns them as did:key.
+ */
+export async function removeInvitationKeys(agent: Agent, outOfBandId: string): Promise<string[]> {
+  const mediator = await agent.mediationRecipient.findDefaultMediator()
+  if (!mediator) throw new Error('The agent has no default mediator')
+  const mediatorConnection = await agent.connections.getById(mediator.connectionId)
+  const outOfBand = await agent.oob.getById(outOfBandId)
+  const keys = new Set<string>()
+  for (const service of outOfBand.outOfBandInvitation.getInlineServices()) {
+    for (const recipientKey of service.recipientKeys) keys.add(DidKey.fromDid(recipientKey).key.publicKeyBase58)
+  }
+  for (const connection of await agent.connections.findAllByOutOfBandId(outOfBandId)) {
+    if (!connection.did) continue
+    const document = await agent.dids.resolveDidDocument(connection.did)
+    for (const key of document.recipientKeys) keys.add(key.publicKeyBase58)
+  }
+  for (const key of keys) {
+    await agent.mediationRecipient.notifyKeylistUpdate(mediatorConnection, key, KeylistUpdateAction.remove)
+  }
+  return [...keys].map((key) => new DidKey(Key.fromPublicKeyBase58(key, KeyType.Ed25519)).did)
 }
 
 /** The sender side: accept an invitation and wait until the connection is complete. */

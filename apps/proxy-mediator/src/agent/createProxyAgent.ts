@@ -30,6 +30,8 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       agentHandshakeProtocols: config.agentHandshakeProtocols,
       agentInvitationFormat: config.agentInvitationFormat,
       pickupBatchSize: config.pickupBatchSize,
+      relayMode: config.relayMode,
+      primaryFailoverAfterMs: config.primaryFailoverAfterMs,
     }),
     walletBackend: loadWalletModule(config),
   }

@@ -4,6 +4,7 @@ import type {
   LOG_FORMATS,
   LOG_LEVELS,
   PICKUP_STRATEGIES,
+  RELAY_MODES,
   WALLET_BACKENDS,
 } from './runnerOptions'
 
@@ -13,6 +14,7 @@ export type RunnerLogLevel = (typeof LOG_LEVELS)[number]
 export type LogFormat = (typeof LOG_FORMATS)[number]
 export type KeyDerivation = (typeof KEY_DERIVATION_METHODS)[number]
 export type AgentInvitationFormatOption = (typeof AGENT_INVITATION_FORMATS)[number]
+export type RelayModeOption = (typeof RELAY_MODES)[number]
 
 /** The validated configuration of the runner: every field set, every value checked. */
 export interface RunnerConfig {
@@ -39,6 +41,9 @@ export interface RunnerConfig {
   redeliveryCheckIntervalMs: number
   pickupBatchSize: number
   mediatorTimeoutMs: number
+  /** 0: off. */
+  primaryFailoverAfterMs: number
+  relayMode: RelayModeOption
   relayTimeoutMs: number
   relayConcurrency: number
   multiUseInvitation: boolean

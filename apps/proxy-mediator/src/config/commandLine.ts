@@ -22,6 +22,11 @@ export function buildCommandLineParser(argv: string[]): Argv {
         'Runs the proxy mediator: it picks messages up from an external mediator and relays them to',
         'an agent that only has an HTTP endpoint. Every option can also be set with the environment',
         'variable shown below, or in the file given by --config. Flags beat env, env beats the file.',
+        '',
+        '$0 mediators <list|add URL [--no-primary]|promote ID|drain ID|remove ID [--force]|announce-route>',
+        '    --url http://host:port [--admin-api-key KEY]',
+        '',
+        'Manages the external mediators of a running proxy (see `$0 mediators --help`).',
       ].join('\n'),
     )
     .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true })

@@ -65,8 +65,11 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   const num = (name: string) => values[name] as number
 
   checkInteger('port', num('port'), 1, 65_535, issues)
+  // 0 turns these off.
+  for (const name of ['keepalive-interval', 'primary-failover-after']) {
+    checkInteger(name, num(name), 0, MAX_DURATION_MS, issues, 'milliseconds')
+  }
   for (const name of [
-    'keepalive-interval',
     'reconnect-max-delay',
     'polling-interval',
     'redelivery-check-interval',
@@ -74,7 +77,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     'relay-timeout',
     'shutdown-timeout',
   ]) {
-    checkInteger(name, num(name), name === 'keepalive-interval' ? 0 : 1, MAX_DURATION_MS, issues, 'milliseconds')
+    checkInteger(name, num(name), 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
   checkInteger('relay-concurrency', num('relay-concurrency'), 1, 10_000, issues)
   checkInteger('max-envelope-recipients', num('max-envelope-recipients'), 1, 1_000, issues)
@@ -144,6 +147,8 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     redeliveryCheckIntervalMs: num('redelivery-check-interval'),
     pickupBatchSize: num('pickup-batch-size'),
     mediatorTimeoutMs: num('mediator-timeout'),
+    primaryFailoverAfterMs: num('primary-failover-after'),
+    relayMode: str('relay-mode') as RunnerConfig['relayMode'],
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),
     multiUseInvitation: values['multi-use-invitation'] as boolean,

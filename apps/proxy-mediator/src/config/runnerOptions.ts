@@ -29,6 +29,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
 export const AGENT_INVITATION_FORMATS = ['oob/1.1', 'oob/1.0', 'connections/1.0'] as const
 export const KEY_DERIVATION_METHODS = ['argon2i-mod', 'argon2i-int', 'raw'] as const
+export const RELAY_MODES = ['proxy', 'transparent'] as const
 
 const GROUP_NETWORK = 'Network'
 const GROUP_WALLET = 'Wallet and storage'
@@ -222,6 +223,23 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 20000,
   },
   {
+    name: 'primary-failover-after',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description:
+      'Milliseconds the primary external mediator may stay unreachable before new grants name the next mediator that is picked up from (a standby first, else a draining one); logged and counted in proxy_mediator_failovers_total. 0 turns failover off. It changes new grants only; the primary stays primary and is named again once it is back.',
+    default: 0,
+  },
+  {
+    name: 'relay-mode',
+    type: 'string',
+    group: GROUP_RELAY,
+    description:
+      "`proxy`: the agent's grant names the proxy's routing key before the external mediator's, and the proxy opens the forward layer meant for it. `transparent` (RFC 0046, a relay): the grant names the external mediator's keys only, the proxy registers the agent's own keys with every external mediator and relays the agent's envelopes unopened. The cost: the external mediators learn the agents' keys. Set it before the agents connect: a grant already given keeps its keys.",
+    default: 'proxy',
+    choices: RELAY_MODES,
+  },
+  {
     name: 'relay-timeout',
     type: 'number',
     group: GROUP_RELAY,
@@ -264,7 +282,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_ADMIN,
     description:
-      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open.',
+      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open.',
     secret: true,
   },
   {

@@ -1,5 +1,5 @@
 import type { EncryptedMessage } from '@credo-ts/core'
-import type { DeadLetter, ForwardAcceptance, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { DeadLetter, ForwardAcceptance, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 
 /**
  * The part of `agent.modules.proxyMediator` the routes use. Routes depend on this narrow
@@ -8,7 +8,14 @@ import type { DeadLetter, ForwardAcceptance, ProxyMediatorStatus } from '@proxy-
 export interface ProxyMediatorControl {
   getStatus(): ProxyMediatorStatus
   getAgentInvitation(): Promise<{ invitationUrl: string }>
-  connectToMediator(invitationUrl: string): Promise<unknown>
+  connectToMediator(
+    invitationUrl: string,
+    options?: { primary?: boolean },
+  ): Promise<ProxyMediatorStatus & { change: MediatorChange }>
+  promoteMediator(id: string): Promise<MediatorChange>
+  drainMediator(id: string): Promise<MediatorChange>
+  removeMediator(id: string, options?: { force?: boolean }): Promise<MediatorChange>
+  announceRoute(): Promise<number>
   isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
   acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance>
   getDeadLetters(limit?: number): Promise<DeadLetter[]>

@@ -7,6 +7,7 @@ import { RejectionLog } from './RejectionLog'
 import { type EnvelopeLimits, validateDidcommBody } from './validateDidcommBody'
 import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
+import { mediatorRoutes } from './mediatorRoutes'
 import { statusRoutes } from './statusRoutes'
 import { type OperatorPageLimits, operatorPageRoutes } from '../ui/operatorPageRoutes'
 
@@ -60,6 +61,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(deadLetterRoutes(options.control, options.adminApiKey))
   app.use(
     invitationRoutes({
+      control: options.control,
+      adminApiKey: options.adminApiKey,
+      maxBodySizeBytes: options.maxBodySizeBytes,
+      logger,
+    }),
+  )
+
+  app.use(
+    mediatorRoutes({
       control: options.control,
       adminApiKey: options.adminApiKey,
       maxBodySizeBytes: options.maxBodySizeBytes,

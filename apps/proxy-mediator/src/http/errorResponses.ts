@@ -30,6 +30,13 @@ export class BadRequestError extends Error {
 /** No route matches. */
 export class NotFoundError extends Error {}
 
+/** The agent is not up yet (wallet opening, transports starting): 503, try again shortly. */
+export class StartingError extends Error {
+  public constructor() {
+    super('The proxy is starting (opening its wallet); try again shortly.')
+  }
+}
+
 interface BodyParserError {
   type?: string
   status?: number
@@ -42,6 +49,7 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
     return respond(error.code === 'unsupported_media_type' ? 415 : 400, error.code, error.message)
   }
   if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
+  if (error instanceof StartingError) return respond(503, 'starting', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
   if (error instanceof MediatorChangeRefusedError) return respond(409, 'mediator_change_refused', error.message)
   if (error instanceof MediatorNotFoundError) return respond(404, 'mediator_not_found', error.message)

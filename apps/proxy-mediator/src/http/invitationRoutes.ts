@@ -1,8 +1,8 @@
-import express, { type Request, Router } from 'express'
+import express, { Router } from 'express'
 import type { Logger } from '@credo-ts/core'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { asyncRoute } from './asyncRoute'
-import { BadRequestError } from './errorResponses'
+import { readMediatorInvitation, safeHost } from './readMediatorInvitation'
 import { requireApiKey } from './requireApiKey'
 
 export interface InvitationRoutesOptions {
@@ -17,7 +17,9 @@ const STARTING = { error: 'starting', detail: 'The proxy is starting (opening it
 /**
  * The set-up routes, each under its Python proxy-mediator name and a clearer one:
  * - GET /retrieve_agent_invitation, GET /invitation: the invitation the agent accepts.
- * - POST /receive_mediator_invitation, POST /mediator-invitation: connect to the external mediator.
+ * - POST /receive_mediator_invitation, POST /mediator-invitation: connect to the external mediator;
+ *   called again once set up, it adds a mediator (primary unless `"primary": false`), and its
+ *   answer's `change` says what happened (`added`, or `unchanged` for a mediator it has).
  */
 export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logger }: InvitationRoutesOptions): Router {
   const router = Router()
@@ -46,11 +48,17 @@ export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logge
       res.status(503).json(STARTING)
       return
     }
-    const invitationUrl = readInvitationUrl(req)
+    const { invitationUrl, primary } = readMediatorInvitation(req)
     logger.info('Connecting to the external mediator', { invitationHost: safeHost(invitationUrl) })
-    await current.connectToMediator(invitationUrl)
-    const { status, ...details } = current.getStatus()
-    logger.info('Connected to the external mediator', { status })
+    const { status, ...details } = await current.connectToMediator(
+      invitationUrl,
+      primary === undefined ? undefined : { primary },
+    )
+    logger.info('Connected to the external mediator', {
+      status,
+      result: details.change.result,
+      mediatorId: details.change.mediatorId,
+    })
     res.json({ status, ...details })
   })
   router.post(
@@ -61,32 +69,4 @@ export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logge
   )
 
   return router
-}
-
-function readInvitationUrl(req: Request): string {
-  const body = req.body as Record<string, unknown> | undefined
-  const value = body && typeof body === 'object' ? (body.invitation_url ?? body.invitationUrl) : undefined
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new BadRequestError(
-      'invitation_url: required. Send {"invitation_url": "<the external mediator\'s invitation URL>"}.',
-    )
-  }
-  try {
-    new URL(value)
-  } catch {
-    throw new BadRequestError(
-      'invitation_url: not a URL. Give the full invitation URL, e.g. https://mediator.example/?oob=...',
-      'invalid_url',
-    )
-  }
-  return value
-}
-
-/** Only the host goes to the log: the query of an invitation URL is the invitation itself. */
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host
-  } catch {
-    return 'invalid'
-  }
 }

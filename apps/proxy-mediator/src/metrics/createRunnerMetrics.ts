@@ -1,4 +1,4 @@
-import type { ProxyMediatorState, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { ProxyMediatorState, ProxyMediatorStatus, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface RunnerMetrics {
@@ -62,6 +62,62 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
     'proxy_mediator_upstream_reconnects_total',
     'Reconnects to the external mediator.',
     (s) => s.upstream.reconnects,
+  )
+
+  syncedCounter(
+    'proxy_mediator_failovers_total',
+    'Times new grants failed over from a primary external mediator that stayed down (primary-failover-after).',
+    (s) => s.failovers,
+  )
+
+  // One series per external mediator, by its id (the proxy's connection id to it). Rebuilt at each
+  // scrape, so a removed mediator's series go away with it.
+  const perMediator = (name: string, help: string, read: (mediator: UpstreamMediatorStatus) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['mediator'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const mediator of getStatus()?.mediators ?? []) {
+          const value = read(mediator)
+          if (value !== undefined) this.set({ mediator: mediator.id }, value)
+        }
+      },
+    })
+  perMediator(
+    'proxy_mediator_mediator_ready',
+    'Whether the external mediator is picked up from (1) or not (0).',
+    (m) => (m.state === 'ready' ? 1 : 0),
+  )
+  perMediator('proxy_mediator_mediator_socket_open', 'Whether the websocket to the external mediator is open.', (m) =>
+    m.socketState === 'open' ? 1 : 0,
+  )
+  perMediator(
+    'proxy_mediator_mediator_reconnects',
+    'Reconnects to the external mediator since the process started.',
+    (m) => m.reconnects,
+  )
+  perMediator(
+    'proxy_mediator_mediator_held_messages',
+    'Messages the external mediator said it holds for the proxy (pickup 2.0 status); absent until it says.',
+    (m) => m.heldMessages,
+  )
+  perMediator(
+    'proxy_mediator_mediator_relays_in_flight',
+    'Forwards picked up from the external mediator that are being relayed now.',
+    (m) => m.relaysInFlight,
+  )
+  perMediator(
+    'proxy_mediator_mediator_primary',
+    'Whether the external mediator is the primary (1); standby and draining ones are 0.',
+    (m) => (m.role === 'primary' ? 1 : 0),
+  )
+  perMediator(
+    'proxy_mediator_mediator_named_in_grants',
+    'Whether new grants to agents name the external mediator now: the primary, or the one failed over to.',
+    (m) => (m.namedInGrants ? 1 : 0),
   )
 
   new Gauge({

@@ -1,3 +1,4 @@
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { Logger } from '@credo-ts/core'
 import express, { type Request, type Response, Router } from 'express'
 import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
@@ -5,10 +6,9 @@ import { RejectionLog } from '../http/RejectionLog'
 import { asyncRoute } from '../http/asyncRoute'
 import { toHttpErrorResponse } from '../http/errorResponses'
 import { type Operator, OperatorAccess } from './OperatorAccess'
-import type { OperatorStatus } from './OperatorStatus'
 import { StatusStreams } from './StatusStreams'
 import { invitationQrCode } from './invitationQrCode'
-import { findMediatorAction } from './mediatorActions'
+import { MEDIATOR_ACTIONS, checkConfirmation, findMediatorAction } from './mediatorActions'
 import { operatorPageAssets } from './operatorPageAssets'
 import { pageSecurityHeaders } from './pageSecurityHeaders'
 import { renderLiveRegions } from './render/renderLiveRegions'
@@ -51,7 +51,8 @@ export interface OperatorPage {
 /** What a redirect after a form may announce: fixed texts, so nothing of the request is reflected. */
 const DONE_NOTICES: Record<string, string> = {
   'mediator-connected': 'Connected to the external mediator: mediation granted, pickup started.',
-  'mediator-action': 'The mediator action was taken.',
+  'mediator-unchanged': 'The proxy is already set up with this external mediator; nothing was changed.',
+  ...Object.fromEntries(MEDIATOR_ACTIONS.map((action) => [`mediator-${action.name}`, action.done])),
 }
 
 /**
@@ -83,7 +84,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
 
   const sendPage = async (res: Response, operator: Operator, statusCode: number, notice?: Notice) => {
     const current = control()
-    const status: OperatorStatus | undefined = current?.getStatus()
+    const status: ProxyMediatorStatus | undefined = current?.getStatus()
     const invitation = await readInvitation(current, logger)
     res
       .status(statusCode)
@@ -123,12 +124,12 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
   const act = async (
     res: Response,
     operator: Operator,
-    done: keyof typeof DONE_NOTICES,
+    done: string | ((result: unknown) => string),
     call: () => Promise<unknown>,
   ) => {
     try {
-      await call()
-      res.redirect(303, `/?done=${done}`)
+      const result = await call()
+      res.redirect(303, `/?done=${typeof done === 'string' ? done : done(result)}`)
     } catch (error) {
       const { status, body } = toHttpErrorResponse(error)
       if (status >= 500) logger.error('An action of the operator\u2019s page failed', { error })
@@ -204,7 +205,16 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     logger.info('Connecting to the external mediator (operator\u2019s page)', {
       invitationHost: new URL(invitationUrl.url).host,
     })
-    await act(res, operator, 'mediator-connected', () => current.connectToMediator(invitationUrl.url))
+    const standby = (req.body as Record<string, unknown> | undefined)?.standby === 'yes'
+    await act(
+      res,
+      operator,
+      (result) =>
+        (result as { change?: { result?: string } }).change?.result === 'unchanged'
+          ? 'mediator-unchanged'
+          : 'mediator-connected',
+      () => current.connectToMediator(invitationUrl.url, { primary: !standby }),
+    )
   })
 
   formRoute('/ui/mediators/:mediatorId/:action', async (req, res, operator) => {
@@ -217,7 +227,12 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
       })
       return
     }
-    await act(res, operator, 'mediator-action', () => action.run(current, req.params.mediatorId))
+    const mediatorId = req.params.mediatorId
+    logger.info(`Mediator action ${action.name} on ${mediatorId} (operator\u2019s page)`)
+    await act(res, operator, `mediator-${action.name}`, async () => {
+      checkConfirmation(action, req.body as Record<string, unknown> | undefined)
+      return action.run(current, mediatorId)
+    })
   })
 
   router.get('/ui/events', pageSecurityHeaders, (req, res) => {
@@ -251,7 +266,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
 
 /** The `data` of one live update: the numbers for the sparkline and the regions to swap in. */
 function liveSnapshot(current: ProxyMediatorControl | undefined, csrfToken: string): string {
-  const status: OperatorStatus | undefined = current?.getStatus()
+  const status: ProxyMediatorStatus | undefined = current?.getStatus()
   const regions = renderLiveRegions(status, csrfToken)
   return JSON.stringify({
     state: status?.status ?? 'starting',

@@ -38,6 +38,8 @@ describe('resolveConfig', () => {
       walletBackend: 'portable',
       pickupStrategy: 'auto',
       keepaliveIntervalMs: 15000,
+      relayMode: 'proxy',
+      primaryFailoverAfterMs: 0,
       multiUseInvitation: true,
       maxBodySizeBytes: 5 * 1024 * 1024,
       logLevel: 'info',
@@ -87,6 +89,34 @@ describe('resolveConfig', () => {
         message: expect.stringContaining('Set --wallet-key, PROXY_MEDIATOR_WALLET_KEY, or wallet-key-file'),
       },
     ])
+  })
+
+  it('reads the relay mode and the failover time from flags, env and the file, and refuses bad ones', () => {
+    expect(resolve([...minimal, '--relay-mode', 'transparent', '--primary-failover-after', '30000'])).toMatchObject({
+      relayMode: 'transparent',
+      primaryFailoverAfterMs: 30000,
+    })
+    expect(
+      resolve(minimal, { PROXY_MEDIATOR_RELAY_MODE: 'transparent', PROXY_MEDIATOR_PRIMARY_FAILOVER_AFTER: '0' }),
+    ).toMatchObject({ relayMode: 'transparent', primaryFailoverAfterMs: 0 })
+    const file = writeTemp('c.yaml', 'relay-mode: transparent\nprimary-failover-after: 5000\n')
+    expect(resolve([...minimal, '--config', file])).toMatchObject({
+      relayMode: 'transparent',
+      primaryFailoverAfterMs: 5000,
+    })
+
+    const issues = issuesOf(() =>
+      resolve(minimal, { PROXY_MEDIATOR_RELAY_MODE: 'opaque', PROXY_MEDIATOR_PRIMARY_FAILOVER_AFTER: '-1' }),
+    )
+    expect(issues.map((issue) => issue.field).sort()).toEqual(['primary-failover-after', 'relay-mode'])
+    expect(issues.find((issue) => issue.field === 'relay-mode')?.message).toContain('must be one of proxy, transparent')
+    expect(issues.find((issue) => issue.field === 'primary-failover-after')?.message).toContain(
+      'whole number of milliseconds between 0 and',
+    )
+    expect(issuesOf(() => resolve([...minimal, '--primary-failover-after', '30s']))[0]).toMatchObject({
+      field: 'primary-failover-after',
+      message: expect.stringContaining('must be a number'),
+    })
   })
 
   it('reports every invalid value at once, naming the field', () => {

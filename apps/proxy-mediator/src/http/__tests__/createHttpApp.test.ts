@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
-import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
   InvalidInvitationError,
   MediatorChangeRefusedError,
@@ -50,10 +50,36 @@ class FakeControl implements ProxyMediatorControl {
   async getDeadLetters(limit = 100) {
     return this.deadLetters.slice(0, limit)
   }
-  async connectToMediator(url: string) {
+  public connectOptions: Array<{ primary?: boolean } | undefined> = []
+  async connectToMediator(url: string, options?: { primary?: boolean }) {
     if (this.connectError) throw this.connectError
     this.connectedTo.push(url)
+    this.connectOptions.push(options)
+    const first = this.state === 'init'
     this.state = 'ready'
+    const change: MediatorChange = first
+      ? { result: 'added', mediatorId: 'm-1', role: 'primary', detail: 'Added as primary.' }
+      : {
+          result: 'added',
+          mediatorId: `m-${this.connectedTo.length}`,
+          role: 'primary',
+          previousPrimaryId: 'm-1',
+          agentsAnnouncedTo: 0,
+          detail: 'Added as primary; m-1 drains.',
+        }
+    return { ...this.getStatus(), change }
+  }
+  async promoteMediator(id: string): Promise<MediatorChange> {
+    return { result: 'promoted', mediatorId: id, detail: '' }
+  }
+  async drainMediator(id: string): Promise<MediatorChange> {
+    return { result: 'draining', mediatorId: id, detail: '' }
+  }
+  async removeMediator(id: string): Promise<MediatorChange> {
+    return { result: 'removed', mediatorId: id, detail: '' }
+  }
+  async announceRoute() {
+    return 0
   }
 }
 
@@ -135,14 +161,18 @@ describe('runner HTTP routes', () => {
   it('connects to the mediator and reports ready, under both names', async () => {
     const response = await postInvitation(JSON.stringify({ invitation_url: 'http://mediator:3001?oob=abc' }))
     expect(response.status).toBe(200)
-    expect(await response.json()).toMatchObject({ status: 'ready' })
+    expect(await response.json()).toMatchObject({ status: 'ready', change: { result: 'added', mediatorId: 'm-1' } })
+    // Called again once set up: adds a mediator, and says so; `primary` is passed on.
     const second = await postInvitation(
-      JSON.stringify({ invitation_url: 'http://m2?oob=x' }),
+      JSON.stringify({ invitation_url: 'http://m2?oob=x', primary: false }),
       {},
       '/mediator-invitation',
     )
     expect(second.status).toBe(200)
+    expect(await second.json()).toMatchObject({ change: { result: 'added', previousPrimaryId: 'm-1' } })
     expect(control?.connectedTo).toEqual(['http://mediator:3001?oob=abc', 'http://m2?oob=x'])
+    // A script that sends no `primary` gets the module's default.
+    expect(control?.connectOptions).toEqual([undefined, { primary: false }])
     expect((await fetch(`${baseUrl}/ready`)).status).toBe(200)
   })
 
@@ -160,6 +190,7 @@ describe('runner HTTP routes', () => {
     ['not JSON', '{"invitation_url":', 400, 'invalid_json'],
     ['no invitation_url', '{}', 400, 'bad_request'],
     ['a malformed URL', '{"invitation_url":"not a url"}', 400, 'invalid_url'],
+    ['a primary that is no boolean', '{"invitation_url":"http://m?oob=a","primary":"yes"}', 400, 'invalid_primary'],
     [
       'an oversized body',
       JSON.stringify({ invitation_url: `http://m?oob=${'a'.repeat(2000)}` }),

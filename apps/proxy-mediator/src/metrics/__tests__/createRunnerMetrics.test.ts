@@ -1,12 +1,21 @@
-import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { ProxyMediatorStatus, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { mediatorStatus } from '../../__tests__/support/statusFixtures'
 import { createRunnerMetrics } from '../createRunnerMetrics'
 
-function status(relayed: number, state: ProxyMediatorStatus['status'] = 'ready'): ProxyMediatorStatus {
+const mediator = mediatorStatus
+
+function status(
+  relayed: number,
+  state: ProxyMediatorStatus['status'] = 'ready',
+  mediators: UpstreamMediatorStatus[] = [],
+  failovers = 0,
+): ProxyMediatorStatus {
   return {
     status: state,
     reason: `the proxy is ${state}`,
     upstream: { routingKeys: [], socketState: 'open', reconnects: 2 },
-    mediators: [],
+    mediators,
+    failovers,
     agents: [
       { connectionId: 'c', mediationState: 'granted', keyCount: 1, recipientKeys: ['did:key:z6Mk'], failures: 0 },
     ],
@@ -39,5 +48,38 @@ describe('createRunnerMetrics', () => {
     expect(await metrics.registry.metrics()).toContain('proxy_mediator_messages_relayed_total 10')
     current = undefined
     expect(await metrics.registry.metrics()).toContain('proxy_mediator_messages_relayed_total 10')
+  })
+
+  it('labels each external mediator, drops a removed one, and counts failovers', async () => {
+    let current = status(0, 'ready', [
+      mediator('m-new', { heldMessages: 4, relaysInFlight: 2, reconnects: 1 }),
+      mediator('m-old', {
+        role: 'draining',
+        namedInGrants: false,
+        state: 'setup',
+        socketState: 'closed',
+        reconnects: 5,
+      }),
+    ])
+    const metrics = createRunnerMetrics(() => current)
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('proxy_mediator_mediator_ready{mediator="m-new"} 1')
+    expect(text).toContain('proxy_mediator_mediator_ready{mediator="m-old"} 0')
+    expect(text).toContain('proxy_mediator_mediator_socket_open{mediator="m-new"} 1')
+    expect(text).toContain('proxy_mediator_mediator_socket_open{mediator="m-old"} 0')
+    expect(text).toContain('proxy_mediator_mediator_reconnects{mediator="m-old"} 5')
+    expect(text).toContain('proxy_mediator_mediator_held_messages{mediator="m-new"} 4')
+    // Never reported: no series rather than a made-up 0.
+    expect(text).not.toContain('proxy_mediator_mediator_held_messages{mediator="m-old"}')
+    expect(text).toContain('proxy_mediator_mediator_relays_in_flight{mediator="m-new"} 2')
+    expect(text).toContain('proxy_mediator_mediator_primary{mediator="m-new"} 1')
+    expect(text).toContain('proxy_mediator_mediator_primary{mediator="m-old"} 0')
+    expect(text).toContain('proxy_mediator_mediator_named_in_grants{mediator="m-old"} 0')
+    expect(text).toContain('proxy_mediator_failovers_total 0')
+
+    current = status(0, 'ready', [mediator('m-new')], 2)
+    const after = await metrics.registry.metrics()
+    expect(after).not.toContain('mediator="m-old"')
+    expect(after).toContain('proxy_mediator_failovers_total 2')
   })
 })

@@ -1,11 +1,16 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { MediatorUnreachableError } from '@proxy-mediator/proxy-mediator'
+import {
+  type MediatorChange,
+  MediatorChangeRefusedError,
+  MediatorUnreachableError,
+  type ProxyMediatorStatus,
+} from '@proxy-mediator/proxy-mediator'
 import { Registry } from 'prom-client'
 import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
 import { createHttpApp, type HttpApp } from '../../http/createHttpApp'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import type { OperatorStatus } from '../OperatorStatus'
+import { mediatorStatus, proxyStatus } from '../../__tests__/support/statusFixtures'
 import { SESSION_COOKIE } from '../sessionCookie'
 
 // The operator's page in-process, with a stand-in for the module: access, CSRF, escaping,
@@ -14,21 +19,33 @@ import { SESSION_COOKIE } from '../sessionCookie'
 const ADMIN_KEY = 'the-admin-key-of-this-test'
 const AGENT_INVITATION = 'http://proxy.internal:3000?oob=eyJ0eXAiOiJ4In0'
 
-function statusWith(overrides: Partial<OperatorStatus> = {}): OperatorStatus {
-  return {
-    status: 'init',
-    upstream: { routingKeys: [], socketState: 'none', reconnects: 0 },
-    agents: [],
-    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0 },
-    ...overrides,
-  }
-}
+const statusWith = proxyStatus
+const mediatorWith = mediatorStatus
 
-function fakeControl(status: () => OperatorStatus, connect: (url: string) => Promise<unknown>): ProxyMediatorControl {
+/** Each call of a mediator action, as `action id [force]`. */
+type ActionLog = string[]
+
+function fakeControl(
+  status: () => ProxyMediatorStatus,
+  connect: (url: string, options?: { primary?: boolean }) => Promise<MediatorChange>,
+  actions: ActionLog,
+  actionError: () => Error | undefined,
+): ProxyMediatorControl {
+  const act = async (entry: string, change: MediatorChange) => {
+    const error = actionError()
+    if (error) throw error
+    actions.push(entry)
+    return change
+  }
   return {
-    getStatus: status as ProxyMediatorControl['getStatus'],
+    getStatus: status,
     getAgentInvitation: async () => ({ invitationUrl: AGENT_INVITATION }),
-    connectToMediator: connect,
+    connectToMediator: async (url, options) => ({ ...status(), change: await connect(url, options) }),
+    promoteMediator: (id) => act(`promote ${id}`, { result: 'promoted', mediatorId: id, detail: '' }),
+    drainMediator: (id) => act(`drain ${id}`, { result: 'draining', mediatorId: id, detail: '' }),
+    removeMediator: (id, options) =>
+      act(`remove ${id}${options?.force ? ' force' : ''}`, { result: 'removed', mediatorId: id, detail: '' }),
+    announceRoute: async () => 0,
     isAddressedToProxy: async () => false,
     acceptForward: async () => ({ kind: 'not-for-routing-key' }) as const,
     getDeadLetters: async () => [],
@@ -39,23 +56,37 @@ interface Running {
   baseUrl: string
   httpApp: HttpApp
   connected: string[]
-  setStatus(status: OperatorStatus): void
+  /** `primary` of each connect call. */
+  connectedAsPrimary: Array<boolean | undefined>
+  actions: ActionLog
+  setStatus(status: ProxyMediatorStatus): void
   failConnectWith(error: Error): void
+  failActionsWith(error: Error | undefined): void
   logLines: string[]
 }
 
 async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promise<Running & { server: Server }> {
   let status = statusWith()
   let connectError: Error | undefined
+  let actionError: Error | undefined
   const connected: string[] = []
+  const connectedAsPrimary: Array<boolean | undefined> = []
+  const actions: ActionLog = []
   const logLines: string[] = []
   const control = fakeControl(
     () => status,
-    async (url) => {
+    async (url, options) => {
       if (connectError) throw connectError
+      const known = connected.includes(url)
       connected.push(url)
+      connectedAsPrimary.push(options?.primary)
       status = statusWith({ status: 'ready' })
+      return known
+        ? { result: 'unchanged', mediatorId: 'm-1', detail: 'already set up' }
+        : { result: 'added', mediatorId: `m-${connected.length}`, detail: 'added' }
     },
+    actions,
+    () => actionError,
   )
   const httpApp = createHttpApp({
     control: () => control,
@@ -74,12 +105,17 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     httpApp,
     connected,
+    connectedAsPrimary,
+    actions,
     logLines,
     setStatus: (next) => {
       status = next
     },
     failConnectWith: (error) => {
       connectError = error
+    },
+    failActionsWith: (error) => {
+      actionError = error
     },
   }
 }
@@ -231,14 +267,12 @@ describe("operator's page, with an admin key", () => {
         status: 'setup',
         reason: 'reconnecting <b>soon</b>',
         mediators: [
-          {
-            id: 'm-1',
-            role: 'primary',
+          mediatorWith('m-1', {
             endpoint: 'http://m"><script>alert(1)</script>',
-            socketState: 'open',
             reconnects: 3,
             heldMessages: 7,
-          },
+            lastError: '<b>refused</b>',
+          }),
         ],
         agents: [
           {
@@ -260,8 +294,98 @@ describe("operator's page, with an admin key", () => {
     expect(body).toContain('reconnecting &lt;b&gt;soon&lt;/b&gt;')
     expect(body).toContain('data-mediator-id="m-1"')
     expect(body).toContain('did:key:z6Mk1')
-    expect(body).toMatch(/<td>7<\/td>/)
+    expect(body).toContain('data-testid="mediator-held">7<')
+    expect(body).toContain('&lt;b&gt;refused&lt;/b&gt;')
     expect(body).toContain('data-testid="mediator-actions"')
+  })
+
+  it('shows each mediator\u2019s role, grants, held messages and relays, with the actions its role allows', async () => {
+    const { cookie } = await signIn()
+    running.setStatus(
+      statusWith({
+        status: 'ready',
+        mediators: [
+          mediatorWith('m-new', { relaysInFlight: 3 }),
+          mediatorWith('m-old', { role: 'draining', namedInGrants: false, heldMessages: 12 }),
+          mediatorWith('m-spare', { role: 'standby', namedInGrants: false, heldMessages: 0 }),
+        ],
+      }),
+    )
+    const body = await (await fetch(`${running.baseUrl}/`, { headers: { cookie } })).text()
+    const row = (id: string) => {
+      const match = new RegExp(`<tr data-testid="mediator" data-mediator-id="${id}"[\\s\\S]*?</tr>`).exec(body)
+      if (!match) throw new Error(`no row for ${id}`)
+      return match[0]
+    }
+    expect(row('m-new')).toContain('data-testid="mediator-role">primary<')
+    expect(row('m-new')).toContain('data-testid="mediator-named-in-grants">yes<')
+    expect(row('m-new')).toContain('data-testid="mediator-in-flight">3<')
+    expect(row('m-old')).toContain('data-testid="mediator-named-in-grants">no<')
+    expect(row('m-old')).toContain('data-testid="mediator-held">12<')
+    // The primary of several can be neither drained nor removed: promote another first.
+    expect(row('m-new')).not.toContain('data-action=')
+    expect(row('m-old')).toContain('data-action="promote"')
+    expect(row('m-old')).not.toContain('data-action="drain"')
+    expect(row('m-old')).toContain('data-action="remove"')
+    expect(row('m-spare')).toContain('data-action="drain"')
+    // Removing by force has its own form, with a box that must be ticked.
+    expect(row('m-old')).toMatch(/<form[^>]*data-testid="confirm-remove-by-force"[\s\S]*type="checkbox"[^>]*required/)
+  })
+
+  it('takes the mediator actions through the module, with the session\u2019s CSRF token only', async () => {
+    const { cookie } = await signIn()
+    running.setStatus(
+      statusWith({
+        status: 'ready',
+        mediators: [mediatorWith('m-new'), mediatorWith('m-old', { role: 'draining', namedInGrants: false })],
+      }),
+    )
+    const token = csrfTokenIn(await (await fetch(`${running.baseUrl}/`, { headers: { cookie } })).text())
+    const action = (id: string, name: string, fields: Record<string, string> = {}, withCookie = cookie) =>
+      postForm(`${running.baseUrl}/ui/mediators/${id}/${name}`, { csrf_token: token, ...fields }, withCookie)
+
+    expect((await action('m-old', 'promote', { csrf_token: 'forged' })).status).toBe(403)
+    expect((await action('m-old', 'promote', {}, '')).status).toBe(401)
+    expect(running.actions).toEqual([])
+
+    const promoted = await action('m-old', 'promote')
+    expect(promoted.status).toBe(303)
+    expect(promoted.headers.get('location')).toBe('/?done=mediator-promote')
+    const after = await (await fetch(`${running.baseUrl}/?done=mediator-promote`, { headers: { cookie } })).text()
+    expect(after).toContain('The mediator is primary now')
+    expect((await action('m-old', 'drain')).status).toBe(303)
+    expect((await action('m-old', 'remove')).status).toBe(303)
+
+    // Without the box ticked, nothing is done.
+    const unconfirmed = await action('m-old', 'remove-by-force')
+    expect(unconfirmed.status).toBe(400)
+    expect(await unconfirmed.text()).toContain('needs its box ticked')
+    const wrongBox = await action('m-old', 'remove-by-force', { confirm: 'yes' })
+    expect(wrongBox.status).toBe(400)
+    expect((await action('m-old', 'remove-by-force', { confirm: 'abandon' })).status).toBe(303)
+    expect(running.actions).toEqual(['promote m-old', 'drain m-old', 'remove m-old', 'remove m-old force'])
+
+    const unknown = await action('m-old', 'explode')
+    expect(unknown.status).toBe(404)
+    expect(await unknown.text()).toContain('There is no such mediator action')
+
+    running.failActionsWith(new MediatorChangeRefusedError('m-old still holds 4 messages for the proxy'))
+    const refused = await action('m-old', 'remove')
+    expect(refused.status).toBe(409)
+    expect(await refused.text()).toMatch(/role="alert"[^>]*>.*still holds 4 messages/s)
+    expect(running.actions).toHaveLength(4)
+  })
+
+  it('adds a mediator as standby from the form, and says when it was known already', async () => {
+    const { cookie } = await signIn()
+    const token = csrfTokenIn(await (await fetch(`${running.baseUrl}/`, { headers: { cookie } })).text())
+    const url = `${running.baseUrl}/ui/mediator-invitation`
+    const invitation = 'http://mediator:3001?oob=abc'
+    const added = await postForm(url, { invitation_url: invitation, csrf_token: token, standby: 'yes' }, cookie)
+    expect(added.headers.get('location')).toBe('/?done=mediator-connected')
+    const again = await postForm(url, { invitation_url: invitation, csrf_token: token }, cookie)
+    expect(again.headers.get('location')).toBe('/?done=mediator-unchanged')
+    expect(running.connectedAsPrimary).toEqual([false, true])
   })
 
   it('streams snapshots to a signed-in page only, bounded in number, and ends them on sign-out and on draining', async () => {

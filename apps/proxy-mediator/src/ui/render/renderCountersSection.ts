@@ -1,5 +1,4 @@
-import type { RelayCounters } from '@proxy-mediator/proxy-mediator'
-import type { OperatorStatus } from '../OperatorStatus'
+import type { ProxyMediatorStatus, RelayCounters } from '@proxy-mediator/proxy-mediator'
 import { type SafeHtml, html } from './html'
 
 /** Each counter of `status.counters`, in the order an operator reads them, with what it counts. */
@@ -12,7 +11,7 @@ const COUNTERS: Array<{ key: keyof RelayCounters; label: string; title: string }
   { key: 'outbox', label: 'Outbox', title: 'Messages waiting in the durable outbox (implicit pickup)' },
 ]
 
-export function renderCountersSection(status: OperatorStatus | undefined): SafeHtml {
+export function renderCountersSection(status: ProxyMediatorStatus | undefined): SafeHtml {
   if (!status) return html`<p>No counters while the proxy starts.</p>`
   return html`<dl class="counters">
     ${COUNTERS.map(

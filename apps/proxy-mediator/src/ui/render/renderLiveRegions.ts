@@ -1,4 +1,4 @@
-import type { OperatorStatus } from '../OperatorStatus'
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { SafeHtml } from './html'
 import { renderAgentsSection } from './renderAgentsSection'
 import { renderCountersSection } from './renderCountersSection'
@@ -14,7 +14,7 @@ export type LiveRegions = Record<LiveRegionName, SafeHtml>
  * Rendered on the server for the page and for every Server-Sent Event alike, so the browser
  * script only swaps markup in and needs no rendering (nor escaping) of its own.
  */
-export function renderLiveRegions(status: OperatorStatus | undefined, csrfToken: string): LiveRegions {
+export function renderLiveRegions(status: ProxyMediatorStatus | undefined, csrfToken: string): LiveRegions {
   return {
     state: renderStateSection(status),
     counters: renderCountersSection(status),

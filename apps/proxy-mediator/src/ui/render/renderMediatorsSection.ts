@@ -1,71 +1,80 @@
-import type { UpstreamStatus } from '@proxy-mediator/proxy-mediator'
-import type { MediatorStatusView, OperatorStatus } from '../OperatorStatus'
-import { MEDIATOR_ACTIONS } from '../mediatorActions'
+import type { ProxyMediatorStatus, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { CONFIRM_FIELD, CONFIRM_VALUE, MEDIATOR_ACTIONS, type MediatorAction } from '../mediatorActions'
 import { type SafeHtml, html } from './html'
 
-/**
- * The external mediators: `status.mediators` when the module reports several, else the single
- * `status.upstream` of today's module.
- */
-export function renderMediatorsSection(status: OperatorStatus | undefined, csrfToken: string): SafeHtml {
+/** The external mediators of `status.mediators`, the primary first, each with its actions. */
+export function renderMediatorsSection(status: ProxyMediatorStatus | undefined, csrfToken: string): SafeHtml {
   if (!status) return html`<p>Not known while the proxy starts.</p>`
-  if (status.mediators) return renderMediatorTable(status.mediators, csrfToken)
-  return renderUpstream(status.upstream)
-}
-
-function renderMediatorTable(mediators: MediatorStatusView[], csrfToken: string): SafeHtml {
-  if (mediators.length === 0) return html`<p data-testid="no-mediator">No external mediator is set up.</p>`
+  const { mediators } = status
+  if (mediators.length === 0) return html`<p data-testid="no-mediator">No external mediator is set up yet.</p>`
   return html`<table class="mediators">
-    <caption>${mediators.length === 1 ? '1 external mediator' : `${mediators.length} external mediators`}</caption>
+    <caption>${mediators.length === 1 ? '1 external mediator' : `${mediators.length} external mediators`}${
+      status.failovers > 0 ? `; ${status.failovers} failovers since start` : ''
+    }</caption>
     <thead><tr>
-      <th scope="col">Role</th><th scope="col">Endpoint</th><th scope="col">Pickup</th><th scope="col">Socket</th>
-      <th scope="col">Reconnects</th><th scope="col">Last error</th><th scope="col">Held messages</th>
-      <th scope="col">Actions</th>
+      <th scope="col">Role</th><th scope="col">In new grants</th><th scope="col">State</th><th scope="col">Endpoint</th>
+      <th scope="col">Pickup</th><th scope="col">Socket</th><th scope="col">Reconnects</th><th scope="col">Last error</th>
+      <th scope="col">Held messages</th><th scope="col">Relays in flight</th><th scope="col">Actions</th>
     </tr></thead>
-    <tbody>${mediators.map((mediator) => renderMediatorRow(mediator, csrfToken))}</tbody>
-  </table>`
+    <tbody>${mediators.map((mediator) => renderMediatorRow(mediator, mediators, csrfToken))}</tbody>
+  </table>
+  ${renderRoutingKeys(status)}`
 }
 
-function renderMediatorRow(mediator: MediatorStatusView, csrfToken: string): SafeHtml {
-  return html`<tr data-testid="mediator" data-mediator-id="${mediator.id}">
-    <td>${mediator.role}</td>
+function renderMediatorRow(
+  mediator: UpstreamMediatorStatus,
+  all: readonly UpstreamMediatorStatus[],
+  csrfToken: string,
+): SafeHtml {
+  return html`<tr data-testid="mediator" data-mediator-id="${mediator.id}" data-role="${mediator.role}">
+    <td data-testid="mediator-role">${mediator.role}</td>
+    <td data-testid="mediator-named-in-grants">${mediator.namedInGrants ? 'yes' : 'no'}</td>
+    <td>${mediator.state}</td>
     <td class="mono">${orUnknown(mediator.endpoint)}</td>
     <td>${orUnknown(mediator.pickupMode)}</td>
-    <td>${orUnknown(mediator.socketState)}</td>
-    <td>${orUnknown(mediator.reconnects)}</td>
+    <td data-testid="socket-state">${mediator.socketState}</td>
+    <td>${mediator.reconnects}</td>
     <td class="error-text">${mediator.lastError ?? html`<span class="unknown">none</span>`}</td>
-    <td>${orUnknown(mediator.heldMessages)}</td>
-    <td data-testid="mediator-actions">${renderMediatorActions(mediator, csrfToken)}</td>
+    <td data-testid="mediator-held">${mediator.heldMessages ?? html`<span class="unknown">not reported</span>`}</td>
+    <td data-testid="mediator-in-flight">${mediator.relaysInFlight}</td>
+    <td data-testid="mediator-actions">${renderMediatorActions(mediator, all, csrfToken)}</td>
   </tr>`
 }
 
-/** One small form per action of `MEDIATOR_ACTIONS`; none until the module has the calls. */
-function renderMediatorActions(mediator: MediatorStatusView, csrfToken: string): SafeHtml {
-  if (MEDIATOR_ACTIONS.length === 0) return html`<span class="unknown">none yet</span>`
-  return html`${MEDIATOR_ACTIONS.map(
-    (
-      action,
-    ) => html`<form method="post" action="/ui/mediators/${encodeURIComponent(mediator.id)}/${action.name}" class="inline-form">
-      <input type="hidden" name="csrf_token" value="${csrfToken}">
-      <button type="submit">${action.label}</button>
-    </form>`,
-  )}`
+function renderMediatorActions(
+  mediator: UpstreamMediatorStatus,
+  all: readonly UpstreamMediatorStatus[],
+  csrfToken: string,
+): SafeHtml {
+  const offered = MEDIATOR_ACTIONS.filter((action) => action.offeredFor(mediator, all))
+  if (offered.length === 0) return html`<span class="unknown">none</span>`
+  return html`${offered.map((action) => renderActionForm(action, mediator, csrfToken))}`
 }
 
-function renderUpstream(upstream: UpstreamStatus): SafeHtml {
-  if (!upstream.mediatorConnectionId) {
-    return html`<p data-testid="no-mediator">No external mediator is set up yet.</p>`
+function renderActionForm(action: MediatorAction, mediator: UpstreamMediatorStatus, csrfToken: string): SafeHtml {
+  const path = `/ui/mediators/${encodeURIComponent(mediator.id)}/${action.name}`
+  if (!action.confirmation) {
+    return html`<form method="post" action="${path}" class="inline-form">
+      <input type="hidden" name="csrf_token" value="${csrfToken}">
+      <button type="submit" data-action="${action.name}">${action.label}</button>
+    </form>`
   }
+  // A dangerous action: its own form, with a box to tick that says what is lost.
+  const boxId = `confirm-${action.name}-${mediator.id}`
+  return html`<form method="post" action="${path}" class="confirm-form" data-testid="confirm-${action.name}">
+    <input type="hidden" name="csrf_token" value="${csrfToken}">
+    <label for="${boxId}"><input type="checkbox" id="${boxId}" name="${CONFIRM_FIELD}" value="${CONFIRM_VALUE}" required>
+      ${action.confirmation}</label>
+    <button type="submit" class="danger" data-action="${action.name}">${action.label}</button>
+  </form>`
+}
+
+/** The keys senders wrap for: the proxy's own (proxy mode), and the route new grants name. */
+function renderRoutingKeys(status: ProxyMediatorStatus): SafeHtml {
+  const { upstream } = status
   return html`<dl class="details" data-testid="upstream">
-    <dt>Label</dt><dd>${orUnknown(upstream.mediatorLabel)}</dd>
-    <dt>Endpoint</dt><dd class="mono">${orUnknown(upstream.endpoint)}</dd>
-    <dt>Pickup</dt><dd>${orUnknown(upstream.pickupMode)}</dd>
-    <dt>Socket</dt><dd data-testid="socket-state">${upstream.socketState}</dd>
-    <dt>Last pickup</dt><dd>${orUnknown(upstream.lastPickupAt)}</dd>
-    <dt>Reconnects</dt><dd>${upstream.reconnects}</dd>
-    <dt>Last error</dt><dd class="error-text">${upstream.lastError ?? html`<span class="unknown">none</span>`}</dd>
     <dt>Proxy routing key</dt><dd class="mono">${orUnknown(upstream.proxyRoutingKey)}</dd>
-    <dt>Mediator routing keys</dt><dd class="mono">${upstream.routingKeys.length > 0 ? upstream.routingKeys.join(', ') : html`<span class="unknown">none</span>`}</dd>
+    <dt>Primary&rsquo;s routing keys</dt><dd class="mono">${upstream.routingKeys.length > 0 ? upstream.routingKeys.join(', ') : html`<span class="unknown">none</span>`}</dd>
   </dl>`
 }
 

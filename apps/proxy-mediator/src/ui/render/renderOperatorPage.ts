@@ -1,4 +1,4 @@
-import type { OperatorStatus } from '../OperatorStatus'
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import { type SafeHtml, html } from './html'
 import { type LiveRegionName, renderLiveRegions } from './renderLiveRegions'
 import { type Notice, renderNotice, renderPageLayout } from './renderPageLayout'
@@ -7,7 +7,7 @@ export type AgentInvitationView = { url: string; qrCode: SafeHtml } | { error: s
 
 export interface OperatorPageView {
   /** Undefined while the proxy starts. */
-  status: OperatorStatus | undefined
+  status: ProxyMediatorStatus | undefined
   invitation: AgentInvitationView
   csrfToken: string
   /** With an admin key there is a session to end; without one there is nothing to sign out of. */
@@ -33,7 +33,7 @@ export function renderOperatorPage(view: OperatorPageView): string {
   ${renderNotice(view.notice)}
   ${card('state', 'State', live('state'))}
   ${card('counters', 'Relay counters', html`${live('counters')}${renderSparkline()}`)}
-  ${card('mediators', 'External mediator', live('mediators'))}
+  ${card('mediators', 'External mediators', live('mediators'))}
   ${card('agents', 'Agents', live('agents'))}
   ${card('invitation', 'Agent invitation', renderInvitation(view.invitation))}
   ${card('setup', 'Give the external mediator\u2019s invitation', renderMediatorInvitationForm(view.csrfToken))}
@@ -80,9 +80,11 @@ function renderMediatorInvitationForm(csrfToken: string): SafeHtml {
   return html`<form method="post" action="/ui/mediator-invitation" data-busy-text="Connecting\u2026">
     <input type="hidden" name="csrf_token" value="${csrfToken}">
     <label for="mediator-invitation-url">External mediator&rsquo;s invitation URL</label>
-    <p class="hint" id="mediator-invitation-hint">The same as <code>POST /receive_mediator_invitation</code>: the proxy connects, gets mediation and starts pickup. This takes a few seconds.</p>
+    <p class="hint" id="mediator-invitation-hint">The same as <code>POST /receive_mediator_invitation</code>: the proxy connects, gets mediation and starts pickup. This takes a few seconds. Once set up, this adds another mediator: as primary (the current primary drains), or as standby.</p>
     <input id="mediator-invitation-url" name="invitation_url" type="url" required aria-describedby="mediator-invitation-hint"
       placeholder="https://mediator.example.org?oob=...">
+    <label for="mediator-standby"><input type="checkbox" id="mediator-standby" name="standby" value="yes">
+      Add as standby (picked up from, named in no grant until made primary)</label>
     <button type="submit">Connect</button>
   </form>`
 }

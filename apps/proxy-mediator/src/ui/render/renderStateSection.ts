@@ -1,4 +1,4 @@
-import type { OperatorStatus } from '../OperatorStatus'
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import { type SafeHtml, html } from './html'
 
 const MEANING: Record<string, string> = {
@@ -10,7 +10,7 @@ const MEANING: Record<string, string> = {
 }
 
 /** The state and, when the module gives one, its reason. `undefined` status: still starting. */
-export function renderStateSection(status: OperatorStatus | undefined): SafeHtml {
+export function renderStateSection(status: ProxyMediatorStatus | undefined): SafeHtml {
   const state = status?.status ?? 'starting'
   return html`<p class="state">
       <span class="state-badge state-${state}" data-testid="state">${state}</span>

@@ -1,4 +1,11 @@
-import { createMediatedInvitationUrl, startEdgeAgent, useProxyAsMediator } from '../../edgeAgent'
+import {
+  createMediatedInvitation,
+  createMediatedInvitationUrl,
+  removeInvitationKeys,
+  requestMediationAgain,
+  startEdgeAgent,
+  useProxyAsMediator,
+} from '../../edgeAgent'
 import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
 
 /** Role process: the agent behind the firewall, with an HTTP endpoint only. */
@@ -17,6 +24,17 @@ runRole('edge agent', async () => {
         return true
       },
       mediatedInvitation: () => createMediatedInvitationUrl(agent.agent),
+      /** The same, with the out-of-band id that names its keys in `removeInvitationKeys`. */
+      mediatedInvitationWithId: () => createMediatedInvitation(agent.agent),
+      /** A fresh grant from the default mediator, which then routes new connections (Credo takes no unrequested grant). */
+      requestMediationAgain: () => requestMediationAgain(agent.agent),
+      /** The default mediation's grant as the agent holds it: endpoint and routing keys (base58). */
+      defaultMediation: async () => {
+        const record = await agent.agent.mediationRecipient.findDefaultMediator()
+        return record ? { endpoint: record.endpoint, routingKeys: record.routingKeys } : null
+      },
+      /** Tells the mediator to stop routing the keys of an invitation and its connections; returns them as did:key. */
+      removeInvitationKeys: (outOfBandId) => removeInvitationKeys(agent.agent, outOfBandId as string),
       /** Contents of the basic messages received since this process started, duplicates included. */
       received: async () => agent.received,
       receivedCount: async () => agent.received.length,

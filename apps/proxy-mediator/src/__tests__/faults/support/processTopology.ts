@@ -93,11 +93,32 @@ export class ProcessTopology {
   }
 
   public async startMediator(): Promise<RoleProcess> {
-    this.mediator = await this.startRole('mediator', 'externalMediatorRole', this.ports.mediator, {
-      [RoleEnv.queueFile]: join(this.dir, 'mediator-queue.json'),
+    this.mediator = await this.startMediatorRole('mediator', this.ports.mediator)
+    return this.mediator
+  }
+
+  /**
+   * Another external mediator, in its own process with its own port, wallet and queue file; the
+   * proxy knows of it only once it is given its invitation (e.g. POST /mediators).
+   */
+  public async startMediatorRole(name: string, port?: number): Promise<RoleProcess> {
+    return this.startRole(name, 'externalMediatorRole', port ?? (await freePort()), {
+      [RoleEnv.queueFile]: join(this.dir, `${name}-queue.json`),
       [RoleEnv.visibilityTimeoutMs]: String(this.options.visibilityTimeoutMs ?? 3000),
     })
-    return this.mediator
+  }
+
+  /**
+   * Connects the sender to a fresh mediated invitation of the agent, under `name`: the connection
+   * routes through whatever the agent's default mediation granted when the invitation was made.
+   * Returns the invitation's out-of-band id on the agent's side.
+   */
+  public async connectSender(name: string): Promise<string> {
+    const { url, outOfBandId } = await this.agent.request<{ url: string; outOfBandId: string }>(
+      'mediatedInvitationWithId',
+    )
+    await this.sender.request('connect', { invitationUrl: url, name })
+    return outOfBandId
   }
 
   public async startAgent(): Promise<RoleProcess> {
@@ -130,9 +151,12 @@ export class ProcessTopology {
     return this.agent.request<string[]>('received')
   }
 
-  /** Starts `count` messages `${prefix}-${i}` from the sender in the background; returns the contents. */
-  public async stream(prefix: string, count: number, intervalMs = 0): Promise<string[]> {
-    await this.sender.request('stream', { prefix, count, intervalMs })
+  /**
+   * Starts `count` messages `${prefix}-${i}` from the sender in the background (on the named
+   * connection, else the last one made); returns the contents.
+   */
+  public async stream(prefix: string, count: number, intervalMs = 0, connection?: string): Promise<string[]> {
+    await this.sender.request('stream', { prefix, count, intervalMs, connection })
     return Array.from({ length: count }, (_, index) => `${prefix}-${index}`)
   }
 
@@ -235,7 +259,19 @@ export interface DeliveryReport {
 export interface ProxyStatus {
   status: 'init' | 'setup' | 'ready'
   upstream: { socketState: string; reconnects: number; proxyRoutingKey?: string; pickupMode?: string }
-  agents: Array<{ connectionId: string }>
+  mediators: Array<{
+    id: string
+    role: 'primary' | 'standby' | 'draining'
+    state: 'setup' | 'ready'
+    endpoint?: string
+    routingKeys: string[]
+    socketState: string
+    namedInGrants: boolean
+    heldMessages?: number
+    relaysInFlight: number
+    lastError?: string
+  }>
+  agents: Array<{ connectionId: string; recipientKeys: string[] }>
   counters: { relayed: number; retried: number; failed: number; deadLettered: number; inFlight: number }
 }
 
