@@ -30,10 +30,7 @@ const USAGE = `yarn bench [options]
   --soak-messages N     messages of the soak (default 100000)
   --profile             run the proxy under node --cpu-prof and summarize the profile
   --in-process          run the proxy module in the bench process instead of the runner
-  --batch-size N        messages per pickup delivery on the proxy (in-process only; default 100, as the runner)
-  --experiment-ack-window MS   what-if: the proxy acknowledges every MS ms instead of 25 (runner only)
-  --experiment-max-batch N     what-if: the proxy's delivery-request limit (Credo maximumBatchSize; runner only)
-  --experiment-cache-lookups   what-if: memoize Credo's connection and DID document look-ups (runner only)
+  --batch-size N        the proxy's pickupBatchSize: the limit of its delivery-requests (default 100, as the runner)
   --json PATH           where to write the JSON report (default bench/results/<mode>-<date>.json)
 `
 
@@ -54,9 +51,6 @@ interface Args {
   profile: boolean
   inProcess: boolean
   batchSize?: number
-  experimentAckWindow?: number
-  experimentMaxBatch?: number
-  experimentCacheLookups: boolean
   json?: string
 }
 
@@ -77,7 +71,6 @@ function parseArgs(argv: string[]): Args {
     soakMessages: 100_000,
     profile: false,
     inProcess: false,
-    experimentCacheLookups: false,
   }
   const numbers: Record<string, keyof Args> = {
     '--messages': 'messages',
@@ -90,8 +83,6 @@ function parseArgs(argv: string[]): Args {
     '--e2e-rounds': 'e2eRounds',
     '--soak-messages': 'soakMessages',
     '--batch-size': 'batchSize',
-    '--experiment-ack-window': 'experimentAckWindow',
-    '--experiment-max-batch': 'experimentMaxBatch',
   }
   const flags: Record<string, keyof Args> = {
     '--pull': 'pull',
@@ -100,7 +91,6 @@ function parseArgs(argv: string[]): Args {
     '--abuse': 'abuse',
     '--profile': 'profile',
     '--in-process': 'inProcess',
-    '--experiment-cache-lookups': 'experimentCacheLookups',
   }
   for (let index = 0; index < argv.length; index++) {
     const [name, inline] = argv[index].split('=', 2)
@@ -155,12 +145,7 @@ async function main() {
     proxy: {
       relayConcurrency: args.concurrency,
       cpuProfileDir: profileDir,
-      maximumBatchSize: args.batchSize,
-      experiments: {
-        ackWindowMs: args.experimentAckWindow,
-        maxBatch: args.experimentMaxBatch,
-        cacheLookups: args.experimentCacheLookups,
-      },
+      pickupBatchSize: args.batchSize,
     },
   })
   const report: BenchReport = {

@@ -23,11 +23,9 @@ export interface ProxyOptions {
   relayConcurrency: number
   /** Write a V8 CPU profile of the runner into this directory (runner only). */
   cpuProfileDir?: string
-  /** Messages per pickup delivery on the in-process proxy (`pickupBatchSize`); the runner takes --pickup-batch-size. */
-  maximumBatchSize?: number
+  /** The proxy's `pickupBatchSize` (`--pickup-batch-size` of the runner): the limit of its delivery-requests. */
+  pickupBatchSize?: number
   logLevel?: string
-  /** What-if patches loaded into the runner (see experiments/preload.ts). */
-  experiments?: { ackWindowMs?: number; maxBatch?: number; cacheLookups?: boolean }
 }
 
 export function rssOfPid(pid: number): number {
@@ -65,11 +63,6 @@ async function httpJson(url: string, init?: RequestInit): Promise<{ status: numb
 export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest> {
   const endpoint = `http://127.0.0.1:${options.port}`
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
-  const experimentEnv: Record<string, string> = {}
-  if (options.experiments?.ackWindowMs) experimentEnv.BENCH_ACK_WINDOW_MS = String(options.experiments.ackWindowMs)
-  if (options.experiments?.maxBatch) experimentEnv.BENCH_MAX_BATCH = String(options.experiments.maxBatch)
-  if (options.experiments?.cacheLookups) experimentEnv.BENCH_CACHE_LOOKUPS = '1'
-  if (Object.keys(experimentEnv).length) nodeArgs.push('--require', join(__dirname, 'experiments', 'preload.js'))
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -83,9 +76,10 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       `--log-level=${options.logLevel ?? 'error'}`,
       '--log-format=json',
       '--pickup-strategy=live',
+      ...(options.pickupBatchSize ? [`--pickup-batch-size=${options.pickupBatchSize}`] : []),
     ],
     {
-      env: { ...process.env, ...experimentEnv, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
+      env: { ...process.env, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   )
@@ -149,7 +143,7 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
     modules: proxyMediatorModules({
       pickupStrategy: 'live',
       relayConcurrencyPerAgent: options.relayConcurrency,
-      pickupBatchSize: options.maximumBatchSize,
+      pickupBatchSize: options.pickupBatchSize,
     }),
   })
   const api = role.agent.modules.proxyMediator
