@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -25,6 +26,7 @@ const USAGE = `yarn bench [options]
   --skip-e2e            skip the end-to-end comparison
   --e2e-messages N      basic messages per path and round (default 300)
   --e2e-rounds N        alternating rounds of the two paths (default 2)
+  --wallet              the portable wallet's unpack and pack against raw libsodium (CPU µs and bytes allocated per call)
   --abuse               what an anonymous recipient flood costs: /health latency and event-loop lag, idle and flooded
   --soak                memory soak instead of the regular runs (100000 messages)
   --soak-messages N     messages of the soak (default 100000)
@@ -46,6 +48,7 @@ interface Args {
   e2eMessages: number
   e2eRounds: number
   abuse: boolean
+  wallet: boolean
   soak: boolean
   soakMessages: number
   profile: boolean
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     e2eMessages: 300,
     e2eRounds: 2,
     abuse: false,
+    wallet: false,
     soak: false,
     soakMessages: 100_000,
     profile: false,
@@ -89,6 +93,7 @@ function parseArgs(argv: string[]): Args {
     '--skip-e2e': 'skipE2e',
     '--soak': 'soak',
     '--abuse': 'abuse',
+    '--wallet': 'wallet',
     '--profile': 'profile',
     '--in-process': 'inProcess',
   }
@@ -134,6 +139,7 @@ function newestProfile(dir: string): string | undefined {
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (args.abuse) return reportAbuse(args)
+  if (args.wallet) return reportWallet()
   await readySodium()
   const profileDir = args.profile
     ? join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
@@ -317,6 +323,13 @@ async function main() {
     process.stdout.write(
       `soak: ${report.soak?.messages} msgs, RSS deviation after warm-up ${((report.soak?.maxDeviationAfterWarmup ?? Number.NaN) * 100).toFixed(1)} %\n`,
     )
+}
+
+/** In its own process: the allocation windows need a young generation large enough to hold them. */
+function reportWallet() {
+  const flags = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']
+  const result = spawnSync(process.execPath, [...flags, join(__dirname, 'walletBench.js')], { stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`the wallet bench exited with status ${result.status}`)
 }
 
 async function reportAbuse(args: Args) {
