@@ -34,9 +34,9 @@ import {
 } from '@credo-ts/core'
 
 import { PortableWalletModuleConfig } from '../PortableWalletModuleConfig'
-import { Ed25519ToX25519Cache } from '../crypto/Ed25519ToX25519Cache'
+import { PeerKeyCache } from '../crypto/PeerKeyCache'
 import { StoreKeys, open, seal } from '../crypto/StoreKeys'
-import { ed25519PublicKeyFromBase58, packDidcommV1, unpackDidcommV1 } from '../crypto/didcommV1Envelope'
+import { packDidcommV1, unpackDidcommV1 } from '../crypto/didcommV1Envelope'
 import { isSodiumLoaded, loadSodium, readySodium } from '../crypto/sodium'
 import { deriveKeyEncryptionKey, newKeyDerivationParams } from '../crypto/walletKeyDerivation'
 import { WalletDatabase } from '../storage/WalletDatabase'
@@ -70,7 +70,8 @@ export class PortableWallet implements Wallet {
   private store?: OpenPortableStore
   private dataKey?: Uint8Array
   private currentWalletConfig?: WalletConfig
-  private readonly peerKeys = new Ed25519ToX25519Cache()
+  /** Peers' X25519 keys and the box keys shared with them; wiped on close. */
+  private readonly peerKeys = new PeerKeyCache()
   /** In-memory wallets outlive close() (as a file would), until delete() or the instance goes. */
   private readonly memoryDatabases = new Map<string, WalletDatabase>()
 
@@ -260,12 +261,12 @@ export class PortableWallet implements Wallet {
       sender = privateKeys.find(senderVerkey)
       if (!sender) throw new WalletError(`Unable to pack message: sender key ${senderVerkey} is not in the wallet`)
     }
-    return packDidcommV1(payload, recipientKeys, this.peerX25519, sender)
+    return packDidcommV1(payload, recipientKeys, this.peerKeys.x25519PublicKey, sender, this.peerKeys.sharedKey)
   }
 
   public async unpack(encryptedMessage: EncryptedMessage): Promise<UnpackedMessageContext> {
     const { privateKeys } = this.openStore
-    return unpackDidcommV1(encryptedMessage, (kid) => privateKeys.find(kid), this.peerX25519)
+    return unpackDidcommV1(encryptedMessage, privateKeys.find, this.peerKeys.x25519PublicKey, this.peerKeys.sharedKey)
   }
 
   /** Decimal string of 80 random bits, like Askar's: the form AnonCreds proof nonces take. */
@@ -285,9 +286,6 @@ export class PortableWallet implements Wallet {
     const sodium = await loadSodium()
     return TypedArrayEncoder.toBase58(sodium.randombytes_buf(32))
   }
-
-  private readonly peerX25519 = (verkeyBase58: string): Uint8Array =>
-    this.peerKeys.publicKey(verkeyBase58, ed25519PublicKeyFromBase58(verkeyBase58))
 
   private attach(walletConfig: WalletConfig, database: WalletDatabase, dataKey: Uint8Array): void {
     const keys = StoreKeys.fromDataKey(dataKey)
