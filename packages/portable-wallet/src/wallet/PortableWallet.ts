@@ -122,7 +122,7 @@ export class PortableWallet implements Wallet {
     try {
       const dataKey = sodium.randombytes_buf(32)
       const kdf = newKeyDerivationParams(walletConfig.keyDerivationMethod, this.config.argon2)
-      const keyEncryptionKey = deriveKeyEncryptionKey(walletConfig.key, walletConfig.keyDerivationMethod, kdf)
+      const keyEncryptionKey = await deriveKeyEncryptionKey(walletConfig.key, walletConfig.keyDerivationMethod, kdf)
       database.transaction(() => {
         database.setMeta(META_FORMAT, FORMAT_VERSION)
         database.setMeta(META_KDF, JSON.stringify(kdf))
@@ -144,7 +144,7 @@ export class PortableWallet implements Wallet {
     this.assertClosed()
     const database = this.openDatabase(walletConfig.id)
     try {
-      const dataKey = this.unwrapDataKey(database, walletConfig.key, walletConfig.keyDerivationMethod)
+      const dataKey = await this.unwrapDataKey(database, walletConfig.key, walletConfig.keyDerivationMethod)
       this.attach(walletConfig, database, dataKey)
     } catch (error) {
       if (!this.config.inMemory) database.close()
@@ -161,7 +161,7 @@ export class PortableWallet implements Wallet {
     })
     const { database } = this.openStore
     const kdf = newKeyDerivationParams(walletConfig.rekeyDerivationMethod, this.config.argon2)
-    const keyEncryptionKey = deriveKeyEncryptionKey(walletConfig.rekey, walletConfig.rekeyDerivationMethod, kdf)
+    const keyEncryptionKey = await deriveKeyEncryptionKey(walletConfig.rekey, walletConfig.rekeyDerivationMethod, kdf)
     const wrapped = toBase64(seal(this.dataKey!, DATA_KEY_AAD, keyEncryptionKey))
     readySodium().memzero(keyEncryptionKey)
     // One transaction: a crash leaves either the old or the new key working, never neither.
@@ -294,11 +294,11 @@ export class PortableWallet implements Wallet {
     this.currentWalletConfig = walletConfig
   }
 
-  private unwrapDataKey(
+  private async unwrapDataKey(
     database: WalletDatabase,
     walletKey: string,
     keyDerivationMethod: WalletConfig['keyDerivationMethod'],
-  ): Uint8Array {
+  ): Promise<Uint8Array> {
     const format = database.getMeta(META_FORMAT)
     const kdfJson = database.getMeta(META_KDF)
     const wrapped = database.getMeta(META_WRAPPED_DATA_KEY)
@@ -306,7 +306,7 @@ export class PortableWallet implements Wallet {
       throw new WalletError(`Not a portable wallet file, or an unsupported version (format: ${format ?? 'none'})`)
     }
     const kdf = JSON.parse(kdfJson) as KeyDerivationParams
-    const keyEncryptionKey = deriveKeyEncryptionKey(walletKey, keyDerivationMethod, kdf)
+    const keyEncryptionKey = await deriveKeyEncryptionKey(walletKey, keyDerivationMethod, kdf)
     try {
       return open(fromBase64(wrapped), DATA_KEY_AAD, keyEncryptionKey)
     } catch (error) {
