@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import { startRoleAgent } from '@proxy-mediator/topology'
 import { sleep, until } from './clock'
+import { InspectorClient, inspectorUrlFrom } from './inspector'
 
 /** The proxy under test, either the real runner in its own process or the module in-process. */
 export interface ProxyUnderTest {
@@ -14,6 +15,8 @@ export interface ProxyUnderTest {
   agentInvitationUrl(): Promise<string>
   /** Resident set size of the proxy's process, in bytes. */
   rss(): number
+  /** The runner's V8 inspector, when it was started with one (`inspect`). */
+  inspector?: InspectorClient
   stop(): Promise<void>
 }
 
@@ -26,6 +29,10 @@ export interface ProxyOptions {
   /** The proxy's `pickupBatchSize` (`--pickup-batch-size` of the runner): the limit of its delivery-requests. */
   pickupBatchSize?: number
   logLevel?: string
+  /** Start the runner with its V8 inspector on a free loopback port, and connect to it. */
+  inspect?: boolean
+  /** Node/V8 flags the runner is started with (as in `yarn start`, see bench/README.md). */
+  nodeFlags?: string[]
 }
 
 export function rssOfPid(pid: number): number {
@@ -45,6 +52,12 @@ export function cpuMsOfPid(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
+/**
+ * The Node flags the runner is started with by `yarn start` (root package.json) and, the bench
+ * recommends, by the container: the bench measures the runner as it is run.
+ */
+export const RUNNER_NODE_FLAGS: string[] = []
+
 const RUNNER_CLI = join(__dirname, '..', '..', 'apps', 'proxy-mediator', 'build', 'cli.js')
 
 async function httpJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -62,7 +75,9 @@ async function httpJson(url: string, init?: RequestInit): Promise<{ status: numb
 /** `node apps/proxy-mediator/build/cli.js` as a child process, set up over its HTTP routes. */
 export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest> {
   const endpoint = `http://127.0.0.1:${options.port}`
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
+  const nodeArgs = [...(options.nodeFlags ?? [])]
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`)
+  if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0')
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -80,9 +95,19 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     ],
     {
       env: { ...process.env, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', options.inspect ? 'pipe' : 'inherit'],
     },
   )
+  let inspectorUrl: string | undefined
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8')
+    inspectorUrl ??= inspectorUrlFrom(text)
+    const rest = text
+      .split('\n')
+      .filter((line) => !/^(Debugger listening on|For help, see: https:\/\/nodejs.org\/en\/docs\/inspector)/.test(line))
+      .join('\n')
+    if (rest.trim()) process.stderr.write(rest)
+  })
   let exited = false
   child.on('exit', () => {
     exited = true
@@ -100,10 +125,13 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     'the runner to serve /health',
     100,
   )
+  const inspector = inspectorUrl ? await InspectorClient.connect(inspectorUrl) : undefined
+  if (options.inspect && !inspector) throw new Error('the runner did not say where its inspector listens')
   return {
     kind: 'runner',
     pid: child.pid ?? 0,
     endpoint,
+    inspector,
     async connectToMediator(invitationUrl) {
       const { status, body } = await httpJson(`${endpoint}/receive_mediator_invitation`, {
         method: 'POST',
@@ -123,6 +151,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     },
     rss: () => (exited ? Number.NaN : rssOfPid(child.pid ?? 0)),
     async stop() {
+      inspector?.close()
       if (exited) return
       const gone = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
