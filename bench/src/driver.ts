@@ -288,7 +288,10 @@ export interface SoakSample {
   rssMB: number
   /** V8 heap in use at that moment (garbage included), from the runner's inspector. */
   heapUsedMB?: number
-  /** V8 heap in use right after a full GC (what is live), every `gcEvery` messages. */
+  /** V8 heap in use after the runner's last own major GC (what was live then), and how many it made. */
+  heapAfterMajorGcMB?: number
+  majorGcs?: number
+  /** V8 heap in use right after a forced full GC (what is live): at idle and at the end only. */
   heapAfterGcMB?: number
 }
 
@@ -311,16 +314,17 @@ export interface SoakResult {
   /** Median RSS after warm-up, and its least-squares trend in MB per 10,000 messages. */
   rssMedianAfterWarmupMB: number
   rssTrendMBPer10k: number
-  /** Least-squares trend of the heap after GC after warm-up, MB per 10,000 messages: a leak shows here. */
+  /** Least-squares trend of the heap after the runner's major GCs after warm-up, MB per 10,000 messages: a leak shows here. */
   heapAfterGcTrendMBPer10k?: number
   flat: boolean
 }
 
 /**
  * Many messages through the proxy at a steady offered rate, from a pool of forwards used over
- * and over. RSS is sampled every `sampleEvery` messages; the V8 heap too, through the runner's
- * inspector when it has one, and every `gcEvery` messages the heap after a forced full GC. The
- * RSS sample is taken before that GC, so the GC does not flatter it.
+ * and over. RSS is sampled every `sampleEvery` messages; through the runner's inspector when it
+ * has one, the V8 heap in use and the heap after the runner's own last major GC too. A full GC
+ * is forced only at idle and at the end, each after the RSS sample: forced every few thousand
+ * messages, it released memory each time and flattened the very RSS curve being measured.
  */
 export async function runSoak(options: {
   setup: RelaySetup
@@ -344,12 +348,15 @@ export async function runSoak(options: {
   await setup.sink.reset(options.runTag)
   const sessionId = await setup.pickupSessionId()
   const ackedBefore = setup.queue.acknowledged
-  const heap = async (withGc: boolean): Promise<Partial<SoakSample>> => {
+  const heap = async (forceGc: boolean): Promise<Partial<SoakSample>> => {
     if (!inspector) return {}
     const { usedSize } = await inspector.send<{ usedSize: number }>('Runtime.getHeapUsage')
-    if (!withGc) return { heapUsedMB: usedSize / 2 ** 20 }
-    return { heapUsedMB: usedSize / 2 ** 20, heapAfterGcMB: (await inspector.heapUsedAfterGc()).usedBytes / 2 ** 20 }
+    const { majorGcs, heapAfterMajorGcBytes } = await inspector.lastMajorGc()
+    const sample = { heapUsedMB: usedSize / 2 ** 20, heapAfterMajorGcMB: heapAfterMajorGcBytes / 2 ** 20, majorGcs }
+    if (!forceGc) return sample
+    return { ...sample, heapAfterGcMB: (await inspector.heapUsedAfterGc()).usedBytes / 2 ** 20 }
   }
+  await inspector?.watchMajorGcs()
   const idleRssMB = setup.proxy.rss() / 2 ** 20
   const samples: SoakSample[] = [{ messages: 0, elapsedS: 0, rssMB: idleRssMB, ...(await heap(true)) }]
   const started = nowMs()
@@ -360,11 +367,11 @@ export async function runSoak(options: {
   const sample = async (messages: number) => {
     const rssMB = setup.proxy.rss() / 2 ** 20
     const at = { messages, elapsedS: (nowMs() - started) / 1000, rssMB }
-    const last = { ...at, ...(await heap(messages % options.gcEvery === 0)) }
+    const last = { ...at, ...(await heap(false)) }
     samples.push(last)
     if (messages % options.gcEvery === 0) {
       progress(
-        `  soak: ${messages}/${total}, proxy RSS ${rssMB.toFixed(1)} MB, heap ${last.heapUsedMB?.toFixed(1) ?? '?'} MB, after GC ${last.heapAfterGcMB?.toFixed(1) ?? '?'} MB`,
+        `  soak: ${messages}/${total}, proxy RSS ${rssMB.toFixed(1)} MB, heap ${last.heapUsedMB?.toFixed(1) ?? '?'} MB, after the last major GC ${last.heapAfterMajorGcMB?.toFixed(1) ?? '?'} MB (${last.majorGcs ?? '?'} so far)`,
       )
     }
   }
@@ -382,6 +389,12 @@ export async function runSoak(options: {
   await pushUntil(setup, sessionId, options.window, options.batch, () => acked() >= total, feed)
   const elapsedMs = nowMs() - started
   await sampling
+  samples.push({
+    messages: acked(),
+    elapsedS: elapsedMs / 1000,
+    rssMB: setup.proxy.rss() / 2 ** 20,
+    ...(await heap(true)),
+  })
   return {
     messages: acked(),
     elapsedMs,

@@ -64,6 +64,44 @@ export class InspectorClient {
     return { usedBytes: usage.usedSize, totalBytes: usage.totalSize }
   }
 
+  /**
+   * Watches the runner's own major GCs (a PerformanceObserver installed through the inspector,
+   * no code of the runner's): after each, the heap still in use, which is what is live. Unlike
+   * `heapUsedAfterGc` it changes nothing in how the runner collects, so RSS is not disturbed.
+   */
+  public async watchMajorGcs(): Promise<void> {
+    await this.evaluate(`(() => {
+      const { PerformanceObserver, constants } = process.mainModule.require('node:perf_hooks')
+      const v8 = process.mainModule.require('node:v8')
+      const probe = { majorGcs: 0, heapAfterMajorGcBytes: Number.NaN }
+      globalThis.__benchMajorGcProbe = probe
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
+          probe.majorGcs++
+          probe.heapAfterMajorGcBytes = v8.getHeapStatistics().used_heap_size
+        }
+      }).observe({ entryTypes: ['gc'] })
+      return true
+    })()`)
+  }
+
+  /** Major GCs since `watchMajorGcs`, and the heap in use after the last one. */
+  public async lastMajorGc(): Promise<{ majorGcs: number; heapAfterMajorGcBytes: number }> {
+    return this.evaluate('globalThis.__benchMajorGcProbe')
+  }
+
+  private async evaluate<T>(expression: string): Promise<T> {
+    const { result, exceptionDetails } = await this.send<{
+      result: { value: T }
+      exceptionDetails?: { text: string; exception?: { description?: string } }
+    }>('Runtime.evaluate', { expression, returnByValue: true })
+    if (exceptionDetails) {
+      throw new Error(`inspector evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+    }
+    return result.value
+  }
+
   /** Starts counting calls of every function; `takeCallCounts` reads and resets the counters. */
   public async startCallCounts(): Promise<void> {
     await this.send('Profiler.enable')

@@ -31,7 +31,7 @@ export interface ProxyOptions {
   logLevel?: string
   /** Start the runner with its V8 inspector on a free loopback port, and connect to it. */
   inspect?: boolean
-  /** Node/V8 flags the runner is started with (as in `yarn start`, see bench/README.md). */
+  /** Node/V8 flags to start the runner with, for A/B runs; none by default, as `yarn start` and the container run it. */
   nodeFlags?: string[]
 }
 
@@ -51,12 +51,6 @@ export function cpuMsOfPid(pid: number): number {
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 Hz on Linux).
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
-
-/**
- * The Node flags the runner is started with by `yarn start` (root package.json) and, the bench
- * recommends, by the container: the bench measures the runner as it is run.
- */
-export const RUNNER_NODE_FLAGS: string[] = []
 
 const RUNNER_CLI = join(__dirname, '..', '..', 'apps', 'proxy-mediator', 'build', 'cli.js')
 

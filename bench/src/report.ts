@@ -103,7 +103,7 @@ export function renderTable(report: BenchReport): string {
     rows.push(['Soak: peak RSS / idle RSS', `${f(s.peakToIdle, 2)} (idle ${f(s.idleRssMB, 1)} MB)`, '≤ 1.3'])
     rows.push(['Soak: RSS trend after warm-up', `${f(s.rssTrendMBPer10k, 2)} MB per 10k msgs`, ''])
     rows.push([
-      'Soak: heap used after a full GC, trend after warm-up',
+      "Soak: heap used after the runner's major GCs, trend after warm-up",
       `${f(s.heapAfterGcTrendMBPer10k, 2)} MB per 10k msgs`,
       'no leak: ~0',
     ])
@@ -141,12 +141,15 @@ export function renderTable(report: BenchReport): string {
   let text = table(rows)
   if (report.soak) {
     const { soak } = report
-    text += `\n\nSoak: the runner every ${soak.gcEvery} messages (warm-up: first ${soak.warmupMessages}); RSS min / max over the ${soak.gcEvery / soak.sampleEvery} samples before (one every ${soak.sampleEvery}); heap after a forced full GC\n\n`
-    const rowsOfSoak = [['Messages', 'Elapsed (s)', 'RSS (MB)', 'RSS min / max since last (MB)', 'Heap used (MB)', 'Heap after GC (MB)']]
+    text += `\n\nSoak: the runner every ${soak.gcEvery} messages (warm-up: first ${soak.warmupMessages}); RSS min / max over the samples since the row before (one every ${soak.sampleEvery}); heap in use, after the runner's last major GC, and after a forced full GC (idle and end only)\n\n`
+    const rowsOfSoak = [
+      ['Messages', 'Elapsed (s)', 'RSS (MB)', 'RSS min / max (MB)', 'Heap used (MB)', 'After major GC (MB)', 'Major GCs', 'After forced GC (MB)'],
+    ]
     let since: SoakResult['samples'] = []
-    for (const sample of soak.samples) {
+    for (const [index, sample] of soak.samples.entries()) {
       since.push(sample)
-      if (sample.heapAfterGcMB === undefined && sample.messages !== 0) continue
+      const last = index === soak.samples.length - 1
+      if (sample.messages % soak.gcEvery !== 0 && !last && sample.heapAfterGcMB === undefined) continue
       const rss = since.map((entry) => entry.rssMB)
       rowsOfSoak.push([
         String(sample.messages),
@@ -154,6 +157,8 @@ export function renderTable(report: BenchReport): string {
         f(sample.rssMB, 1),
         `${f(Math.min(...rss), 1)} / ${f(Math.max(...rss), 1)}`,
         f(sample.heapUsedMB, 1),
+        f(sample.heapAfterMajorGcMB, 1),
+        String(sample.majorGcs ?? ''),
         f(sample.heapAfterGcMB, 1),
       ])
       since = []
