@@ -352,7 +352,9 @@ export async function runSoak(options: {
     if (!inspector) return {}
     const { usedSize } = await inspector.send<{ usedSize: number }>('Runtime.getHeapUsage')
     const { majorGcs, heapAfterMajorGcBytes } = await inspector.lastMajorGc()
-    const sample = { heapUsedMB: usedSize / 2 ** 20, heapAfterMajorGcMB: heapAfterMajorGcBytes / 2 ** 20, majorGcs }
+    // NaN (no major GC yet) comes back from the inspector as null.
+    const afterMajor = typeof heapAfterMajorGcBytes === 'number' ? heapAfterMajorGcBytes / 2 ** 20 : undefined
+    const sample = { heapUsedMB: usedSize / 2 ** 20, heapAfterMajorGcMB: afterMajor, majorGcs }
     if (!forceGc) return sample
     return { ...sample, heapAfterGcMB: (await inspector.heapUsedAfterGc()).usedBytes / 2 ** 20 }
   }
