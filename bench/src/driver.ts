@@ -286,60 +286,126 @@ export interface SoakSample {
   messages: number
   elapsedS: number
   rssMB: number
+  /** V8 heap in use at that moment (garbage included), from the runner's inspector. */
+  heapUsedMB?: number
+  /** V8 heap in use after the runner's last own major GC (what was live then), and how many it made. */
+  heapAfterMajorGcMB?: number
+  majorGcs?: number
+  /** V8 heap in use right after a forced full GC (what is live): at idle and at the end only. */
+  heapAfterGcMB?: number
 }
 
 export interface SoakResult {
   messages: number
   elapsedMs: number
   msgPerSec: number
+  /** The offered rate: forwards are queued at the mediator at most this fast. */
+  offeredPerSec: number
   warmupMessages: number
   sampleEvery: number
+  gcEvery: number
+  /** RSS of the set-up runner before the soak: idle, everything loaded. */
+  idleRssMB: number
   samples: SoakSample[]
-  /** Largest deviation of RSS after warm-up from RSS at the end of warm-up. */
+  /** Largest deviation of RSS after warm-up from its median. */
   maxDeviationAfterWarmup: number
+  /** Peak RSS over the whole soak divided by the idle RSS. */
+  peakToIdle: number
   /** Median RSS after warm-up, and its least-squares trend in MB per 10,000 messages. */
   rssMedianAfterWarmupMB: number
   rssTrendMBPer10k: number
+  /** Least-squares trend of the heap after the runner's major GCs after warm-up, MB per 10,000 messages: a leak shows here. */
+  heapAfterGcTrendMBPer10k?: number
   flat: boolean
 }
 
-/** Many messages through the proxy at full speed, from a pool of forwards used over and over; RSS sampled as it goes. */
+/**
+ * Many messages through the proxy at a steady offered rate, from a pool of forwards used over
+ * and over. RSS is sampled every `sampleEvery` messages; through the runner's inspector when it
+ * has one, the V8 heap in use and the heap after the runner's own last major GC too. A full GC
+ * is forced only at idle and at the end, each after the RSS sample: forced every few thousand
+ * messages, it released memory each time and flattened the very RSS curve being measured.
+ */
 export async function runSoak(options: {
   setup: RelaySetup
   pool: Envelope[]
   runTag: number
   total: number
+  perSec: number
   window: number
   batch: number
   sampleEvery: number
+  gcEvery: number
   warmupMessages: number
-}): Promise<Omit<SoakResult, 'maxDeviationAfterWarmup' | 'flat' | 'rssMedianAfterWarmupMB' | 'rssTrendMBPer10k'>> {
+}): Promise<
+  Omit<
+    SoakResult,
+    'maxDeviationAfterWarmup' | 'flat' | 'rssMedianAfterWarmupMB' | 'rssTrendMBPer10k' | 'peakToIdle' | 'heapAfterGcTrendMBPer10k'
+  >
+> {
   const { setup, pool, total } = options
+  const { inspector } = setup.proxy
   await setup.sink.reset(options.runTag)
   const sessionId = await setup.pickupSessionId()
   const ackedBefore = setup.queue.acknowledged
+  const heap = async (forceGc: boolean): Promise<Partial<SoakSample>> => {
+    if (!inspector) return {}
+    const { usedSize } = await inspector.send<{ usedSize: number }>('Runtime.getHeapUsage')
+    const { majorGcs, heapAfterMajorGcBytes } = await inspector.lastMajorGc()
+    // NaN (no major GC yet) comes back from the inspector as null.
+    const afterMajor = typeof heapAfterMajorGcBytes === 'number' ? heapAfterMajorGcBytes / 2 ** 20 : undefined
+    const sample = { heapUsedMB: usedSize / 2 ** 20, heapAfterMajorGcMB: afterMajor, majorGcs }
+    if (!forceGc) return sample
+    return { ...sample, heapAfterGcMB: (await inspector.heapUsedAfterGc()).usedBytes / 2 ** 20 }
+  }
+  await inspector?.watchMajorGcs()
+  const idleRssMB = setup.proxy.rss() / 2 ** 20
+  const samples: SoakSample[] = [{ messages: 0, elapsedS: 0, rssMB: idleRssMB, ...(await heap(true)) }]
   const started = nowMs()
-  const samples: SoakSample[] = [{ messages: 0, elapsedS: 0, rssMB: setup.proxy.rss() / 2 ** 20 }]
   let added = 0
   let nextSample = options.sampleEvery
+  let sampling: Promise<void> | undefined
   const acked = () => setup.queue.acknowledged - ackedBefore
+  const sample = async (messages: number) => {
+    const rssMB = setup.proxy.rss() / 2 ** 20
+    const at = { messages, elapsedS: (nowMs() - started) / 1000, rssMB }
+    const last = { ...at, ...(await heap(false)) }
+    samples.push(last)
+    if (messages % options.gcEvery === 0) {
+      progress(
+        `  soak: ${messages}/${total}, proxy RSS ${rssMB.toFixed(1)} MB, heap ${last.heapUsedMB?.toFixed(1) ?? '?'} MB, after the last major GC ${last.heapAfterMajorGcMB?.toFixed(1) ?? '?'} MB (${last.majorGcs ?? '?'} so far)`,
+      )
+    }
+  }
   const feed = () => {
-    while (added < total && setup.queue.size < 4 * options.window) enqueue(setup, pool[added++ % pool.length])
-    if (acked() >= nextSample) {
-      samples.push({ messages: acked(), elapsedS: (nowMs() - started) / 1000, rssMB: setup.proxy.rss() / 2 ** 20 })
-      progress(`  soak: ${acked()}/${total}, proxy RSS ${samples[samples.length - 1].rssMB.toFixed(1)} MB`)
+    const due = Math.min(total, Math.floor(((nowMs() - started) * options.perSec) / 1000))
+    while (added < due && setup.queue.size < 4 * options.window) enqueue(setup, pool[added++ % pool.length])
+    if (!sampling && acked() >= nextSample) {
+      const messages = nextSample
       nextSample += options.sampleEvery
+      sampling = sample(messages).finally(() => {
+        sampling = undefined
+      })
     }
   }
   await pushUntil(setup, sessionId, options.window, options.batch, () => acked() >= total, feed)
   const elapsedMs = nowMs() - started
-  feed()
+  await sampling
+  samples.push({
+    messages: acked(),
+    elapsedS: elapsedMs / 1000,
+    rssMB: setup.proxy.rss() / 2 ** 20,
+    ...(await heap(true)),
+  })
   return {
     messages: acked(),
     elapsedMs,
     msgPerSec: rate(acked(), elapsedMs),
+    offeredPerSec: options.perSec,
     warmupMessages: options.warmupMessages,
     sampleEvery: options.sampleEvery,
+    gcEvery: options.gcEvery,
+    idleRssMB,
     samples,
   }
 }

@@ -65,12 +65,42 @@ export function anoncrypt(plaintext: string, recipientVerkey: string, recipientX
 
 /** The floor's unpack: header parse, crypto_box_seal_open of the CEK, ChaCha20-Poly1305 IETF decrypt. */
 export function anonDecrypt(envelope: Envelope, own: BoxKeyPair): string {
-  const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString('utf8'))
-  const recipient = header.recipients.find(
-    (candidate: { header: { kid: string } }) => candidate.header.kid === own.verkey,
-  )
-  if (!recipient) throw new Error('not addressed to the floor key')
+  const recipient = ownRecipient(envelope, own)
   const cek = sodium.crypto_box_seal_open(unb64u(recipient.encrypted_key), own.x25519PublicKey, own.x25519SecretKey)
+  return decryptContent(envelope, cek)
+}
+
+/**
+ * The floor of an authcrypt unpack, the least work any wallet must do: the sender's key and the
+ * box key shared with it are the same on every envelope of a connection, so they are kept (in
+ * `sharedKeys`); the sealed sender and the content are new in every envelope.
+ */
+export function authDecrypt(envelope: Envelope, own: BoxKeyPair, sharedKeys: Map<string, Uint8Array>): string {
+  const recipient = ownRecipient(envelope, own)
+  const sender = sodium.crypto_box_seal_open(unb64u(recipient.header.sender), own.x25519PublicKey, own.x25519SecretKey)
+  const senderVerkey = Buffer.from(sender).toString('utf8')
+  let shared = sharedKeys.get(senderVerkey)
+  if (!shared) {
+    shared = sodium.crypto_box_beforenm(x25519PublicOf(senderVerkey), own.x25519SecretKey)
+    sharedKeys.set(senderVerkey, shared)
+  }
+  const cek = sodium.crypto_box_open_easy_afternm(unb64u(recipient.encrypted_key), unb64u(recipient.header.iv), shared)
+  return decryptContent(envelope, cek)
+}
+
+interface RecipientJson {
+  encrypted_key: string
+  header: { kid: string; sender: string; iv: string }
+}
+
+function ownRecipient(envelope: Envelope, own: BoxKeyPair): RecipientJson {
+  const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString('utf8'))
+  const recipient = header.recipients.find((candidate: RecipientJson) => candidate.header.kid === own.verkey)
+  if (!recipient) throw new Error('not addressed to the floor key')
+  return recipient
+}
+
+function decryptContent(envelope: Envelope, cek: Uint8Array): string {
   const plaintext = sodium.crypto_aead_chacha20poly1305_ietf_decrypt_detached(
     null,
     unb64u(envelope.ciphertext),

@@ -1,4 +1,4 @@
-import { RelayHttpClient } from '@proxy-mediator/proxy-mediator/build/services/RelayHttpClient'
+import { RelayHttpClient } from '@proxy-mediator/proxy-mediator'
 import { nowMs } from './clock'
 import { type BoxKeyPair, type Envelope, anonDecrypt } from './envelope'
 import type { Sink } from './sink'

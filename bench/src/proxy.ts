@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import { startRoleAgent } from '@proxy-mediator/topology'
 import { sleep, until } from './clock'
+import { InspectorClient, inspectorUrlFrom } from './inspector'
 
 /** The proxy under test, either the real runner in its own process or the module in-process. */
 export interface ProxyUnderTest {
@@ -14,6 +15,8 @@ export interface ProxyUnderTest {
   agentInvitationUrl(): Promise<string>
   /** Resident set size of the proxy's process, in bytes. */
   rss(): number
+  /** The runner's V8 inspector, when it was started with one (`inspect`). */
+  inspector?: InspectorClient
   stop(): Promise<void>
 }
 
@@ -23,11 +26,13 @@ export interface ProxyOptions {
   relayConcurrency: number
   /** Write a V8 CPU profile of the runner into this directory (runner only). */
   cpuProfileDir?: string
-  /** Messages per pickup delivery on the in-process proxy (`pickupBatchSize`); the runner takes --pickup-batch-size. */
-  maximumBatchSize?: number
+  /** The proxy's `pickupBatchSize` (`--pickup-batch-size` of the runner): the limit of its delivery-requests. */
+  pickupBatchSize?: number
   logLevel?: string
-  /** What-if patches loaded into the runner (see experiments/preload.ts). */
-  experiments?: { ackWindowMs?: number; maxBatch?: number; cacheLookups?: boolean }
+  /** Start the runner with its V8 inspector on a free loopback port, and connect to it. */
+  inspect?: boolean
+  /** Node/V8 flags to start the runner with, for A/B runs; none by default, as `yarn start` and the container run it. */
+  nodeFlags?: string[]
 }
 
 export function rssOfPid(pid: number): number {
@@ -64,12 +69,9 @@ async function httpJson(url: string, init?: RequestInit): Promise<{ status: numb
 /** `node apps/proxy-mediator/build/cli.js` as a child process, set up over its HTTP routes. */
 export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest> {
   const endpoint = `http://127.0.0.1:${options.port}`
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
-  const experimentEnv: Record<string, string> = {}
-  if (options.experiments?.ackWindowMs) experimentEnv.BENCH_ACK_WINDOW_MS = String(options.experiments.ackWindowMs)
-  if (options.experiments?.maxBatch) experimentEnv.BENCH_MAX_BATCH = String(options.experiments.maxBatch)
-  if (options.experiments?.cacheLookups) experimentEnv.BENCH_CACHE_LOOKUPS = '1'
-  if (Object.keys(experimentEnv).length) nodeArgs.push('--require', join(__dirname, 'experiments', 'preload.js'))
+  const nodeArgs = [...(options.nodeFlags ?? [])]
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`)
+  if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0')
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -83,12 +85,23 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       `--log-level=${options.logLevel ?? 'error'}`,
       '--log-format=json',
       '--pickup-strategy=live',
+      ...(options.pickupBatchSize ? [`--pickup-batch-size=${options.pickupBatchSize}`] : []),
     ],
     {
-      env: { ...process.env, ...experimentEnv, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
+      stdio: ['ignore', 'ignore', options.inspect ? 'pipe' : 'inherit'],
     },
   )
+  let inspectorUrl: string | undefined
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8')
+    inspectorUrl ??= inspectorUrlFrom(text)
+    const rest = text
+      .split('\n')
+      .filter((line) => !/^(Debugger listening on|For help, see: https:\/\/nodejs.org\/en\/docs\/inspector)/.test(line))
+      .join('\n')
+    if (rest.trim()) process.stderr.write(rest)
+  })
   let exited = false
   child.on('exit', () => {
     exited = true
@@ -106,10 +119,13 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     'the runner to serve /health',
     100,
   )
+  const inspector = inspectorUrl ? await InspectorClient.connect(inspectorUrl) : undefined
+  if (options.inspect && !inspector) throw new Error('the runner did not say where its inspector listens')
   return {
     kind: 'runner',
     pid: child.pid ?? 0,
     endpoint,
+    inspector,
     async connectToMediator(invitationUrl) {
       const { status, body } = await httpJson(`${endpoint}/receive_mediator_invitation`, {
         method: 'POST',
@@ -129,6 +145,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     },
     rss: () => (exited ? Number.NaN : rssOfPid(child.pid ?? 0)),
     async stop() {
+      inspector?.close()
       if (exited) return
       const gone = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
@@ -149,7 +166,7 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
     modules: proxyMediatorModules({
       pickupStrategy: 'live',
       relayConcurrencyPerAgent: options.relayConcurrency,
-      pickupBatchSize: options.maximumBatchSize,
+      pickupBatchSize: options.pickupBatchSize,
     }),
   })
   const api = role.agent.modules.proxyMediator

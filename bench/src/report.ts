@@ -18,7 +18,19 @@ export interface BenchReport {
   soak?: SoakResult
   profile?: ProfileSummary
   profileLatency?: ProfileSummary
+  relayCounts?: CountReport
+  floorCounts?: CountReport
   targets: Record<string, { goal: string; measured: number; met: boolean }>
+}
+
+/** What `--count` measured over a run (see bench.ts `startCounting`). */
+export interface CountReport {
+  messages: number
+  /** Calls per relayed message, per `file:function`. */
+  callsPerMessage: Record<string, number>
+  /** JS heap bytes allocated per message, collected objects included (sampled estimate). */
+  allocatedBytesPerMessage: number
+  allocatedTop: { frame: string; bytesPerMessage: number }[]
 }
 
 const mb = (bytes: number) => `${round(bytes / 2 ** 20, 1)} MB`
@@ -54,7 +66,7 @@ export function renderTable(report: BenchReport): string {
       '',
     ])
   }
-  if (report.ratioToFloor !== undefined) rows.push(['Ratio proxy / floor', f(report.ratioToFloor, 2), '≥ 0.5'])
+  if (report.ratioToFloor !== undefined) rows.push(['Ratio proxy / floor', f(report.ratioToFloor, 2), '≥ 0.8'])
   if (report.latency) {
     const l = report.latency
     rows.push([
@@ -84,24 +96,74 @@ export function renderTable(report: BenchReport): string {
   if (report.soak) {
     const s = report.soak
     rows.push([
-      `Soak ${s.messages} msgs: RSS max deviation after warm-up`,
-      `${f(s.maxDeviationAfterWarmup * 100, 1)} %`,
+      `Soak ${s.messages} msgs at ${f(s.msgPerSec, 0)} msg/s (offered ${s.offeredPerSec}): RSS max deviation from its median after warm-up`,
+      `${f(s.maxDeviationAfterWarmup * 100, 1)} % (median ${f(s.rssMedianAfterWarmupMB, 1)} MB)`,
       '≤ 10 %',
     ])
+    rows.push(['Soak: peak RSS / idle RSS', `${f(s.peakToIdle, 2)} (idle ${f(s.idleRssMB, 1)} MB)`, '≤ 1.3'])
+    rows.push(['Soak: RSS trend after warm-up', `${f(s.rssTrendMBPer10k, 2)} MB per 10k msgs`, ''])
     rows.push([
-      'Soak: median RSS after warm-up, trend',
-      `${f(s.rssMedianAfterWarmupMB, 1)} MB, ${f(s.rssTrendMBPer10k, 2)} MB per 10k msgs`,
+      "Soak: heap used after the runner's major GCs, trend after warm-up",
+      `${f(s.heapAfterGcTrendMBPer10k, 2)} MB per 10k msgs`,
+      'no leak: ~0',
+    ])
+  }
+  if (report.relayCounts) {
+    const relay = report.relayCounts
+    const floor = report.floorCounts
+    const calls = (counts: CountReport | undefined, pattern: RegExp) =>
+      counts
+        ? Object.entries(counts.callsPerMessage)
+            .filter(([key]) => pattern.test(key))
+            .reduce((sum, [, count]) => sum + count, 0)
+        : Number.NaN
+    rows.push([
+      'Per message (--count): wallet unpack calls, relay / floor (raw anonDecrypt)',
+      `${f(calls(relay, /PortableWallet\.js:unpack$/), 3)} / ${f(calls(floor, /envelope\.js:anonDecrypt$/), 3)}`,
       '',
     ])
-    rows.push(['Soak throughput', `${f(s.msgPerSec, 0)} msg/s`, ''])
+    rows.push([
+      'Per message: of which by Credo after the fast path (decrypted twice)',
+      f(calls(relay, /WsOutboundTransport\.js:WsOutboundTransport\.handleMessageEvent$/), 3),
+      '0',
+    ])
+    rows.push([
+      'Per message: authcrypt box operations (unpack of frames + packs)',
+      f(calls(relay, /didcommV1Envelope\.js:withSharedKey$/), 3),
+      '',
+    ])
+    rows.push([
+      'Per message: JS heap allocated, relay / floor',
+      `${f(relay.allocatedBytesPerMessage / 1024, 1)} / ${f((floor?.allocatedBytesPerMessage ?? Number.NaN) / 1024, 1)} KiB`,
+      '',
+    ])
   }
   let text = table(rows)
   if (report.soak) {
-    text += `\n\nSoak: proxy RSS every ${report.soak.sampleEvery} messages (warm-up: first ${report.soak.warmupMessages})\n\n`
-    text += table([
-      ['Messages', 'Elapsed (s)', 'RSS (MB)'],
-      ...report.soak.samples.map((sample) => [String(sample.messages), f(sample.elapsedS, 1), f(sample.rssMB, 1)]),
-    ])
+    const { soak } = report
+    text += `\n\nSoak: the runner every ${soak.gcEvery} messages (warm-up: first ${soak.warmupMessages}); RSS min / max over the samples since the row before (one every ${soak.sampleEvery}); heap in use, after the runner's last major GC, and after a forced full GC (idle and end only)\n\n`
+    const rowsOfSoak = [
+      ['Messages', 'Elapsed (s)', 'RSS (MB)', 'RSS min / max (MB)', 'Heap used (MB)', 'After major GC (MB)', 'Major GCs', 'After forced GC (MB)'],
+    ]
+    let since: SoakResult['samples'] = []
+    for (const [index, sample] of soak.samples.entries()) {
+      since.push(sample)
+      const last = index === soak.samples.length - 1
+      if (sample.messages % soak.gcEvery !== 0 && !last && sample.heapAfterGcMB === undefined) continue
+      const rss = since.map((entry) => entry.rssMB)
+      rowsOfSoak.push([
+        String(sample.messages),
+        f(sample.elapsedS, 1),
+        f(sample.rssMB, 1),
+        `${f(Math.min(...rss), 1)} / ${f(Math.max(...rss), 1)}`,
+        f(sample.heapUsedMB, 1),
+        f(sample.heapAfterMajorGcMB, 1),
+        String(sample.majorGcs ?? ''),
+        f(sample.heapAfterGcMB, 1),
+      ])
+      since = []
+    }
+    text += table(rowsOfSoak)
   }
   for (const [title, profile] of [
     ['throughput run', report.profile],

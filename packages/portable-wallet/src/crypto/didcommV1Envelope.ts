@@ -2,7 +2,7 @@ import type { EncryptedMessage, UnpackedMessageContext } from '@credo-ts/core'
 
 import { TypedArrayEncoder, WalletError } from '@credo-ts/core'
 
-import { fromBase64Url, toBase64Url } from './base64url'
+import { decodeBase64Url, toBase64Url } from './base64url'
 import { readySodium } from './sodium'
 
 /**
@@ -28,6 +28,16 @@ export type ToX25519PublicKey = (verkeyBase58: string) => Uint8Array
 
 /** Returns the key pair for `kid` if the wallet holds it, else undefined. */
 export type FindOwnKey = (kid: string) => EnvelopeKeyPair | undefined
+
+/**
+ * The crypto_box key (`crypto_box_beforenm`) shared by one of our keys and a peer's verkey.
+ * It is a pure function of the two keys, so a wallet may cache it: authcrypt then costs no
+ * X25519 for a peer seen before. Without one, it is computed per call and wiped after use.
+ */
+export type SharedBoxKey = (own: EnvelopeKeyPair, peerVerkeyBase58: string) => Uint8Array
+
+/** UTF-8 as libsodium's `to_string` decodes it (fatal: invalid bytes throw), with one decoder, not one per call. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 interface RecipientHeader {
   kid: string
@@ -57,6 +67,7 @@ export function packDidcommV1(
   recipientKeys: string[],
   toX25519PublicKey: ToX25519PublicKey,
   sender?: EnvelopeKeyPair,
+  sharedBoxKey?: SharedBoxKey,
 ): EncryptedMessage {
   const sodium = readySodium()
   const cek = sodium.crypto_aead_chacha20poly1305_ietf_keygen()
@@ -66,7 +77,10 @@ export function packDidcommV1(
     const recipientX25519 = toX25519PublicKey(kid)
     if (sender && senderVerkeyBytes) {
       const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES)
-      const encryptedKey = sodium.crypto_box_easy(cek, nonce, recipientX25519, sender.x25519SecretKey)
+      // crypto_box_easy is beforenm + easy_afternm: the same bytes, with the shared key reusable.
+      const encryptedKey = withSharedKey(sender, kid, toX25519PublicKey, sharedBoxKey, (key) =>
+        sodium.crypto_box_easy_afternm(cek, nonce, key),
+      )
       // Key order matters for byte-equality with other implementations: kid, sender, iv.
       return {
         encrypted_key: toBase64Url(encryptedKey),
@@ -106,6 +120,7 @@ export function unpackDidcommV1(
   message: EncryptedMessage,
   findOwnKey: FindOwnKey,
   toX25519PublicKey: ToX25519PublicKey,
+  sharedBoxKey?: SharedBoxKey,
 ): UnpackedMessageContext {
   const sodium = readySodium()
   const header = parseProtectedHeader(message)
@@ -137,14 +152,17 @@ export function unpackDidcommV1(
   let senderKey: string | undefined
   let cek: Uint8Array
   try {
-    const encryptedKey = fromBase64Url(recipient.encrypted_key)
+    const encryptedKey = decodeBase64Url(recipient.encrypted_key)
     if (header.alg === 'Authcrypt') {
       if (!sender || !iv) throw new WalletError('Authcrypt recipient header requires both sender and iv')
-      senderKey = sodium.to_string(
-        sodium.crypto_box_seal_open(fromBase64Url(sender), ownKey.x25519PublicKey, ownKey.x25519SecretKey),
+      const senderVerkey = utf8.decode(
+        sodium.crypto_box_seal_open(decodeBase64Url(sender), ownKey.x25519PublicKey, ownKey.x25519SecretKey),
       )
-      const senderX25519 = toX25519PublicKey(senderKey)
-      cek = sodium.crypto_box_open_easy(encryptedKey, fromBase64Url(iv), senderX25519, ownKey.x25519SecretKey)
+      senderKey = senderVerkey
+      const nonce = decodeBase64Url(iv)
+      cek = withSharedKey(ownKey, senderVerkey, toX25519PublicKey, sharedBoxKey, (key) =>
+        sodium.crypto_box_open_easy_afternm(encryptedKey, nonce, key),
+      )
     } else {
       // Askar reads null as absent: aries-staticagent and ACA-Py's Python crypto before Askar
       // write `"sender": null, "iv": null` on anoncrypt. A value there is still refused.
@@ -161,14 +179,14 @@ export function unpackDidcommV1(
 
   let plaintext: Uint8Array
   try {
-    const contentNonce = fromBase64Url(message.iv)
-    const tag = fromBase64Url(message.tag)
+    const contentNonce = decodeBase64Url(message.iv)
+    const tag = decodeBase64Url(message.tag)
     if (contentNonce.length !== CONTENT_NONCE_BYTES || tag.length !== TAG_BYTES) {
       throw new Error('Invalid iv or tag length')
     }
     plaintext = sodium.crypto_aead_chacha20poly1305_ietf_decrypt_detached(
       null,
-      fromBase64Url(message.ciphertext),
+      decodeBase64Url(message.ciphertext),
       tag,
       sodium.from_string(message.protected),
       contentNonce,
@@ -182,17 +200,35 @@ export function unpackDidcommV1(
 
   let plaintextMessage: UnpackedMessageContext['plaintextMessage']
   try {
-    plaintextMessage = JSON.parse(sodium.to_string(plaintext))
+    plaintextMessage = JSON.parse(utf8.decode(plaintext))
   } catch (error) {
     throw new WalletError('DIDComm message content is not valid JSON', { cause: error as Error })
   }
   return { plaintextMessage, senderKey, recipientKey: ownKey.publicKeyBase58 }
 }
 
+/** Runs `use` with the box key of `own` and a peer: the wallet's, or one computed here and wiped after. */
+function withSharedKey<T>(
+  own: EnvelopeKeyPair,
+  peerVerkeyBase58: string,
+  toX25519PublicKey: ToX25519PublicKey,
+  sharedBoxKey: SharedBoxKey | undefined,
+  use: (key: Uint8Array) => T,
+): T {
+  if (sharedBoxKey) return use(sharedBoxKey(own, peerVerkeyBase58))
+  const sodium = readySodium()
+  const key = sodium.crypto_box_beforenm(toX25519PublicKey(peerVerkeyBase58), own.x25519SecretKey)
+  try {
+    return use(key)
+  } finally {
+    sodium.memzero(key)
+  }
+}
+
 function parseProtectedHeader(message: EncryptedMessage): ProtectedHeader {
   let header: ProtectedHeader
   try {
-    header = JSON.parse(Buffer.from(fromBase64Url(message.protected)).toString('utf8'))
+    header = JSON.parse(decodeBase64Url(message.protected).toString('utf8'))
   } catch (error) {
     throw new WalletError('Invalid DIDComm envelope: protected header is not base64url JSON', {
       cause: error as Error,

@@ -1,3 +1,5 @@
+import { Worker } from 'node:worker_threads'
+
 import { KeyDerivationMethod, TypedArrayEncoder, WalletInvalidKeyError } from '@credo-ts/core'
 
 import { readySodium } from './sodium'
@@ -42,11 +44,11 @@ export function newKeyDerivationParams(
  * The method requested at open must match the one the wallet was created with; a mismatch is
  * reported as a wrong key, which is what it amounts to.
  */
-export function deriveKeyEncryptionKey(
+export async function deriveKeyEncryptionKey(
   walletKey: string,
   keyDerivationMethod: KeyDerivationMethod | undefined,
   params: KeyDerivationParams,
-): Uint8Array {
+): Promise<Uint8Array> {
   const requestedRaw = keyDerivationMethod === KeyDerivationMethod.Raw
   if (requestedRaw !== (params.method === 'raw')) {
     throw new WalletInvalidKeyError(
@@ -70,16 +72,51 @@ export function deriveKeyEncryptionKey(
     return new Uint8Array(raw)
   }
 
-  const sodium = readySodium()
   if (!params.salt || !params.opsLimit || !params.memLimit) {
     throw new WalletInvalidKeyError('Wallet key derivation parameters are missing or corrupt', WALLET_TYPE)
   }
-  return sodium.crypto_pwhash(
-    32,
-    walletKey,
-    new Uint8Array(Buffer.from(params.salt, 'base64')),
-    params.opsLimit,
-    params.memLimit,
-    sodium.crypto_pwhash_ALG_ARGON2ID13,
-  )
+  return argon2idInWorker({
+    password: walletKey,
+    salt: new Uint8Array(Buffer.from(params.salt, 'base64')),
+    opsLimit: params.opsLimit,
+    memLimit: params.memLimit,
+  })
+}
+
+/**
+ * The worker's code: libsodium's `crypto_pwhash` (Argon2id), exactly as the wallet called it
+ * before it moved here. It is a string, not a file, so that it runs the same from the build and
+ * from the sources (tests); libsodium is required by the path the wallet resolved.
+ */
+const ARGON2_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const sodium = require(workerData.sodiumPath)
+sodium.ready
+  .then(() => {
+    const { password, salt, opsLimit, memLimit } = workerData
+    parentPort.postMessage({ key: sodium.crypto_pwhash(32, password, salt, opsLimit, memLimit, sodium.crypto_pwhash_ALG_ARGON2ID13) })
+  })
+  .catch((error) => parentPort.postMessage({ error: String((error && error.message) || error) }))
+`
+
+/**
+ * Argon2id takes \`memLimit\` bytes (64 MiB by default) of libsodium's WebAssembly memory, which
+ * grows but never shrinks: run in the wallet's own libsodium, those pages stayed resident for
+ * the life of the process, about a quarter of the proxy's idle RSS. So the derivation runs in a
+ * worker thread with a libsodium of its own, whose memory is freed when the worker exits. It
+ * costs the worker's start (tens of ms) once per open, create or rotation.
+ */
+function argon2idInWorker(input: { password: string; salt: Uint8Array; opsLimit: number; memLimit: number }) {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const worker = new Worker(ARGON2_WORKER, {
+      eval: true,
+      workerData: { ...input, sodiumPath: require.resolve('libsodium-wrappers-sumo') },
+    })
+    worker.once('message', (result: { key?: Uint8Array; error?: string }) => {
+      if (result.key) resolve(result.key)
+      else reject(new Error(`Argon2id key derivation failed: ${result.error}`))
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`The Argon2id worker exited with status ${code}`)))
+  })
 }

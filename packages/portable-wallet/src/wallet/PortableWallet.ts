@@ -34,9 +34,9 @@ import {
 } from '@credo-ts/core'
 
 import { PortableWalletModuleConfig } from '../PortableWalletModuleConfig'
-import { Ed25519ToX25519Cache } from '../crypto/Ed25519ToX25519Cache'
+import { PeerKeyCache } from '../crypto/PeerKeyCache'
 import { StoreKeys, open, seal } from '../crypto/StoreKeys'
-import { ed25519PublicKeyFromBase58, packDidcommV1, unpackDidcommV1 } from '../crypto/didcommV1Envelope'
+import { packDidcommV1, unpackDidcommV1 } from '../crypto/didcommV1Envelope'
 import { isSodiumLoaded, loadSodium, readySodium } from '../crypto/sodium'
 import { deriveKeyEncryptionKey, newKeyDerivationParams } from '../crypto/walletKeyDerivation'
 import { WalletDatabase } from '../storage/WalletDatabase'
@@ -70,7 +70,8 @@ export class PortableWallet implements Wallet {
   private store?: OpenPortableStore
   private dataKey?: Uint8Array
   private currentWalletConfig?: WalletConfig
-  private readonly peerKeys = new Ed25519ToX25519Cache()
+  /** Peers' X25519 keys and the box keys shared with them; wiped on close. */
+  private readonly peerKeys = new PeerKeyCache()
   /** In-memory wallets outlive close() (as a file would), until delete() or the instance goes. */
   private readonly memoryDatabases = new Map<string, WalletDatabase>()
 
@@ -121,7 +122,7 @@ export class PortableWallet implements Wallet {
     try {
       const dataKey = sodium.randombytes_buf(32)
       const kdf = newKeyDerivationParams(walletConfig.keyDerivationMethod, this.config.argon2)
-      const keyEncryptionKey = deriveKeyEncryptionKey(walletConfig.key, walletConfig.keyDerivationMethod, kdf)
+      const keyEncryptionKey = await deriveKeyEncryptionKey(walletConfig.key, walletConfig.keyDerivationMethod, kdf)
       database.transaction(() => {
         database.setMeta(META_FORMAT, FORMAT_VERSION)
         database.setMeta(META_KDF, JSON.stringify(kdf))
@@ -143,7 +144,7 @@ export class PortableWallet implements Wallet {
     this.assertClosed()
     const database = this.openDatabase(walletConfig.id)
     try {
-      const dataKey = this.unwrapDataKey(database, walletConfig.key, walletConfig.keyDerivationMethod)
+      const dataKey = await this.unwrapDataKey(database, walletConfig.key, walletConfig.keyDerivationMethod)
       this.attach(walletConfig, database, dataKey)
     } catch (error) {
       if (!this.config.inMemory) database.close()
@@ -160,7 +161,7 @@ export class PortableWallet implements Wallet {
     })
     const { database } = this.openStore
     const kdf = newKeyDerivationParams(walletConfig.rekeyDerivationMethod, this.config.argon2)
-    const keyEncryptionKey = deriveKeyEncryptionKey(walletConfig.rekey, walletConfig.rekeyDerivationMethod, kdf)
+    const keyEncryptionKey = await deriveKeyEncryptionKey(walletConfig.rekey, walletConfig.rekeyDerivationMethod, kdf)
     const wrapped = toBase64(seal(this.dataKey!, DATA_KEY_AAD, keyEncryptionKey))
     readySodium().memzero(keyEncryptionKey)
     // One transaction: a crash leaves either the old or the new key working, never neither.
@@ -260,12 +261,12 @@ export class PortableWallet implements Wallet {
       sender = privateKeys.find(senderVerkey)
       if (!sender) throw new WalletError(`Unable to pack message: sender key ${senderVerkey} is not in the wallet`)
     }
-    return packDidcommV1(payload, recipientKeys, this.peerX25519, sender)
+    return packDidcommV1(payload, recipientKeys, this.peerKeys.x25519PublicKey, sender, this.peerKeys.sharedKey)
   }
 
   public async unpack(encryptedMessage: EncryptedMessage): Promise<UnpackedMessageContext> {
     const { privateKeys } = this.openStore
-    return unpackDidcommV1(encryptedMessage, (kid) => privateKeys.find(kid), this.peerX25519)
+    return unpackDidcommV1(encryptedMessage, privateKeys.find, this.peerKeys.x25519PublicKey, this.peerKeys.sharedKey)
   }
 
   /** Decimal string of 80 random bits, like Askar's: the form AnonCreds proof nonces take. */
@@ -286,9 +287,6 @@ export class PortableWallet implements Wallet {
     return TypedArrayEncoder.toBase58(sodium.randombytes_buf(32))
   }
 
-  private readonly peerX25519 = (verkeyBase58: string): Uint8Array =>
-    this.peerKeys.publicKey(verkeyBase58, ed25519PublicKeyFromBase58(verkeyBase58))
-
   private attach(walletConfig: WalletConfig, database: WalletDatabase, dataKey: Uint8Array): void {
     const keys = StoreKeys.fromDataKey(dataKey)
     this.store = { database, keys, privateKeys: new PrivateKeyStore(database, keys) }
@@ -296,11 +294,11 @@ export class PortableWallet implements Wallet {
     this.currentWalletConfig = walletConfig
   }
 
-  private unwrapDataKey(
+  private async unwrapDataKey(
     database: WalletDatabase,
     walletKey: string,
     keyDerivationMethod: WalletConfig['keyDerivationMethod'],
-  ): Uint8Array {
+  ): Promise<Uint8Array> {
     const format = database.getMeta(META_FORMAT)
     const kdfJson = database.getMeta(META_KDF)
     const wrapped = database.getMeta(META_WRAPPED_DATA_KEY)
@@ -308,7 +306,7 @@ export class PortableWallet implements Wallet {
       throw new WalletError(`Not a portable wallet file, or an unsupported version (format: ${format ?? 'none'})`)
     }
     const kdf = JSON.parse(kdfJson) as KeyDerivationParams
-    const keyEncryptionKey = deriveKeyEncryptionKey(walletKey, keyDerivationMethod, kdf)
+    const keyEncryptionKey = await deriveKeyEncryptionKey(walletKey, keyDerivationMethod, kdf)
     try {
       return open(fromBase64(wrapped), DATA_KEY_AAD, keyEncryptionKey)
     } catch (error) {

@@ -58,8 +58,8 @@ export class PrivateKeyStore {
     return material
   }
 
-  /** @returns the key if this wallet holds it */
-  public find(publicKeyBase58: string): Ed25519KeyMaterial | undefined {
+  /** @returns the key if this wallet holds it (bound, so it can be passed as a callback) */
+  public readonly find = (publicKeyBase58: string): Ed25519KeyMaterial | undefined => {
     const cached = this.loaded.get(publicKeyBase58)
     if (cached || this.unknown.has(publicKeyBase58)) return cached
 
