@@ -65,8 +65,10 @@ export class ProxyMediatorApi {
   }
 
   /** Forgets this mediator; refused while it holds messages for the proxy unless `force`, which logs what is abandoned. */
-  public removeMediator(id: string, options: { force?: boolean } = {}): Promise<MediatorChange> {
-    return this.upstream.remove(this.agentContext, id, options.force ?? false)
+  public async removeMediator(id: string, options: { force?: boolean } = {}): Promise<MediatorChange> {
+    const change = await this.upstream.remove(this.agentContext, id, options.force ?? false)
+    if (change.newPrimaryId) change.agentsAnnouncedTo = await this.downstream.announceRoute(this.agentContext)
+    return change
   }
 
   /** Sends every mediated agent a fresh grant with the route new grants name now; resolves with how many. */

@@ -63,7 +63,9 @@ export interface MediatorChange {
   role?: UpstreamMediatorRole
   /** The mediator that was primary before, now draining, when the change moved the primary. */
   previousPrimaryId?: string
-  /** How many agents were sent a fresh grant with the new route. */
+  /** The mediator that became primary because the primary was removed (by force). */
+  newPrimaryId?: string
+  /** How many agents were sent a fresh grant with the new route (sent: Credo agents refuse it, ACA-Py applies it). */
   agentsAnnouncedTo?: number
   /** For a forced removal: what it still held, abandoned. */
   abandoned?: { heldMessages?: number; relaysInFlight: number }

@@ -244,7 +244,8 @@ export class UpstreamMediators {
         : mediator.session.heldMessages
       const relaysInFlight = this.pipeline.relaysInFlightFrom(id)
       const holds = (heldMessages ?? 0) > 0 || relaysInFlight > 0
-      const unknown = heldMessages === undefined && !mediator.session.isReady
+      // A mediator that is not picked up from cannot be asked: what it said before may be stale.
+      const unknown = !mediator.session.isReady
       if ((holds || unknown) && !force) {
         throw new MediatorChangeRefusedError(
           unknown
@@ -255,6 +256,9 @@ export class UpstreamMediators {
       mediator.session.stop()
       await this.channel.close(id)
       this.mediators.splice(this.mediators.indexOf(mediator), 1)
+      // The primary removed by force: the next mediator picked up from (a standby first) takes over.
+      const successor = mediator.entry.role === 'primary' && this.mediators.length > 0 ? this.successorOf() : undefined
+      if (successor) successor.entry.role = 'primary'
       await this.save(agentContext)
       // Best effort: a mediator that still routes the proxy's key would queue messages nobody picks up.
       const record = await this.mediationRepository.findById(agentContext, mediator.entry.mediationRecordId)
@@ -275,6 +279,7 @@ export class UpstreamMediators {
       return {
         result: 'removed',
         mediatorId: id,
+        newPrimaryId: successor?.entry.connectionId,
         abandoned: holds || unknown ? { heldMessages, relaysInFlight } : undefined,
         detail:
           holds || unknown ? 'Removed by force; what it held is abandoned.' : 'Removed; it held nothing for the proxy.',
@@ -373,6 +378,16 @@ export class UpstreamMediators {
     const ready = (role: UpstreamMediatorRole) =>
       this.mediators.find((mediator) => mediator.entry.role === role && mediator.session.isReady)
     return ready('standby') ?? ready('draining') ?? primary
+  }
+
+  /** Who becomes primary when the primary goes: one picked up from, a standby before a draining one. */
+  private successorOf(): UpstreamMediator | undefined {
+    const byPreference = [...this.mediators].sort(
+      (a, b) =>
+        Number(b.session.isReady) - Number(a.session.isReady) ||
+        Number(b.entry.role === 'standby') - Number(a.entry.role === 'standby'),
+    )
+    return byPreference[0]
   }
 
   private find(connectionId: string): UpstreamMediator | undefined {
