@@ -25,6 +25,7 @@ const USAGE = `yarn bench [options]
   --batch N             messages per delivery the driver pushes (default 10, as Credo's mediator)
   --pull                also measure pickup-protocol-only throughput (status / delivery-request)
   --skip-e2e            skip the end-to-end comparison
+  --skip-transparent    skip the run through a second proxy in transparent relay mode
   --e2e-messages N      basic messages per path and round (default 300)
   --e2e-rounds N        alternating rounds of the two paths (default 2)
   --wallet              the portable wallet's unpack and pack against raw libsodium (CPU µs and bytes allocated per call)
@@ -49,6 +50,7 @@ interface Args {
   batch: number
   pull: boolean
   skipE2e: boolean
+  skipTransparent: boolean
   e2eMessages: number
   e2eRounds: number
   abuse: boolean
@@ -74,6 +76,7 @@ function parseArgs(argv: string[]): Args {
     batch: 10,
     pull: false,
     skipE2e: false,
+    skipTransparent: false,
     e2eMessages: 300,
     e2eRounds: 2,
     abuse: false,
@@ -102,6 +105,7 @@ function parseArgs(argv: string[]): Args {
   const flags: Record<string, keyof Args> = {
     '--pull': 'pull',
     '--skip-e2e': 'skipE2e',
+    '--skip-transparent': 'skipTransparent',
     '--soak': 'soak',
     '--abuse': 'abuse',
     '--wallet': 'wallet',
@@ -307,6 +311,13 @@ async function main() {
           rounds: args.e2eRounds,
         })
       }
+      if (!args.skipTransparent) {
+        report.relayTransparent = await runTransparent(args, profileDir)
+        report.transparentRatioToFloor = ratio(report.relayTransparent.msgPerSec, report.floor.msgPerSec)
+        progress(
+          `relay, transparent mode: ${report.relayTransparent.msgPerSec.toFixed(0)} msg/s (ratio to floor ${report.transparentRatioToFloor.toFixed(2)})`,
+        )
+      }
       report.targets.relayMsgPerSec = {
         goal: '≥ 2000',
         measured: report.relay.msgPerSec,
@@ -354,6 +365,49 @@ async function main() {
     )
 }
 
+/**
+ * The throughput run again through a second proxy in transparent relay mode, against its own
+ * mediator and sink: the mediator queues the agent's own envelopes, which the proxy relays unopened.
+ */
+async function runTransparent(args: Args, profileDir: string | undefined) {
+  progress('transparent mode: a second proxy (--relay-mode transparent), its own mediator and sink')
+  const setup = await setUpRelay({
+    inProcess: args.inProcess,
+    proxy: {
+      relayConcurrency: args.concurrency,
+      cpuProfileDir: profileDir,
+      pickupBatchSize: args.batchSize,
+      nodeFlags: args.nodeFlags,
+      relayMode: 'transparent',
+    },
+  })
+  try {
+    const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey, transparent: true }
+    const warm = generateForwards({ ...base, count: Math.min(1000, args.messages), runTag: 5 })
+    const envelopes = generateForwards({ ...base, count: args.messages, runTag: 6 })
+    await runThroughput({
+      setup,
+      forwards: warm.toProxy,
+      runTag: 5,
+      mode: 'push',
+      window: args.window,
+      batch: args.batch,
+    })
+    progress(`relay, transparent mode: ${args.messages} envelopes`)
+    return await runThroughput({
+      setup,
+      forwards: envelopes.toProxy,
+      runTag: 6,
+      mode: 'push',
+      window: args.window,
+      batch: args.batch,
+    })
+  } finally {
+    await setup.stop()
+    rmSync(setup.dir, { recursive: true, force: true })
+  }
+}
+
 /** In its own process: the allocation windows need a young generation large enough to hold them. */
 function reportWallet() {
   const flags = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']
@@ -362,7 +416,8 @@ function reportWallet() {
 }
 
 /** The functions whose calls `--count` reports: the wallet, the module, Credo's message path and storage. */
-const COUNTED = /^(packages\/(portable-wallet|proxy-mediator)\/|@credo-ts\/core\/build\/(agent|storage|transport)\/|@credo-ts\/core\/build\/modules\/(connections|dids)\/|libsodium-wrappers-sumo\/|bench\/build\/(envelope|floor)\.js)/
+const COUNTED =
+  /^(packages\/(portable-wallet|proxy-mediator)\/|@credo-ts\/core\/build\/(agent|storage|transport)\/|@credo-ts\/core\/build\/modules\/(connections|dids)\/|libsodium-wrappers-sumo\/|bench\/build\/(envelope|floor)\.js)/
 
 /**
  * Exact call counts (precise coverage) and bytes allocated (sampling heap profiler) over one run,

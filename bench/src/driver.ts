@@ -340,7 +340,12 @@ export async function runSoak(options: {
 }): Promise<
   Omit<
     SoakResult,
-    'maxDeviationAfterWarmup' | 'flat' | 'rssMedianAfterWarmupMB' | 'rssTrendMBPer10k' | 'peakToIdle' | 'heapAfterGcTrendMBPer10k'
+    | 'maxDeviationAfterWarmup'
+    | 'flat'
+    | 'rssMedianAfterWarmupMB'
+    | 'rssTrendMBPer10k'
+    | 'peakToIdle'
+    | 'heapAfterGcTrendMBPer10k'
   >
 > {
   const { setup, pool, total } = options

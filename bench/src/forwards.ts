@@ -22,6 +22,11 @@ export function generateForwards(options: {
   agentVerkey: string
   proxyRoutingVerkey: string
   floorKey?: BoxKeyPair
+  /**
+   * Transparent relay mode: what the mediator queues for the proxy is the agent's own envelope (the
+   * mediator routes the agent's key to the proxy), so `toProxy` holds the inner envelopes.
+   */
+  transparent?: boolean
 }): ForwardSet {
   const agentX = x25519PublicOf(options.agentVerkey)
   const proxyX = x25519PublicOf(options.proxyRoutingVerkey)
@@ -36,7 +41,7 @@ export function generateForwards(options: {
     })
     const inner = anoncrypt(basicMessage, options.agentVerkey, agentX, idNonce(options.runTag, seq))
     const forward = JSON.stringify({ '@type': FORWARD_TYPE, '@id': randomUUID(), to: options.agentVerkey, msg: inner })
-    toProxy.push(anoncrypt(forward, options.proxyRoutingVerkey, proxyX))
+    toProxy.push(options.transparent ? inner : anoncrypt(forward, options.proxyRoutingVerkey, proxyX))
     if (options.floorKey) toFloor.push(anoncrypt(forward, options.floorKey.verkey, options.floorKey.x25519PublicKey))
   }
   return { runTag: options.runTag, toProxy, toFloor }

@@ -97,7 +97,9 @@ export class InspectorClient {
       exceptionDetails?: { text: string; exception?: { description?: string } }
     }>('Runtime.evaluate', { expression, returnByValue: true })
     if (exceptionDetails) {
-      throw new Error(`inspector evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+      throw new Error(
+        `inspector evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`,
+      )
     }
     return result.value
   }

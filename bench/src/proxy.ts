@@ -33,6 +33,8 @@ export interface ProxyOptions {
   inspect?: boolean
   /** Node/V8 flags to start the runner with, for A/B runs; none by default, as `yarn start` and the container run it. */
   nodeFlags?: string[]
+  /** The proxy's `--relay-mode`. @default 'proxy' */
+  relayMode?: 'proxy' | 'transparent'
 }
 
 export function rssOfPid(pid: number): number {
@@ -86,6 +88,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       '--log-format=json',
       '--pickup-strategy=live',
       ...(options.pickupBatchSize ? [`--pickup-batch-size=${options.pickupBatchSize}`] : []),
+      ...(options.relayMode ? [`--relay-mode=${options.relayMode}`] : []),
     ],
     {
       env: { ...process.env, PROXY_MEDIATOR_WALLET_KEY: 'bench-wallet-key' },
@@ -167,6 +170,7 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
       pickupStrategy: 'live',
       relayConcurrencyPerAgent: options.relayConcurrency,
       pickupBatchSize: options.pickupBatchSize,
+      relayMode: options.relayMode,
     }),
   })
   const api = role.agent.modules.proxyMediator

@@ -12,6 +12,9 @@ export interface BenchReport {
   floor?: FloorResult
   relay?: ThroughputResult
   relayPull?: ThroughputResult
+  /** The same forwards' inner envelopes through a proxy in transparent relay mode (`--relay-mode transparent`). */
+  relayTransparent?: ThroughputResult
+  transparentRatioToFloor?: number
   latency?: OfferedLoadResult
   ratioToFloor?: number
   endToEnd?: EndToEndResult
@@ -67,6 +70,14 @@ export function renderTable(report: BenchReport): string {
     ])
   }
   if (report.ratioToFloor !== undefined) rows.push(['Ratio proxy / floor', f(report.ratioToFloor, 2), '≥ 0.8'])
+  if (report.relayTransparent) {
+    rows.push([
+      `Relay throughput, transparent mode (${report.relayTransparent.messages} envelopes, ${report.relayTransparent.mode})`,
+      `${f(report.relayTransparent.msgPerSec, 0)} msg/s`,
+      '',
+    ])
+    rows.push(['Ratio transparent / floor', f(report.transparentRatioToFloor ?? Number.NaN, 2), ''])
+  }
   if (report.latency) {
     const l = report.latency
     rows.push([
@@ -143,7 +154,16 @@ export function renderTable(report: BenchReport): string {
     const { soak } = report
     text += `\n\nSoak: the runner every ${soak.gcEvery} messages (warm-up: first ${soak.warmupMessages}); RSS min / max over the samples since the row before (one every ${soak.sampleEvery}); heap in use, after the runner's last major GC, and after a forced full GC (idle and end only)\n\n`
     const rowsOfSoak = [
-      ['Messages', 'Elapsed (s)', 'RSS (MB)', 'RSS min / max (MB)', 'Heap used (MB)', 'After major GC (MB)', 'Major GCs', 'After forced GC (MB)'],
+      [
+        'Messages',
+        'Elapsed (s)',
+        'RSS (MB)',
+        'RSS min / max (MB)',
+        'Heap used (MB)',
+        'After major GC (MB)',
+        'Major GCs',
+        'After forced GC (MB)',
+      ],
     ]
     let since: SoakResult['samples'] = []
     for (const [index, sample] of soak.samples.entries()) {

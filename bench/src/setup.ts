@@ -70,6 +70,9 @@ export async function setUpRelay(options: {
   const service = invitation.outOfBandInvitation.getInlineServices()[0]
   const agentVerkey = toVerkey(service.recipientKeys[0])
   if (toVerkey(service.routingKeys?.[0] ?? '') !== proxyRoutingVerkey) throw new Error('unexpected routing keys')
+  const transparent = options.proxy.relayMode === 'transparent'
+  // In transparent mode the grant names the mediator's key alone; the proxy mirrored the agent's key there.
+  if (transparent && grant.routingKeys.length !== 1) throw new Error('a transparent grant names one routing key')
   await agent.stop()
   const sink = await Sink.start(agentPort)
   progress(
@@ -78,11 +81,11 @@ export async function setUpRelay(options: {
 
   const mediatorService = mediator.agent.dependencyManager.resolve(MediatorService)
   const records = await mediatorService.getAll(mediator.agent.context)
+  const routedKey = transparent ? agentVerkey : proxyRoutingVerkey
   const proxyRecord = records.find(
-    (record) =>
-      record.role === MediationRole.Mediator && record.recipientKeys.map(toVerkey).includes(proxyRoutingVerkey),
+    (record) => record.role === MediationRole.Mediator && record.recipientKeys.map(toVerkey).includes(routedKey),
   )
-  if (!proxyRecord) throw new Error('the mediator has no mediation record for the proxy routing key')
+  if (!proxyRecord) throw new Error(`the mediator has no mediation record routing ${routedKey} to the proxy`)
   const proxyConnectionId = proxyRecord.connectionId
   const pickup = mediator.agent.messagePickup
 

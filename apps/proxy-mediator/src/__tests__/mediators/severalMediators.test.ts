@@ -136,6 +136,18 @@ describe('several external mediators, in processes', () => {
     })
     expect(refused.status).toBe(409)
     expect(((await refused.json()) as { error: string }).error).toBe('mediator_change_refused')
+    // The dead one cannot be asked what it still holds: refused, unless forced, which says what it abandons.
+    const admin = { 'x-api-key': 'several-mediators-admin-key' }
+    const unasked = await fetch(`${t.proxy.baseUrl}/mediators/${idA}`, { method: 'DELETE', headers: admin })
+    expect(unasked.status).toBe(409)
+    const forced = await fetch(`${t.proxy.baseUrl}/mediators/${idA}?force=true`, { method: 'DELETE', headers: admin })
+    expect(forced.status).toBe(200)
+    expect(((await forced.json()) as { change: unknown }).change).toMatchObject({
+      result: 'removed',
+      mediatorId: idA,
+      abandoned: { relaysInFlight: 0 },
+    })
+    expect(Object.keys(mediatorsOf(await t.status()))).toEqual([idB])
     report('one of two mediators killed', {
       sent: delivery.sent,
       unique: delivery.unique,
