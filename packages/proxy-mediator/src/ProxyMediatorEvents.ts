@@ -6,6 +6,7 @@ export enum ProxyMediatorEventTypes {
   RelayFailed = 'ProxyMediatorRelayFailed',
   MessageDeadLettered = 'ProxyMediatorMessageDeadLettered',
   StateChanged = 'ProxyMediatorStateChanged',
+  UpstreamStatusReceived = 'ProxyMediatorUpstreamStatusReceived',
 }
 
 export interface MessageRelayedEvent extends BaseEvent {
@@ -26,4 +27,10 @@ export interface MessageDeadLetteredEvent extends BaseEvent {
 export interface ProxyMediatorStateChangedEvent extends BaseEvent {
   type: ProxyMediatorEventTypes.StateChanged
   payload: { previousState: ProxyMediatorState; state: ProxyMediatorState }
+}
+
+/** An external mediator said, in a pickup 2.0 status, how many messages it holds for the proxy. */
+export interface UpstreamStatusReceivedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.UpstreamStatusReceived
+  payload: { connectionId: string; messageCount: number }
 }

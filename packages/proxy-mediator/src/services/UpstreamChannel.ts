@@ -1,6 +1,7 @@
 import {
   type AgentContext,
   type AgentDependencies,
+  type AgentMessage,
   AgentEventTypes,
   type AgentMessageReceivedEvent,
   type ConnectionRecord,
@@ -16,6 +17,7 @@ import {
   V2MessagesReceivedMessage,
   injectable,
 } from '@credo-ts/core'
+import { deliveryRequestFor } from '../protocol/deliveryRequestFor'
 import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { RelayPipeline } from './RelayPipeline'
@@ -51,6 +53,10 @@ interface UpstreamLink {
 const DELIVERY_TYPES = new Set([
   'https://didcomm.org/messagepickup/2.0/delivery',
   'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/messagepickup/2.0/delivery',
+])
+const STATUS_TYPES = new Set([
+  'https://didcomm.org/messagepickup/2.0/status',
+  'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/messagepickup/2.0/status',
 ])
 const SOCKET_OPEN = 1
 /**
@@ -204,15 +210,21 @@ export class UpstreamChannel {
     const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
     if (senderKey !== link.theirs) return false
     link.socket = socket
-    if (DELIVERY_TYPES.has(String(plaintextMessage['@type']))) {
+    const type = String(plaintextMessage['@type'])
+    if (DELIVERY_TYPES.has(type)) {
       const attachments = plaintextMessage['~attach']
       await this.receiveDelivery(
         agentContext,
         link.connection.id,
         (Array.isArray(attachments) ? attachments : []).map(toPickedUpMessage),
       )
+    } else if (STATUS_TYPES.has(type) && typeof plaintextMessage.message_count === 'number') {
+      // The mediator's answer to each acknowledgement: through Credo it would cost a transformation,
+      // a validation and a send that resolves the mediator's DID from storage, per batch.
+      const request = deliveryRequestFor(agentContext, link.connection.id, plaintextMessage.message_count)
+      if (request) await this.write(agentContext, link, request)
     } else {
-      // Anything else from the mediator (status, problem reports...) goes to Credo, decrypted once.
+      // Anything else from the mediator (problem reports, trust pings...) goes to Credo, decrypted once.
       await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
     }
     return true
@@ -283,14 +295,7 @@ export class UpstreamChannel {
   ): Promise<'socket' | 'message-sender' | 'failed'> {
     const message = new V2MessagesReceivedMessage({ messageIdList: ids })
     try {
-      const socket = link?.socket
-      if (link && socket && socket.readyState === SOCKET_OPEN) {
-        // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
-        message.setReturnRouting(ReturnRouteTypes.all)
-        const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
-        socket.send(JSON.stringify(packed))
-        return 'socket'
-      }
+      if (link && (await this.write(agentContext, link, message))) return 'socket'
       const connection = link?.connection ?? (await this.connectionService.getById(agentContext, connectionId))
       await this.messageSender.sendMessage(new OutboundMessageContext(message, { agentContext, connection }), {
         transportPriority: { schemes: ['wss', 'ws'] },
@@ -302,6 +307,17 @@ export class UpstreamChannel {
       agentContext.config.logger.warn(`Could not acknowledge ${ids.length} picked-up messages`, { error })
       return 'failed'
     }
+  }
+
+  /** Packs a message for the mediator and writes it on its socket; false when there is no open socket. */
+  private async write(agentContext: AgentContext, link: UpstreamLink, message: AgentMessage): Promise<boolean> {
+    const { socket } = link
+    if (!socket || socket.readyState !== SOCKET_OPEN) return false
+    // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
+    message.setReturnRouting(ReturnRouteTypes.all)
+    const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
+    socket.send(JSON.stringify(packed))
+    return true
   }
 
   private noteFrom(socket: UpstreamSocket): void {

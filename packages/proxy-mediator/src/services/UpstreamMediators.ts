@@ -10,7 +10,11 @@ import {
   OutOfBandRole,
   injectable,
 } from '@credo-ts/core'
-import { ProxyMediatorEventTypes, type ProxyMediatorStateChangedEvent } from '../ProxyMediatorEvents'
+import {
+  ProxyMediatorEventTypes,
+  type ProxyMediatorStateChangedEvent,
+  type UpstreamStatusReceivedEvent,
+} from '../ProxyMediatorEvents'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { MediatorChangeRefusedError } from '../errors/MediatorChangeRefusedError'
 import { MediatorNotFoundError } from '../errors/MediatorNotFoundError'
@@ -80,6 +84,9 @@ export class UpstreamMediators {
     private readonly directory: AgentDirectory,
   ) {
     this.sessionDependencies = { config, eventEmitter, messagePickupApi, connectionService, messageSender }
+    eventEmitter.on<UpstreamStatusReceivedEvent>(ProxyMediatorEventTypes.UpstreamStatusReceived, ({ payload }) =>
+      this.find(payload.connectionId)?.session.noteStatus(payload.messageCount),
+    )
   }
 
   /** Resumes pickup from every mediator set up before (a restart needs no call). */
@@ -303,11 +310,6 @@ export class UpstreamMediators {
   /** Whether this connection is to one of the proxy's external mediators. */
   public isMediatorConnection(connectionId: string): boolean {
     return this.find(connectionId) !== undefined
-  }
-
-  /** A pickup 2.0 status from a mediator: what it holds for the proxy. */
-  public noteStatus(connectionId: string, messageCount: number): void {
-    this.find(connectionId)?.session.noteStatus(messageCount)
   }
 
   /** The route new grants to agents name, while its mediator is picked up from; else undefined. */

@@ -1,10 +1,11 @@
-import type {
-  AgentContext,
-  ConnectionService,
+import {
+  type AgentContext,
+  type ConnectionService,
   EventEmitter,
-  MessageReceiver,
-  MessageSender,
-  V2MessagesReceivedMessage,
+  type MessageReceiver,
+  MessagePickupModuleConfig,
+  type MessageSender,
+  type V2MessagesReceivedMessage,
 } from '@credo-ts/core'
 import type { ProxyMediatorStateService } from '../ProxyMediatorStateService'
 import type { RelayPipeline } from '../RelayPipeline'
@@ -49,7 +50,14 @@ describe('UpstreamChannel', () => {
       config: { logger: { warn: jest.fn(), debug: jest.fn() } },
       contextCorrelationId: 'test',
       wallet: { unpack, pack },
-      dependencyManager: { resolve: () => ({ resolveDidDocument }) },
+      dependencyManager: {
+        resolve: (token: unknown) =>
+          token === EventEmitter
+            ? { emit }
+            : token === MessagePickupModuleConfig
+              ? { maximumBatchSize: 100 }
+              : { resolveDidDocument },
+      },
     } as unknown as AgentContext
     channel = new UpstreamChannel(
       { getById: jest.fn().mockResolvedValue(connection) } as unknown as ConnectionService,
@@ -119,12 +127,27 @@ describe('UpstreamChannel', () => {
     expect(pack.mock.calls[0][0].message_id_list).toEqual(['m1'])
   })
 
-  it('hands any other message of the mediator to Credo already decrypted, with its connection', async () => {
-    const status = { '@type': 'https://didcomm.org/messagepickup/2.0/status', message_count: 3 }
+  it('answers a status on the socket with a delivery-request for what is held, and tells who counts it', async () => {
+    const status = { '@type': 'https://didcomm.org/messagepickup/2.0/status', message_count: 250 }
     unpack.mockResolvedValueOnce({ plaintextMessage: status, senderKey: THEIRS })
     expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
+    expect(receiveMessage).not.toHaveBeenCalled()
+    expect(emit).toHaveBeenCalledWith(expect.anything(), {
+      type: 'ProxyMediatorUpstreamStatusReceived',
+      payload: { connectionId: connection.id, messageCount: 250 },
+    })
+    const [request] = pack.mock.calls[0]
+    expect(request['@type']).toBe('https://didcomm.org/messagepickup/2.0/delivery-request')
+    expect(request.limit).toBe(100)
+    expect(socket.send).toHaveBeenCalledTimes(1)
+  })
+
+  it('hands any other message of the mediator to Credo already decrypted, with its connection', async () => {
+    const report = { '@type': 'https://didcomm.org/notification/1.0/problem-report', description: { code: 'x' } }
+    unpack.mockResolvedValueOnce({ plaintextMessage: report, senderKey: THEIRS })
+    expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
     expect(unpack).toHaveBeenCalledTimes(1)
-    expect(receiveMessage).toHaveBeenCalledWith(status, { connection })
+    expect(receiveMessage).toHaveBeenCalledWith(report, { connection })
   })
 
   it('submits a forward the mediator writes for the routing key (implicit pickup) without acknowledgement', async () => {
