@@ -22,7 +22,10 @@ if ! podman image exists "$BASE"; then
     echo "[container] pulled $BASE"
   elif [ -x ../shared/tools/local-node-image ]; then
     echo "[container] no registry: making $BASE from Debian's packages (../shared/tools/local-node-image)"
-    ../shared/tools/local-node-image
+    # Under `yarn`, the first `node` on PATH is yarn's shim script (`exec /usr/bin/node "$@"`): the
+    # tool would copy that script into the image as its node, which then calls itself forever.
+    real_node_dir=$(dirname "$(node -p process.execPath)")
+    PATH="$real_node_dir:$PATH" ../shared/tools/local-node-image
   else
     echo "[container] FAILED: $BASE is not here, cannot be pulled, and ../shared/tools/local-node-image is missing." >&2
     exit 1
