@@ -10,7 +10,7 @@ import {
   type V2StatusMessage,
 } from '@credo-ts/core'
 import { UpstreamChannel } from '../services/UpstreamChannel'
-import { deliveryRequestFor } from './deliveryRequestFor'
+import { deliveryRequestFor } from '../services/deliveryRequestFor'
 import { UpstreamMediators } from '../services/UpstreamMediators'
 
 /**

@@ -17,7 +17,7 @@ import {
   V2MessagesReceivedMessage,
   injectable,
 } from '@credo-ts/core'
-import { deliveryRequestFor } from '../protocol/deliveryRequestFor'
+import { deliveryRequestFor } from './deliveryRequestFor'
 import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { RelayPipeline } from './RelayPipeline'
