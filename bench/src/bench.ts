@@ -168,13 +168,7 @@ async function main() {
 
   const setup = await setUpRelay({
     inProcess: args.inProcess,
-    proxy: {
-      relayConcurrency: args.concurrency,
-      cpuProfileDir: profileDir,
-      pickupBatchSize: args.batchSize,
-      nodeFlags: args.nodeFlags,
-      inspect: args.soak || args.count,
-    },
+    proxy: { ...proxyOptionsOf(args, profileDir), inspect: args.soak || args.count },
   })
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -365,6 +359,16 @@ async function main() {
     )
 }
 
+/** The proxy under test as the command line sets it, for every run of the bench. */
+function proxyOptionsOf(args: Args, profileDir: string | undefined) {
+  return {
+    relayConcurrency: args.concurrency,
+    cpuProfileDir: profileDir,
+    pickupBatchSize: args.batchSize,
+    nodeFlags: args.nodeFlags,
+  }
+}
+
 /**
  * The throughput run again through a second proxy in transparent relay mode, against its own
  * mediator and sink: the mediator queues the agent's own envelopes, which the proxy relays unopened.
@@ -373,13 +377,7 @@ async function runTransparent(args: Args, profileDir: string | undefined) {
   progress('transparent mode: a second proxy (--relay-mode transparent), its own mediator and sink')
   const setup = await setUpRelay({
     inProcess: args.inProcess,
-    proxy: {
-      relayConcurrency: args.concurrency,
-      cpuProfileDir: profileDir,
-      pickupBatchSize: args.batchSize,
-      nodeFlags: args.nodeFlags,
-      relayMode: 'transparent',
-    },
+    proxy: { ...proxyOptionsOf(args, profileDir), relayMode: 'transparent' },
   })
   try {
     const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey, transparent: true }
