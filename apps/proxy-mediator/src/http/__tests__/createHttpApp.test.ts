@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
+import { serveOnLoopback } from './support/serveOnLoopback'
 import type { MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
   InvalidInvitationError,
@@ -114,9 +114,7 @@ describe('runner HTTP routes', () => {
       res.status(200).end()
     })
     httpApp.finish()
-    server = createServer(httpApp.app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    ;({ server, baseUrl } = await serveOnLoopback(httpApp.app))
   })
 
   afterEach(async () => {

@@ -1,5 +1,5 @@
-import { type Server, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { serveOnLoopback } from './support/serveOnLoopback'
 import {
   type MediatorChange,
   MediatorChangeRefusedError,
@@ -111,9 +111,7 @@ describe('external mediator routes', () => {
       envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     httpApp.finish()
-    server = createServer(httpApp.app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    ;({ server, baseUrl } = await serveOnLoopback(httpApp.app))
   })
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve))

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
 import {
   type MediatorChange,
   MediatorChangeRefusedError,
@@ -98,11 +98,10 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
     operatorPageLimits: { maxStreams, streamIntervalMs: 50 },
   })
   httpApp.finish()
-  const server = createServer(httpApp.app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { server, baseUrl } = await serveOnLoopback(httpApp.app)
   return {
     server,
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    baseUrl,
     httpApp,
     connected,
     connectedAsPrimary,
