@@ -1,10 +1,13 @@
 import { TypedArrayEncoder } from '@credo-ts/core'
+import { boxSealOpen, loadSodium } from '@proxy-mediator/portable-wallet'
 import sodium from 'libsodium-wrappers-sumo'
 
 /**
- * Raw libsodium DIDComm v1 anoncrypt (Aries RFC 0019), written out with the primitives so that
- * the floor measures nothing but the crypto, a JSON parse and a POST. See
- * /work/shared/design/didcomm-v1-envelope.md.
+ * Raw DIDComm v1 anoncrypt (Aries RFC 0019), written out with the primitives so that the floor
+ * measures nothing but the crypto, a JSON parse and a POST. See
+ * /work/shared/design/didcomm-v1-envelope.md. The floor opens sealed boxes with the fastest
+ * primitive this runtime has, the one the wallet uses too (`boxSealOpen`: X25519 by OpenSSL, the
+ * rest libsodium): a floor with slower crypto than the proxy's would flatter the proxy.
  */
 export interface Envelope {
   protected: string
@@ -21,6 +24,8 @@ export interface BoxKeyPair {
 
 export async function readySodium(): Promise<typeof sodium> {
   await sodium.ready
+  // boxSealOpen runs on the wallet package's libsodium handle, which must have loaded too.
+  await loadSodium()
   return sodium
 }
 
@@ -63,10 +68,10 @@ export function anoncrypt(plaintext: string, recipientVerkey: string, recipientX
   return { protected: protectedB64, iv: b64u(nonce), ciphertext: b64u(ciphertext), tag: b64u(mac) } satisfies Envelope
 }
 
-/** The floor's unpack: header parse, crypto_box_seal_open of the CEK, ChaCha20-Poly1305 IETF decrypt. */
+/** The floor's unpack: header parse, the sealed-box open of the CEK, ChaCha20-Poly1305 IETF decrypt. */
 export function anonDecrypt(envelope: Envelope, own: BoxKeyPair): string {
   const recipient = ownRecipient(envelope, own)
-  const cek = sodium.crypto_box_seal_open(unb64u(recipient.encrypted_key), own.x25519PublicKey, own.x25519SecretKey)
+  const cek = boxSealOpen(unb64u(recipient.encrypted_key), own.x25519PublicKey, own.x25519SecretKey)
   return decryptContent(envelope, cek)
 }
 
@@ -77,7 +82,7 @@ export function anonDecrypt(envelope: Envelope, own: BoxKeyPair): string {
  */
 export function authDecrypt(envelope: Envelope, own: BoxKeyPair, sharedKeys: Map<string, Uint8Array>): string {
   const recipient = ownRecipient(envelope, own)
-  const sender = sodium.crypto_box_seal_open(unb64u(recipient.header.sender), own.x25519PublicKey, own.x25519SecretKey)
+  const sender = boxSealOpen(unb64u(recipient.header.sender), own.x25519PublicKey, own.x25519SecretKey)
   const senderVerkey = Buffer.from(sender).toString('utf8')
   let shared = sharedKeys.get(senderVerkey)
   if (!shared) {

@@ -19,3 +19,4 @@ export {
 } from './crypto/didcommV1Envelope'
 export { fromBase64Url, toBase64Url } from './crypto/base64url'
 export { loadSodium } from './crypto/sodium'
+export { boxBeforeNm, boxSeal, boxSealOpen } from './crypto/cryptoBox'

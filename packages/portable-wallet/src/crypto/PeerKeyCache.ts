@@ -1,5 +1,6 @@
 import type { EnvelopeKeyPair } from './didcommV1Envelope'
 
+import { boxBeforeNm } from './cryptoBox'
 import { ed25519PublicKeyFromBase58 } from './didcommV1Envelope'
 import { readySodium } from './sodium'
 
@@ -38,7 +39,7 @@ export class PeerKeyCache {
     const cacheKey = `${own.publicKeyBase58} ${peerVerkeyBase58}`
     let shared = this.sharedKeys.get(cacheKey)
     if (!shared) {
-      shared = readySodium().crypto_box_beforenm(this.x25519PublicKey(peerVerkeyBase58), own.x25519SecretKey)
+      shared = boxBeforeNm(this.x25519PublicKey(peerVerkeyBase58), own.x25519SecretKey)
       if (this.sharedKeys.size >= this.maxEntries) this.wipeSharedKeys()
       this.sharedKeys.set(cacheKey, shared)
     }

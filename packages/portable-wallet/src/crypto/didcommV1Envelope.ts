@@ -3,6 +3,7 @@ import type { EncryptedMessage, UnpackedMessageContext } from '@credo-ts/core'
 import { TypedArrayEncoder, WalletError } from '@credo-ts/core'
 
 import { decodeBase64Url, toBase64Url } from './base64url'
+import { boxBeforeNm, boxSeal, boxSealOpen } from './cryptoBox'
 import { readySodium } from './sodium'
 
 /**
@@ -86,12 +87,12 @@ export function packDidcommV1(
         encrypted_key: toBase64Url(encryptedKey),
         header: {
           kid,
-          sender: toBase64Url(sodium.crypto_box_seal(senderVerkeyBytes, recipientX25519)),
+          sender: toBase64Url(boxSeal(senderVerkeyBytes, recipientX25519)),
           iv: toBase64Url(nonce),
         },
       }
     }
-    return { encrypted_key: toBase64Url(sodium.crypto_box_seal(cek, recipientX25519)), header: { kid } }
+    return { encrypted_key: toBase64Url(boxSeal(cek, recipientX25519)), header: { kid } }
   })
 
   const protectedHeader: ProtectedHeader = {
@@ -156,7 +157,7 @@ export function unpackDidcommV1(
     if (header.alg === 'Authcrypt') {
       if (!sender || !iv) throw new WalletError('Authcrypt recipient header requires both sender and iv')
       const senderVerkey = utf8.decode(
-        sodium.crypto_box_seal_open(decodeBase64Url(sender), ownKey.x25519PublicKey, ownKey.x25519SecretKey),
+        boxSealOpen(decodeBase64Url(sender), ownKey.x25519PublicKey, ownKey.x25519SecretKey),
       )
       senderKey = senderVerkey
       const nonce = decodeBase64Url(iv)
@@ -169,7 +170,7 @@ export function unpackDidcommV1(
       if ((sender !== undefined && sender !== null) || (iv !== undefined && iv !== null)) {
         throw new WalletError('Anoncrypt recipient header must not contain sender or iv')
       }
-      cek = sodium.crypto_box_seal_open(encryptedKey, ownKey.x25519PublicKey, ownKey.x25519SecretKey)
+      cek = boxSealOpen(encryptedKey, ownKey.x25519PublicKey, ownKey.x25519SecretKey)
     }
   } catch (error) {
     if (error instanceof WalletError) throw error
@@ -217,7 +218,7 @@ function withSharedKey<T>(
 ): T {
   if (sharedBoxKey) return use(sharedBoxKey(own, peerVerkeyBase58))
   const sodium = readySodium()
-  const key = sodium.crypto_box_beforenm(toX25519PublicKey(peerVerkeyBase58), own.x25519SecretKey)
+  const key = boxBeforeNm(toX25519PublicKey(peerVerkeyBase58), own.x25519SecretKey)
   try {
     return use(key)
   } finally {
