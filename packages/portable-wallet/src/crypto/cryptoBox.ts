@@ -1,5 +1,6 @@
 import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto'
 
+import { toBase64Url } from './base64url'
 import { readySodium } from './sodium'
 
 /**
@@ -52,8 +53,7 @@ function ownKeyObject(secretKey: Uint8Array): KeyObject {
 function peerKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== X25519_KEY_BYTES) throw new Error('invalid X25519 public key length')
   // The JWK import is a raw-key import; the DER one goes through OpenSSL's decoders, 10x slower.
-  const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url')
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(publicKey) }, format: 'jwk' })
 }
 
 /**
