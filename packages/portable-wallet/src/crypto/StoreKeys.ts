@@ -1,3 +1,4 @@
+import { secureRandom } from './secureRandom'
 import { readySodium } from './sodium'
 
 /**
@@ -80,7 +81,7 @@ export class StoreKeys {
 /** XChaCha20-Poly1305 with a random 24-byte nonce, stored as nonce || ciphertext+tag. */
 export function seal(plaintext: Uint8Array, associatedData: Uint8Array | null, key: Uint8Array): Uint8Array {
   const sodium = readySodium()
-  const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+  const nonce = secureRandom(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
   const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, key)
   const sealed = new Uint8Array(nonce.length + ciphertext.length)
   sealed.set(nonce)

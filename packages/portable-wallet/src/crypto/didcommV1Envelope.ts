@@ -4,6 +4,7 @@ import { TypedArrayEncoder, WalletError } from '@credo-ts/core'
 
 import { decodeBase64Url, toBase64Url } from './base64url'
 import { boxBeforeNm, boxSeal, boxSealOpen } from './cryptoBox'
+import { secureRandom } from './secureRandom'
 import { readySodium } from './sodium'
 
 /**
@@ -71,13 +72,13 @@ export function packDidcommV1(
   sharedBoxKey?: SharedBoxKey,
 ): EncryptedMessage {
   const sodium = readySodium()
-  const cek = sodium.crypto_aead_chacha20poly1305_ietf_keygen()
+  const cek = secureRandom(CEK_BYTES)
   const senderVerkeyBytes = sender ? sodium.from_string(sender.publicKeyBase58) : undefined
 
   const recipients: Recipient[] = recipientKeys.map((kid) => {
     const recipientX25519 = toX25519PublicKey(kid)
     if (sender && senderVerkeyBytes) {
-      const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES)
+      const nonce = secureRandom(sodium.crypto_box_NONCEBYTES)
       // crypto_box_easy is beforenm + easy_afternm: the same bytes, with the shared key reusable.
       const encryptedKey = withSharedKey(sender, kid, toX25519PublicKey, sharedBoxKey, (key) =>
         sodium.crypto_box_easy_afternm(cek, nonce, key),
@@ -103,7 +104,7 @@ export function packDidcommV1(
   }
   const protectedB64 = toBase64Url(sodium.from_string(JSON.stringify(protectedHeader)))
 
-  const iv = sodium.randombytes_buf(CONTENT_NONCE_BYTES)
+  const iv = secureRandom(CONTENT_NONCE_BYTES)
   // AAD is the protected string exactly as transmitted (its ASCII bytes), not the decoded JSON.
   const { ciphertext, mac } = sodium.crypto_aead_chacha20poly1305_ietf_encrypt_detached(
     sodium.from_string(JSON.stringify(payload)),

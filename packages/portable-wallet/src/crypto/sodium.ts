@@ -22,8 +22,4 @@ export function readySodium(): typeof sodium {
   return sodium
 }
 
-export function isSodiumLoaded(): boolean {
-  return loaded
-}
-
 export type Sodium = typeof sodium

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 
 import { KeyDerivationMethod, TypedArrayEncoder, WalletInvalidKeyError } from '@credo-ts/core'
 
+import { secureRandom } from './secureRandom'
 import { readySodium } from './sodium'
 
 const WALLET_TYPE = { walletType: 'PortableWallet' }
@@ -28,7 +29,7 @@ export function newKeyDerivationParams(
   const sodium = readySodium()
   return {
     method: 'argon2id',
-    salt: Buffer.from(sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES)).toString('base64'),
+    salt: Buffer.from(secureRandom(sodium.crypto_pwhash_SALTBYTES)).toString('base64'),
     opsLimit: argon2.opsLimit,
     memLimit: argon2.memLimit,
   }

@@ -13,7 +13,6 @@ import type {
 } from '@credo-ts/core'
 import type { KeyDerivationParams } from '../crypto/walletKeyDerivation'
 
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -37,7 +36,8 @@ import { PortableWalletModuleConfig } from '../PortableWalletModuleConfig'
 import { PeerKeyCache } from '../crypto/PeerKeyCache'
 import { StoreKeys, open, seal } from '../crypto/StoreKeys'
 import { packDidcommV1, unpackDidcommV1 } from '../crypto/didcommV1Envelope'
-import { isSodiumLoaded, loadSodium, readySodium } from '../crypto/sodium'
+import { secureRandom } from '../crypto/secureRandom'
+import { loadSodium, readySodium } from '../crypto/sodium'
 import { deriveKeyEncryptionKey, newKeyDerivationParams } from '../crypto/walletKeyDerivation'
 import { WalletDatabase } from '../storage/WalletDatabase'
 import { PrivateKeyStore } from './PrivateKeyStore'
@@ -120,7 +120,7 @@ export class PortableWallet implements Wallet {
     const database = this.createDatabase(walletConfig.id)
 
     try {
-      const dataKey = sodium.randombytes_buf(32)
+      const dataKey = secureRandom(32)
       const kdf = newKeyDerivationParams(walletConfig.keyDerivationMethod, this.config.argon2)
       const keyEncryptionKey = await deriveKeyEncryptionKey(walletConfig.key, walletConfig.keyDerivationMethod, kdf)
       database.transaction(() => {
@@ -271,20 +271,16 @@ export class PortableWallet implements Wallet {
 
   /** Decimal string of 80 random bits, like Askar's: the form AnonCreds proof nonces take. */
   public async generateNonce(): Promise<string> {
-    const sodium = await loadSodium()
-    return BigInt(`0x${sodium.to_hex(sodium.randombytes_buf(10))}`).toString()
+    return BigInt(`0x${Buffer.from(secureRandom(10)).toString('hex')}`).toString()
   }
 
   public getRandomValues(length: number): Uint8Array {
-    if (isSodiumLoaded()) return readySodium().randombytes_buf(length)
-    // Before any async wallet call libsodium may not be loaded yet; Node's CSPRNG is as good.
-    return new Uint8Array(randomBytes(length))
+    return secureRandom(length)
   }
 
   /** A key for `KeyDerivationMethod.Raw`: base58 of 32 random bytes. */
   public async generateWalletKey(): Promise<string> {
-    const sodium = await loadSodium()
-    return TypedArrayEncoder.toBase58(sodium.randombytes_buf(32))
+    return TypedArrayEncoder.toBase58(secureRandom(32))
   }
 
   private attach(walletConfig: WalletConfig, database: WalletDatabase, dataKey: Uint8Array): void {

@@ -361,6 +361,29 @@ describe('DIDComm v1 envelope interop vectors', () => {
       expect(decryptContent(envelope, cek)).toEqual(payload)
     })
 
+    test('every random value is fresh in each envelope: content key, nonces, sealed sender', async () => {
+      const packs = await Promise.all([1, 2, 3].map(() => wallet.pack(payload, [alice.verkey], bob.verkey)))
+      const fields = packs.map((envelope) => {
+        const [recipient] = decodeProtected(envelope).header.recipients
+        const cek = sodium.crypto_box_open_easy(
+          Buffer.from(recipient.encrypted_key, 'base64url'),
+          Buffer.from(recipient.header.iv, 'base64url'),
+          bob.x25519Public,
+          alice.x25519Secret,
+        )
+        expect(decryptContent(envelope, cek)).toEqual(payload)
+        return {
+          cek: Buffer.from(cek).toString('hex'),
+          contentIv: envelope.iv,
+          keyNonce: recipient.header.iv,
+          sealedSender: recipient.header.sender,
+        }
+      })
+      for (const name of ['cek', 'contentIv', 'keyNonce', 'sealedSender'] as const) {
+        expect(new Set(fields.map((field) => field[name])).size).toBe(packs.length)
+      }
+    })
+
     test('packing with a sender key the wallet does not hold fails clearly', async () => {
       await expect(wallet.pack(payload, [carol.verkey], alice.verkey)).rejects.toThrow(/not in the wallet/)
     })
