@@ -36,7 +36,9 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
   /** In insertion order: oldest first, so the messages handed out are the ones at the front. */
   private readonly messages = new Map<string, StoredMessage>()
   private readonly taken = new Set<string>()
+  /** Messages held per connection, and per connection and recipient DID: counts without a scan. */
   private readonly countByConnection = new Map<string, number>()
+  private readonly countByRecipient = new Map<string, number>()
   private readonly visibilityTimeoutMs: number
   private readonly filePath?: string
   /** Messages acknowledged since the queue was made. */
@@ -72,8 +74,25 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
     return this.taken.size
   }
 
+  /**
+   * Every held message of the connection (and recipient) but those handed out and still
+   * invisible: Credo asks for it on every acknowledgement, so it scans only the handed-out ones.
+   */
   public getAvailableMessageCount(options: GetAvailableMessageCountOptions): number {
-    return this.available(options.connectionId, options.recipientDid, Number.POSITIVE_INFINITY).length
+    const { connectionId, recipientDid } = options
+    const held =
+      recipientDid === undefined
+        ? (this.countByConnection.get(connectionId) ?? 0)
+        : (this.countByRecipient.get(recipientKey(connectionId, recipientDid)) ?? 0)
+    const visibleBefore = Date.now() - this.visibilityTimeoutMs
+    let invisible = 0
+    for (const id of this.taken) {
+      const message = this.messages.get(id)
+      if (!message || message.connectionId !== connectionId) continue
+      if (recipientDid !== undefined && !message.recipientDids.includes(recipientDid)) continue
+      if (message.takenAt !== undefined && message.takenAt >= visibleBefore) invisible++
+    }
+    return held - invisible
   }
 
   public takeFromQueue(options: TakeFromQueueOptions): QueuedMessage[] {
@@ -118,12 +137,20 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
   private insert(message: StoredMessage): void {
     this.messages.set(message.id, message)
     this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 0) + 1)
+    for (const did of new Set(message.recipientDids)) {
+      const key = recipientKey(message.connectionId, did)
+      this.countByRecipient.set(key, (this.countByRecipient.get(key) ?? 0) + 1)
+    }
   }
 
   private delete(message: StoredMessage): void {
     this.messages.delete(message.id)
     this.taken.delete(message.id)
     this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 1) - 1)
+    for (const did of new Set(message.recipientDids)) {
+      const key = recipientKey(message.connectionId, did)
+      this.countByRecipient.set(key, (this.countByRecipient.get(key) ?? 1) - 1)
+    }
   }
 
   /**
@@ -147,4 +174,8 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
   private persist(): void {
     if (this.filePath) writeFileSync(this.filePath, JSON.stringify([...this.messages.values()]))
   }
+}
+
+function recipientKey(connectionId: string, recipientDid: string): string {
+  return `${connectionId} ${recipientDid}`
 }
