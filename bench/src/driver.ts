@@ -127,6 +127,7 @@ export interface ThroughputResult {
   /** CPU milliseconds per relayed message, in the proxy's process and in the bench's (mediator + driver). */
   proxyCpuMsPerMessage: number
   driverCpuMsPerMessage: number
+  sinkCpuMsPerMessage: number
   /** Pickup protocol messages the mediator received (in) and sent (out) during the run, by type. */
   protocolMessages: Record<string, number>
   /** The measured span on the monotonic clock, to cut the proxy's CPU profile to it. */
@@ -155,6 +156,7 @@ export async function runThroughput(options: {
   const protocol = countProtocolMessages(setup)
   const proxyCpuBefore = cpuMsOfPid(setup.proxy.pid)
   const driverCpuBefore = cpuMsOfPid(process.pid)
+  const sinkCpuBefore = cpuMsOfPid(setup.sink.pid)
   const started = nowMs()
   const pushing =
     options.mode === 'push'
@@ -173,6 +175,7 @@ export async function runThroughput(options: {
   protocol.stop()
   const proxyCpuMs = cpuMsOfPid(setup.proxy.pid) - proxyCpuBefore
   const driverCpuMs = cpuMsOfPid(process.pid) - driverCpuBefore
+  const sinkCpuMs = cpuMsOfPid(setup.sink.pid) - sinkCpuBefore
   const elapsedMs = count.lastAt - started
   return {
     mode: options.mode,
@@ -185,6 +188,7 @@ export async function runThroughput(options: {
     rssAfterBytes: setup.proxy.rss(),
     proxyCpuMsPerMessage: proxyCpuMs / forwards.length,
     driverCpuMsPerMessage: driverCpuMs / forwards.length,
+    sinkCpuMsPerMessage: sinkCpuMs / forwards.length,
     protocolMessages: protocol.counts,
     window: { fromMs: started, toMs: count.lastAt },
   }

@@ -1,5 +1,6 @@
 import { RelayHttpClient } from '@proxy-mediator/proxy-mediator'
 import { nowMs } from './clock'
+import { cpuMsOfPid } from './proxy'
 import { type BoxKeyPair, type Envelope, anonDecrypt } from './envelope'
 import type { Sink } from './sink'
 import { rate } from './stats'
@@ -10,6 +11,10 @@ export interface FloorResult {
   msgPerSec: number
   failures: number
   duplicates: number
+  /** CPU milliseconds per message of the bench process (the floor; the driver mediator idles meanwhile). */
+  cpuMsPerMessage: number
+  /** CPU milliseconds per message of the sink process, which the floor and the relay both post to. */
+  sinkCpuMsPerMessage: number
 }
 
 /**
@@ -29,6 +34,8 @@ export async function runFloor(options: {
   const client = new RelayHttpClient(concurrency)
   let next = 0
   let failures = 0
+  const cpuBefore = process.cpuUsage()
+  const sinkCpuBefore = cpuMsOfPid(sink.pid)
   const started = nowMs()
   const worker = async () => {
     while (next < forwards.length) {
@@ -39,6 +46,8 @@ export async function runFloor(options: {
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   const count = await sink.count()
+  const cpu = process.cpuUsage(cpuBefore)
+  const sinkCpuMs = cpuMsOfPid(sink.pid) - sinkCpuBefore
   client.close()
   const elapsedMs = count.lastAt - started
   return {
@@ -47,5 +56,7 @@ export async function runFloor(options: {
     msgPerSec: rate(count.unique, elapsedMs),
     failures,
     duplicates: count.duplicates,
+    cpuMsPerMessage: (cpu.user + cpu.system) / 1000 / forwards.length,
+    sinkCpuMsPerMessage: sinkCpuMs / forwards.length,
   }
 }

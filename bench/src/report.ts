@@ -91,6 +91,18 @@ export function renderTable(report: BenchReport): string {
       '',
     ])
   }
+  if (report.relay && report.floor) {
+    rows.push([
+      'CPU per message, relay run: runner / driver mediator / sink',
+      `${f(report.relay.proxyCpuMsPerMessage, 3)} / ${f(report.relay.driverCpuMsPerMessage, 3)} / ${f(report.relay.sinkCpuMsPerMessage, 3)} ms`,
+      '',
+    ])
+    rows.push([
+      'CPU per message, floor run: floor / sink',
+      `${f(report.floor.cpuMsPerMessage, 3)} / ${f(report.floor.sinkCpuMsPerMessage, 3)} ms`,
+      '',
+    ])
+  }
   if (report.relay) {
     rows.push([
       'Proxy RSS before / after the relay run',
