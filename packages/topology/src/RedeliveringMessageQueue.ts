@@ -136,21 +136,20 @@ export class RedeliveringMessageQueue implements MessagePickupRepository {
 
   private insert(message: StoredMessage): void {
     this.messages.set(message.id, message)
-    this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 0) + 1)
-    for (const did of new Set(message.recipientDids)) {
-      const key = recipientKey(message.connectionId, did)
-      this.countByRecipient.set(key, (this.countByRecipient.get(key) ?? 0) + 1)
-    }
+    this.count(message, +1)
   }
 
   private delete(message: StoredMessage): void {
     this.messages.delete(message.id)
     this.taken.delete(message.id)
-    this.countByConnection.set(message.connectionId, (this.countByConnection.get(message.connectionId) ?? 1) - 1)
-    for (const did of new Set(message.recipientDids)) {
-      const key = recipientKey(message.connectionId, did)
-      this.countByRecipient.set(key, (this.countByRecipient.get(key) ?? 1) - 1)
-    }
+    this.count(message, -1)
+  }
+
+  private count(message: StoredMessage, change: 1 | -1): void {
+    const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + change)
+    bump(this.countByConnection, message.connectionId)
+    for (const did of new Set(message.recipientDids))
+      bump(this.countByRecipient, recipientKey(message.connectionId, did))
   }
 
   /**
