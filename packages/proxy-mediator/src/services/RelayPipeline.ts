@@ -16,6 +16,7 @@ import {
   parseForward,
   recipientKids,
 } from '../utils/envelope'
+import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { type DeadLetter, DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
@@ -372,13 +373,4 @@ function layerEnvelope(layer: ForwardLayer): unknown {
   if ('encrypted' in layer) return layer.encrypted
   if ('unopened' in layer) return layer.unopened
   return layer.plaintext.msg
-}
-
-/** A logger, a metric or a listener that throws must never cut the handling of a message short. */
-function sideEffect(effect: () => void): void {
-  try {
-    effect()
-  } catch {
-    // Deliberately ignored: see above.
-  }
 }

@@ -19,6 +19,7 @@ import {
 } from '@credo-ts/core'
 import { deliveryRequestFor } from './deliveryRequestFor'
 import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
+import { sideEffect } from '../utils/sideEffect'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { RelayPipeline } from './RelayPipeline'
 
@@ -210,6 +211,29 @@ export class UpstreamChannel {
     const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
     if (senderKey !== link.theirs) return false
     link.socket = socket
+    try {
+      await this.receiveFromMediator(agentContext, link, plaintextMessage)
+    } catch (error) {
+      // Decrypted and taken: handing the frame back would make Credo decrypt and handle it a second
+      // time (a trust ping answered twice). Credo's own receive loop logs and goes on, and so does this.
+      sideEffect(() =>
+        agentContext.config.logger.error(
+          `Could not handle a '${String(plaintextMessage['@type'])}' from the mediator`,
+          {
+            error,
+          },
+        ),
+      )
+    }
+    return true
+  }
+
+  /** A message of the mediator itself, decrypted once and checked to come from it. */
+  private async receiveFromMediator(
+    agentContext: AgentContext,
+    link: UpstreamLink,
+    plaintextMessage: Record<string, unknown>,
+  ): Promise<void> {
     const type = String(plaintextMessage['@type'])
     if (DELIVERY_TYPES.has(type)) {
       const attachments = plaintextMessage['~attach']
@@ -227,7 +251,6 @@ export class UpstreamChannel {
       // Anything else from the mediator (problem reports, trust pings...) goes to Credo, decrypted once.
       await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
     }
-    return true
   }
 
   /**

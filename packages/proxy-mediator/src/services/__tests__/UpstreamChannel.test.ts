@@ -31,6 +31,7 @@ describe('UpstreamChannel', () => {
   let receiveMessage: jest.Mock
   let sendMessage: jest.Mock
   let emit: jest.Mock
+  let logError: jest.Mock
   let channel: UpstreamChannel
   let socket: { readyState: number; send: jest.Mock }
   const connection = { id: 'mediator-connection', did: 'did:peer:ours', theirDid: 'did:peer:theirs' }
@@ -42,12 +43,13 @@ describe('UpstreamChannel', () => {
     receiveMessage = jest.fn().mockResolvedValue(undefined)
     sendMessage = jest.fn().mockResolvedValue(undefined)
     emit = jest.fn()
+    logError = jest.fn()
     socket = { readyState: 1, send: jest.fn() }
     const resolveDidDocument = jest.fn(async (did: string) => ({
       recipientKeys: [{ publicKeyBase58: did === connection.did ? OURS : THEIRS }],
     }))
     const agentContext = {
-      config: { logger: { warn: jest.fn(), debug: jest.fn() } },
+      config: { logger: { warn: jest.fn(), debug: jest.fn(), error: logError } },
       contextCorrelationId: 'test',
       wallet: { unpack, pack },
       dependencyManager: {
@@ -148,6 +150,18 @@ describe('UpstreamChannel', () => {
     expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
     expect(unpack).toHaveBeenCalledTimes(1)
     expect(receiveMessage).toHaveBeenCalledWith(report, { connection })
+  })
+
+  it("keeps a mediator's message it decrypted when Credo fails to handle it: logged, never handed back to be decrypted again", async () => {
+    const ping = { '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': 'p1' }
+    unpack.mockResolvedValueOnce({ plaintextMessage: ping, senderKey: THEIRS })
+    receiveMessage.mockRejectedValueOnce(new Error('handler failed'))
+    expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
+    expect(receiveMessage).toHaveBeenCalledTimes(1)
+    expect(logError).toHaveBeenCalledWith(
+      "Could not handle a 'https://didcomm.org/trust_ping/1.0/ping' from the mediator",
+      expect.objectContaining({ error: expect.objectContaining({ message: 'handler failed' }) }),
+    )
   })
 
   it('submits a forward the mediator writes for the routing key (implicit pickup) without acknowledgement', async () => {
