@@ -88,6 +88,17 @@ function runProxy(name: string, volume: string, port: number, extra: string[] = 
   ])
 }
 
+/** The fixed names this harness gives its containers. */
+const PROXY_CONTAINERS = ['pm-test-1', 'pm-test-2']
+
+/**
+ * A run that crashed (its `finally` never ran) leaves its containers behind, and the next run on
+ * the same machine would fail on the name clash: those of this harness go first.
+ */
+function removeLeftovers(): void {
+  for (const name of PROXY_CONTAINERS) podman(['rm', '-f', '--ignore', name], { allowFailure: true })
+}
+
 function hashDir(dir: string): string {
   const hash = createHash('sha256')
   for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)))
@@ -100,6 +111,7 @@ async function main() {
   let mediator: ExternalMediator | undefined
   const agents: AcapyLikeAgent[] = []
   try {
+    removeLeftovers()
     log('building the image (docker format, so that the HEALTHCHECK is kept)')
     const started = Date.now()
     podman(
@@ -140,8 +152,8 @@ async function main() {
     const baseUrl = `http://127.0.0.1:${port}`
 
     await check('relays 20 of 20 messages to an ACA-Py-like agent, with a read-only root file system', async () => {
-      runProxy('pm-test-1', volume, port)
-      containers.push('pm-test-1')
+      runProxy(PROXY_CONTAINERS[0], volume, port)
+      containers.push(PROXY_CONTAINERS[0])
       await waitFor(
         async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined),
         'the container to serve /health',
@@ -167,7 +179,9 @@ async function main() {
       // podman schedules health checks with systemd timers, which a sandbox may lack: run it once.
       const health = await waitFor(
         async () => {
-          const result = spawnSync('podman', [...PODMAN, 'healthcheck', 'run', 'pm-test-1'], { encoding: 'utf8' })
+          const result = spawnSync('podman', [...PODMAN, 'healthcheck', 'run', PROXY_CONTAINERS[0]], {
+            encoding: 'utf8',
+          })
           return result.status === 0 ? 'healthy' : undefined
         },
         'the HEALTHCHECK to pass',
@@ -192,10 +206,10 @@ async function main() {
         }
       })()
       await waitFor(async () => (delivered().length >= 20 ? true : undefined), '20 deliveries before the kill')
-      podman(['kill', 'pm-test-1'])
-      podman(['rm', '-f', 'pm-test-1'], { allowFailure: true })
-      runProxy('pm-test-2', volume, port)
-      containers.push('pm-test-2')
+      podman(['kill', PROXY_CONTAINERS[0]])
+      podman(['rm', '-f', PROXY_CONTAINERS[0]], { allowFailure: true })
+      runProxy(PROXY_CONTAINERS[1], volume, port)
+      containers.push(PROXY_CONTAINERS[1])
       await sending
       await waitFor(
         async () => (new Set(delivered()).size >= contents.length ? true : undefined),
@@ -207,8 +221,8 @@ async function main() {
     })
 
     await check('stops on SIGTERM with exit status 0', async () => {
-      podman(['stop', '-t', '30', 'pm-test-2'])
-      const code = podman(['inspect', '--format', '{{.State.ExitCode}}', 'pm-test-2']).trim()
+      podman(['stop', '-t', '30', PROXY_CONTAINERS[1]])
+      const code = podman(['inspect', '--format', '{{.State.ExitCode}}', PROXY_CONTAINERS[1]]).trim()
       if (code !== '0') throw new Error(`exit status ${code}`)
       return 'exit 0'
     })
@@ -231,6 +245,8 @@ async function main() {
         return output
       }
       try {
+        // What a crashed run of this harness left of the project goes first (see removeLeftovers).
+        compose(['down', '-v'], true)
         compose(['up', '-d', 'mediator', 'agent', 'sender', 'proxy'])
         const output = compose(['run', '--rm', 'setup'], true)
         const delivered = /delivered (\d+)\/(\d+) messages/.exec(output)
