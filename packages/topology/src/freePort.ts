@@ -4,6 +4,8 @@ import { createServer } from 'node:net'
 /** Linux's default, where /proc can't be read. */
 const DEFAULT_EPHEMERAL_START = 32768
 const LOWEST_PORT = 10000
+/** Below this many ports to pick from, two test processes would pick the same one too often. */
+const MIN_CHOICES = 1000
 const ATTEMPTS = 50
 
 /**
@@ -15,7 +17,7 @@ function ephemeralRangeStart(): number {
   try {
     const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)
     const port = Number(start)
-    return Number.isInteger(port) && port > LOWEST_PORT + ATTEMPTS ? port : DEFAULT_EPHEMERAL_START
+    return Number.isInteger(port) && port - LOWEST_PORT >= MIN_CHOICES ? port : DEFAULT_EPHEMERAL_START
   } catch {
     return DEFAULT_EPHEMERAL_START
   }

@@ -13,6 +13,7 @@ import type { Subscription } from 'rxjs'
 import type { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import type { ActivePickupMode, UpstreamSocketState } from '../models/ProxyMediatorStatus'
 import { backoffDelay } from '../utils/backoff'
+import { sideEffect } from '../utils/sideEffect'
 
 /** What a session needs of the agent; resolved once by whoever makes sessions. */
 export interface UpstreamSessionDependencies {
@@ -239,11 +240,7 @@ export class UpstreamSession {
     if (this.isReady === this.wasReady) return
     this.wasReady = this.isReady
     if (!this.isReady) this.notReadySince = Date.now()
-    try {
-      this.onChange()
-    } catch {
-      // Nothing on the side may break the main path.
-    }
+    sideEffect(() => this.onChange())
   }
 
   private every(intervalMs: number, task: () => Promise<void>) {

@@ -1,5 +1,6 @@
 import { type AgentContext, EventEmitter, MessagePickupModuleConfig, V2DeliveryRequestMessage } from '@credo-ts/core'
 import { ProxyMediatorEventTypes, type UpstreamStatusReceivedEvent } from '../ProxyMediatorEvents'
+import { sideEffect } from '../utils/sideEffect'
 
 /**
  * What the proxy answers to an external mediator's status, however it came (through Credo, or on
@@ -12,14 +13,12 @@ export function deliveryRequestFor(
   recipientKey?: string,
 ): V2DeliveryRequestMessage | undefined {
   const { dependencyManager } = agentContext
-  try {
+  sideEffect(() =>
     dependencyManager.resolve(EventEmitter).emit<UpstreamStatusReceivedEvent>(agentContext, {
       type: ProxyMediatorEventTypes.UpstreamStatusReceived,
       payload: { connectionId, messageCount },
-    })
-  } catch {
-    // A listener that throws must not stop the pickup.
-  }
+    }),
+  )
   if (!(messageCount > 0)) return undefined
   const { maximumBatchSize } = dependencyManager.resolve(MessagePickupModuleConfig)
   return new V2DeliveryRequestMessage({ limit: Math.min(messageCount, maximumBatchSize), recipientKey })
