@@ -38,6 +38,7 @@ const USAGE = `yarn bench [options]
   --profile             run the proxy under node --cpu-prof and summarize the profile
   --in-process          run the proxy module in the bench process instead of the runner
   --batch-size N        the proxy's pickupBatchSize: the limit of its delivery-requests (default 100, as the runner)
+  --pickup-window N     the proxy's pickupWindow: picked-up messages it keeps unacknowledged at most (default 200, as the runner)
   --json PATH           where to write the JSON report (default bench/results/<mode>-<date>.json)
 `
 
@@ -63,6 +64,7 @@ interface Args {
   count: boolean
   inProcess: boolean
   batchSize?: number
+  pickupWindow?: number
   json?: string
 }
 
@@ -101,6 +103,7 @@ function parseArgs(argv: string[]): Args {
     '--soak-messages': 'soakMessages',
     '--soak-rate': 'soakRate',
     '--batch-size': 'batchSize',
+    '--pickup-window': 'pickupWindow',
   }
   const flags: Record<string, keyof Args> = {
     '--pull': 'pull',
@@ -365,6 +368,7 @@ function proxyOptionsOf(args: Args, profileDir: string | undefined) {
     relayConcurrency: args.concurrency,
     cpuProfileDir: profileDir,
     pickupBatchSize: args.batchSize,
+    pickupWindow: args.pickupWindow,
     nodeFlags: args.nodeFlags,
   }
 }

@@ -28,6 +28,8 @@ export interface ProxyOptions {
   cpuProfileDir?: string
   /** The proxy's `pickupBatchSize` (`--pickup-batch-size` of the runner): the limit of its delivery-requests. */
   pickupBatchSize?: number
+  /** The proxy's `pickupWindow` (`--pickup-window` of the runner). */
+  pickupWindow?: number
   logLevel?: string
   /** Start the runner with its V8 inspector on a free loopback port, and connect to it. */
   inspect?: boolean
@@ -88,6 +90,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       '--log-format=json',
       '--pickup-strategy=live',
       ...(options.pickupBatchSize ? [`--pickup-batch-size=${options.pickupBatchSize}`] : []),
+      ...(options.pickupWindow ? [`--pickup-window=${options.pickupWindow}`] : []),
       ...(options.relayMode ? [`--relay-mode=${options.relayMode}`] : []),
     ],
     {
@@ -170,6 +173,7 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
       pickupStrategy: 'live',
       relayConcurrencyPerAgent: options.relayConcurrency,
       pickupBatchSize: options.pickupBatchSize,
+      pickupWindow: options.pickupWindow,
       relayMode: options.relayMode,
     }),
   })

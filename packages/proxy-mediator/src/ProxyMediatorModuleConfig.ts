@@ -51,6 +51,16 @@ export interface ProxyMediatorModuleConfigOptions {
    * @default 30000
    */
   redeliveryCheckIntervalMs?: number
+  /**
+   * The most messages picked up from one external mediator that may be unacknowledged at once:
+   * being relayed, or waiting for their turn. While as many are, a status from the mediator is not
+   * answered with a delivery-request; the next one is, since the mediator answers every
+   * acknowledgement with a status. It also caps each delivery-request. Without it, a backlog at the
+   * mediator is pulled into the proxy's memory as fast as the statuses come, far ahead of what the
+   * agent takes, and re-offered by the mediator once its visibility timeout passes. Live-mode
+   * pushes are the mediator's to send and are not held back. @default 200
+   */
+  pickupWindow?: number
   /** Timeout of one relay POST to an agent. @default 10000 */
   relayTimeoutMs?: number
   /**
@@ -120,6 +130,10 @@ export class ProxyMediatorModuleConfig {
 
   public get redeliveryCheckIntervalMs(): number {
     return this.options.redeliveryCheckIntervalMs ?? 30_000
+  }
+
+  public get pickupWindow(): number {
+    return this.options.pickupWindow ?? 200
   }
 
   public get relayTimeoutMs(): number {

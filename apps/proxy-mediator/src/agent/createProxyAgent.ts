@@ -30,6 +30,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       agentHandshakeProtocols: config.agentHandshakeProtocols,
       agentInvitationFormat: config.agentInvitationFormat,
       pickupBatchSize: config.pickupBatchSize,
+      pickupWindow: config.pickupWindow,
       relayMode: config.relayMode,
       primaryFailoverAfterMs: config.primaryFailoverAfterMs,
     }),

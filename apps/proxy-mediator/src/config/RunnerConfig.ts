@@ -40,6 +40,7 @@ export interface RunnerConfig {
   pollingIntervalMs: number
   redeliveryCheckIntervalMs: number
   pickupBatchSize: number
+  pickupWindow: number
   mediatorTimeoutMs: number
   /** 0: off. */
   primaryFailoverAfterMs: number

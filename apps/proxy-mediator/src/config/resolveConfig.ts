@@ -86,6 +86,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   checkInteger('max-websockets-per-address', num('max-websockets-per-address'), 1, 1_000_000, issues)
   checkInteger('websocket-idle-timeout', num('websocket-idle-timeout'), 1, MAX_DURATION_MS, issues, 'milliseconds')
   checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
+  checkInteger('pickup-window', num('pickup-window'), 1, 100_000, issues)
 
   const endpoint = str('endpoint')
   if (endpoint === undefined) {
@@ -146,6 +147,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     pollingIntervalMs: num('polling-interval'),
     redeliveryCheckIntervalMs: num('redelivery-check-interval'),
     pickupBatchSize: num('pickup-batch-size'),
+    pickupWindow: num('pickup-window'),
     mediatorTimeoutMs: num('mediator-timeout'),
     primaryFailoverAfterMs: num('primary-failover-after'),
     relayMode: str('relay-mode') as RunnerConfig['relayMode'],

@@ -216,6 +216,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 100,
   },
   {
+    name: 'pickup-window',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description:
+      'Most messages picked up from one external mediator that may be unacknowledged at once (being relayed, or waiting for a turn). While as many are, the proxy asks that mediator for no more, so a backlog there stays there instead of piling up in memory.',
+    default: 200,
+  },
+  {
     name: 'mediator-timeout',
     type: 'number',
     group: GROUP_UPSTREAM,

@@ -7,8 +7,9 @@ import {
   type MessageSender,
   type V2MessagesReceivedMessage,
 } from '@credo-ts/core'
+import { ProxyMediatorModuleConfig } from '../../ProxyMediatorModuleConfig'
 import type { ProxyMediatorStateService } from '../ProxyMediatorStateService'
-import type { RelayPipeline } from '../RelayPipeline'
+import { RelayPipeline } from '../RelayPipeline'
 import { UpstreamChannel } from '../UpstreamChannel'
 
 const OURS = 'our-key-on-the-mediator-connection'
@@ -58,7 +59,11 @@ describe('UpstreamChannel', () => {
             ? { emit }
             : token === MessagePickupModuleConfig
               ? { maximumBatchSize: 100 }
-              : { resolveDidDocument },
+              : token === ProxyMediatorModuleConfig
+                ? new ProxyMediatorModuleConfig()
+                : token === RelayPipeline
+                  ? { relaysInFlightFrom: () => 0 }
+                  : { resolveDidDocument },
       },
     } as unknown as AgentContext
     channel = new UpstreamChannel(
