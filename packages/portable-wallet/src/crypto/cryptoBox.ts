@@ -1,4 +1,4 @@
-import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto'
+import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, randomFillSync } from 'node:crypto'
 
 import { toBase64Url } from './base64url'
 import { readySodium } from './sodium'
@@ -50,6 +50,31 @@ function ownKeyObject(secretKey: Uint8Array): KeyObject {
   return keyObject
 }
 
+/**
+ * A fresh X25519 key pair for one sealed box, made without `generateKeyPairSync`: on Node 20 its
+ * job and a JWK export deadlocked a process for good. The export holds the key's mutex while it
+ * allocates; a GC in that allocation ran the finalizer of the key-generation job, which takes the
+ * same mutex (seen in gdb: `ExportJWKEdKey` → `CollectGarbage` → `~KeyGenJob` → `uv_mutex_lock`,
+ * the main thread parked in a futex with nothing else running).
+ *
+ * The secret is imported as a JWK (28 µs; the PKCS#8 import used for our own keys takes 370 µs
+ * through OpenSSL's decoders), so for this one key it passes through a JS string: it protects a
+ * single content key, and only until the box is made. Node reads only `d` of a private OKP JWK.
+ */
+function ephemeralKeyPair(): { privateKey: KeyObject; publicKey: Uint8Array } {
+  const secret = randomFillSync(Buffer.alloc(X25519_KEY_BYTES))
+  try {
+    const privateKey = createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' },
+      format: 'jwk',
+    })
+    const publicKey = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x as string, 'base64url')
+    return { privateKey, publicKey }
+  } finally {
+    secret.fill(0)
+  }
+}
+
 function peerKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== X25519_KEY_BYTES) throw new Error('invalid X25519 public key length')
   // The JWK import is a raw-key import; the DER one goes through OpenSSL's decoders, 10x slower.
@@ -84,9 +109,8 @@ function sealNonce(ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Arra
 /** `crypto_box_seal`: an ephemeral public key, then the box of `message` from it to the recipient. */
 export function boxSeal(message: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
   const sodium = readySodium()
-  const ephemeral = generateKeyPairSync('x25519')
-  const ephemeralPublicKey = Buffer.from(ephemeral.publicKey.export({ format: 'jwk' }).x as string, 'base64url')
-  const key = boxKey(ephemeral.privateKey, recipientPublicKey)
+  const { privateKey: ephemeralPrivateKey, publicKey: ephemeralPublicKey } = ephemeralKeyPair()
+  const key = boxKey(ephemeralPrivateKey, recipientPublicKey)
   try {
     const boxed = sodium.crypto_box_easy_afternm(message, sealNonce(ephemeralPublicKey, recipientPublicKey), key)
     const sealed = new Uint8Array(X25519_KEY_BYTES + boxed.length)
