@@ -130,6 +130,8 @@ export interface ThroughputResult {
   sinkCpuMsPerMessage: number
   /** Pickup protocol messages the mediator received (in) and sent (out) during the run, by type. */
   protocolMessages: Record<string, number>
+  /** The most messages the mediator had handed out and not yet seen acknowledged, sampled every 5 ms. */
+  maxHandedOut: number
   /** The measured span on the monotonic clock, to cut the proxy's CPU profile to it. */
   window: { fromMs: number; toMs: number }
 }
@@ -158,6 +160,10 @@ export async function runThroughput(options: {
   const driverCpuBefore = cpuMsOfPid(process.pid)
   const sinkCpuBefore = cpuMsOfPid(setup.sink.pid)
   const started = nowMs()
+  let maxHandedOut = 0
+  const sampler = setInterval(() => {
+    maxHandedOut = Math.max(maxHandedOut, setup.queue.inFlight)
+  }, 5)
   const pushing =
     options.mode === 'push'
       ? pushUntil(
@@ -172,6 +178,7 @@ export async function runThroughput(options: {
   const count = await setup.sink.count()
   await waitForAcks(setup)
   await pushing
+  clearInterval(sampler)
   protocol.stop()
   const proxyCpuMs = cpuMsOfPid(setup.proxy.pid) - proxyCpuBefore
   const driverCpuMs = cpuMsOfPid(process.pid) - driverCpuBefore
@@ -190,6 +197,7 @@ export async function runThroughput(options: {
     driverCpuMsPerMessage: driverCpuMs / forwards.length,
     sinkCpuMsPerMessage: sinkCpuMs / forwards.length,
     protocolMessages: protocol.counts,
+    maxHandedOut,
     window: { fromMs: started, toMs: count.lastAt },
   }
 }

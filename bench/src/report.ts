@@ -123,6 +123,11 @@ export function renderTable(report: BenchReport): string {
       `${mb(report.relay.rssBeforeBytes)} / ${mb(report.relay.rssAfterBytes)}`,
       '',
     ])
+    rows.push([
+      `Most messages handed out by the mediator and unacknowledged at once, relay run (proxy's pickup window ${report.settings.pickupWindow ?? 200})`,
+      `${report.relay.maxHandedOut}`,
+      '',
+    ])
   }
   if (report.endToEnd) {
     const e = report.endToEnd
