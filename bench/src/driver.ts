@@ -163,7 +163,7 @@ export async function runThroughput(options: {
   let maxHandedOut = 0
   const sampler = setInterval(() => {
     maxHandedOut = Math.max(maxHandedOut, setup.queue.inFlight)
-  }, 5)
+  }, 5).unref()
   const pushing =
     options.mode === 'push'
       ? pushUntil(

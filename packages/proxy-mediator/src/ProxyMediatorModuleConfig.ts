@@ -105,6 +105,11 @@ export class ProxyMediatorModuleConfig {
   private readonly options: ProxyMediatorModuleConfigOptions
 
   public constructor(options: ProxyMediatorModuleConfigOptions = {}) {
+    const { pickupWindow } = options
+    // A window without room would never ask the mediator for anything again: refused at registration, not a silent stall.
+    if (pickupWindow !== undefined && !(Number.isInteger(pickupWindow) && pickupWindow >= 1)) {
+      throw new Error(`pickupWindow must be a whole number of at least 1, got ${pickupWindow}`)
+    }
     this.options = options
   }
 

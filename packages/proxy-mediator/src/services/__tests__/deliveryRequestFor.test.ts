@@ -53,3 +53,13 @@ describe('deliveryRequestFor', () => {
     expect(deliveryRequestFor(contextWith({ inFlight: 0, emit }), 'c1', 3)?.limit).toBe(3)
   })
 })
+
+describe('ProxyMediatorModuleConfig pickupWindow', () => {
+  it('refuses a window that could never ask for anything, and takes any whole number of at least 1', () => {
+    for (const pickupWindow of [0, -5, 2.5, Number.NaN]) {
+      expect(() => new ProxyMediatorModuleConfig({ pickupWindow })).toThrow(/pickupWindow must be a whole number/)
+    }
+    expect(new ProxyMediatorModuleConfig({ pickupWindow: 1 }).pickupWindow).toBe(1)
+    expect(new ProxyMediatorModuleConfig().pickupWindow).toBe(200)
+  })
+})
