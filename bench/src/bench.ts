@@ -7,6 +7,7 @@ import { runThroughput, runOfferedLoad, runSoak } from './driver'
 import { runEndToEnd } from './e2e'
 import { generateBoxKeyPair, readySodium } from './envelope'
 import { runFloor } from './floor'
+import { type PickupFloor, startPickupFloor } from './pickupFloor'
 import { generateForwards } from './forwards'
 import { runAbuseReport } from './abuse'
 import { summarizeProfile } from './profile'
@@ -18,6 +19,7 @@ import { maxRelativeDeviation, ratio, slope, summarize } from './stats'
 const USAGE = `yarn bench [options]
 
   --messages N          forwards in the throughput run (default 10000)
+  --warmup N            forwards through the floor, the pickup floor and the proxy before any timing (default 5000)
   --rate R              offered load of the latency run, msg/s (default 500)
   --latency-messages N  forwards in the latency run (default 5000)
   --concurrency N       relays in flight, proxy and floor alike (default 16)
@@ -44,6 +46,7 @@ const USAGE = `yarn bench [options]
 
 interface Args {
   messages: number
+  warmup: number
   rate: number
   latencyMessages: number
   concurrency: number
@@ -71,6 +74,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     messages: 10_000,
+    warmup: 5_000,
     rate: 500,
     latencyMessages: 5_000,
     concurrency: 16,
@@ -93,6 +97,7 @@ function parseArgs(argv: string[]): Args {
   }
   const numbers: Record<string, keyof Args> = {
     '--messages': 'messages',
+    '--warmup': 'warmup',
     '--rate': 'rate',
     '--latency-messages': 'latencyMessages',
     '--concurrency': 'concurrency',
@@ -185,6 +190,7 @@ async function main() {
     proxy: { kind: setup.proxy.kind },
     targets: {},
   }
+  let pickupFloor: PickupFloor | undefined
   try {
     const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey }
     if (args.soak) {
@@ -230,11 +236,32 @@ async function main() {
         `generating ${args.messages} forwards (+ the same for the floor) and ${args.latencyMessages} for the latency run`,
       )
       const forwards = generateForwards({ ...base, count: args.messages, runTag: 1, floorKey })
-      const warm = generateForwards({ ...base, count: Math.min(1000, args.messages), runTag: 3, floorKey })
+      // A warm-up long enough for the JIT: after 1,000 forwards, V8 was still compiling the runner's
+      // path on its helper threads through the first seconds of the timed run (perf, CPU samples).
+      const warm = generateForwards({ ...base, count: args.warmup, runTag: 3, floorKey })
       const latencyForwards = generateForwards({ ...base, count: args.latencyMessages, runTag: 2 })
       const floorAfterForwards = generateForwards({ ...base, count: args.messages, runTag: 7, floorKey })
 
-      progress('warm-up: floor and proxy, 1000 forwards each')
+      progress('the pickup floor: a minimal pickup 2.0 relay with no Credo code, on its own connection to the mediator')
+      pickupFloor = await startPickupFloor(setup, {
+        forwardKey: floorKey,
+        concurrency: args.concurrency,
+        window: args.pickupWindow ?? 200,
+        batchSize: args.batchSize ?? 100,
+        cpuProfileDir: profileDir && join(profileDir, 'pickup-floor'),
+      })
+      const throughPickupFloor = (set: { runTag: number; toFloor: typeof forwards.toFloor }) =>
+        runThroughput({
+          setup,
+          forwards: set.toFloor,
+          runTag: set.runTag,
+          mode: 'push',
+          window: args.window,
+          batch: args.batch,
+          recipient: pickupFloor,
+        })
+
+      progress(`warm-up: floor, pickup floor and proxy, ${args.warmup} forwards each`)
       await runFloor({
         forwards: warm.toFloor,
         runTag: 3,
@@ -242,6 +269,7 @@ async function main() {
         sink: setup.sink,
         concurrency: args.concurrency,
       })
+      await throughPickupFloor(warm)
       await runThroughput({
         setup,
         forwards: warm.toProxy,
@@ -263,6 +291,10 @@ async function main() {
       if (floorCounter) report.floorCounts = await floorCounter.stop(report.floor.messages)
       progress(`floor: ${report.floor.msgPerSec.toFixed(0)} msg/s`)
       await sleep(500)
+      progress(`pickup floor: ${args.messages} forwards through the same mediator`)
+      report.pickupFloor = await throughPickupFloor(forwards)
+      progress(`pickup floor: ${report.pickupFloor.msgPerSec.toFixed(0)} msg/s`)
+      await sleep(500)
 
       progress(`relay through the proxy: ${args.messages} forwards`)
       const relayCounter = setup.proxy.inspector ? await startCounting(setup.proxy.inspector) : undefined
@@ -276,9 +308,16 @@ async function main() {
       })
       if (relayCounter) report.relayCounts = await relayCounter.stop(report.relay.messages)
       progress(
-        `relay: ${report.relay.msgPerSec.toFixed(0)} msg/s; CPU ms/msg: proxy ${report.relay.proxyCpuMsPerMessage.toFixed(3)}, mediator+driver ${report.relay.driverCpuMsPerMessage.toFixed(3)}`,
+        `relay: ${report.relay.msgPerSec.toFixed(0)} msg/s; CPU ms/msg: proxy ${report.relay.relayCpuMsPerMessage.toFixed(3)}, mediator+driver ${report.relay.driverCpuMsPerMessage.toFixed(3)}`,
       )
       await sleep(500)
+      progress(`pickup floor again, after the relay: ${args.messages} forwards`)
+      report.pickupFloorAfter = await throughPickupFloor(floorAfterForwards)
+      const meanPickupFloorPerSec = (report.pickupFloor.msgPerSec + report.pickupFloorAfter.msgPerSec) / 2
+      report.ratioToPickupFloor = ratio(report.relay.msgPerSec, meanPickupFloorPerSec)
+      progress(
+        `pickup floor: ${report.pickupFloorAfter.msgPerSec.toFixed(0)} msg/s; ratio of the relay to the mean pickup floor ${report.ratioToPickupFloor.toFixed(2)}`,
+      )
 
       // The machine's speed drifts within seconds (the same floor code measured 2,600 and 5,200 msg/s
       // minutes apart), so the relay is bracketed by two floor runs and compared with their mean.
@@ -343,6 +382,11 @@ async function main() {
         met: report.latency.fromDelivery.p99 <= 10,
       }
       report.targets.ratioToFloor = { goal: '≥ 0.8', measured: report.ratioToFloor, met: report.ratioToFloor >= 0.8 }
+      report.targets.ratioToPickupFloor = {
+        goal: '≥ 0.8',
+        measured: report.ratioToPickupFloor,
+        met: report.ratioToPickupFloor >= 0.8,
+      }
       if (report.endToEnd) {
         report.targets.endToEndRatio = {
           goal: '≥ 0.9',
@@ -353,8 +397,14 @@ async function main() {
     }
   } finally {
     progress('stopping')
+    await pickupFloor?.stop()
     await setup.stop()
     rmSync(setup.dir, { recursive: true, force: true })
+  }
+  const pickupFloorProfile = profileDir && newestProfile(join(profileDir, 'pickup-floor'))
+  if (pickupFloorProfile && report.pickupFloor) {
+    const focus = [/bench\/build\//, /proxy-mediator\//, /portable-wallet\//]
+    report.profilePickupFloor = summarizeProfile(pickupFloorProfile, 25, focus, report.pickupFloor.window)
   }
 
   if (profileDir) {
@@ -402,7 +452,7 @@ async function runTransparent(args: Args, profileDir: string | undefined) {
   })
   try {
     const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey, transparent: true }
-    const warm = generateForwards({ ...base, count: Math.min(1000, args.messages), runTag: 5 })
+    const warm = generateForwards({ ...base, count: args.warmup, runTag: 5 })
     const envelopes = generateForwards({ ...base, count: args.messages, runTag: 6 })
     await runThroughput({
       setup,

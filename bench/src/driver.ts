@@ -12,15 +12,20 @@ import { type LatencySummary, rate, summarize } from './stats'
  * each incoming forward). The proxy's own delivery-requests (sent on every status that follows
  * an acknowledgement) are served too, as a mediator would.
  */
-async function deliverFromQueue(setup: RelaySetup, sessionId: string, batch = CREDO_LIVE_BATCH): Promise<void> {
+async function deliverFromQueue(
+  setup: RelaySetup,
+  recipient: PickupRecipient,
+  sessionId: string,
+  batch = CREDO_LIVE_BATCH,
+): Promise<void> {
   const pickup = setup.mediator.agent.messagePickup
   if (batch === CREDO_LIVE_BATCH) {
-    await pickup.deliverMessagesFromQueue({ pickupSessionId: sessionId, recipientDid: setup.proxyRoutingDidKey })
+    await pickup.deliverMessagesFromQueue({ pickupSessionId: sessionId, recipientDid: recipient.recipientDid })
     return
   }
   const messages = setup.queue.takeFromQueue({
-    connectionId: setup.proxyConnectionId,
-    recipientDid: setup.proxyRoutingDidKey,
+    connectionId: recipient.connectionId,
+    recipientDid: recipient.recipientDid,
     limit: batch,
   })
   if (messages.length) await pickup.deliverMessages({ pickupSessionId: sessionId, messages })
@@ -29,10 +34,34 @@ async function deliverFromQueue(setup: RelaySetup, sessionId: string, batch = CR
 /** Credo's mediator puts at most 10 messages in a live-mode delivery (a constant in V2MessagePickupProtocol). */
 export const CREDO_LIVE_BATCH = 10
 
-function enqueue(setup: RelaySetup, payload: Envelope): string {
-  return setup.queue.addMessage({
+/**
+ * Whom the driver's mediator delivers to: the proxy, or the pickup floor (`pickupFloor.ts`), each
+ * in its own process, on its own connection, with its own live pickup session.
+ */
+export interface PickupRecipient {
+  connectionId: string
+  /** The did:key the queued forwards are for. */
+  recipientDid: string
+  pid: number
+  /** Resident set size of the recipient's process, in bytes. */
+  rss(): number
+  pickupSessionId(): Promise<string>
+}
+
+export function proxyAsRecipient(setup: RelaySetup): PickupRecipient {
+  return {
     connectionId: setup.proxyConnectionId,
-    recipientDids: [setup.proxyRoutingDidKey],
+    recipientDid: setup.proxyRoutingDidKey,
+    pid: setup.proxy.pid,
+    rss: () => setup.proxy.rss(),
+    pickupSessionId: () => setup.pickupSessionId(),
+  }
+}
+
+function enqueue(setup: RelaySetup, recipient: PickupRecipient, payload: Envelope): string {
+  return setup.queue.addMessage({
+    connectionId: recipient.connectionId,
+    recipientDids: [recipient.recipientDid],
     payload,
   })
 }
@@ -43,6 +72,7 @@ function enqueue(setup: RelaySetup, payload: Envelope): string {
  */
 async function pushUntil(
   setup: RelaySetup,
+  recipient: PickupRecipient,
   sessionId: string,
   window: number,
   batch: number,
@@ -56,7 +86,7 @@ async function pushUntil(
     while (!done()) {
       feed?.()
       if (queue.inFlight < window && queue.size > queue.inFlight) {
-        await deliverFromQueue(setup, sessionId, batch)
+        await deliverFromQueue(setup, recipient, sessionId, batch)
         continue
       }
       await new Promise<void>((resolve) => {
@@ -124,8 +154,11 @@ export interface ThroughputResult {
   duplicates: number
   rssBeforeBytes: number
   rssAfterBytes: number
-  /** CPU milliseconds per relayed message, in the proxy's process and in the bench's (mediator + driver). */
-  proxyCpuMsPerMessage: number
+  /**
+   * CPU milliseconds per relayed message, in the relay's process (the runner, or the pickup floor)
+   * and in the bench's (mediator + driver).
+   */
+  relayCpuMsPerMessage: number
   driverCpuMsPerMessage: number
   sinkCpuMsPerMessage: number
   /** Pickup protocol messages the mediator received (in) and sent (out) during the run, by type. */
@@ -148,15 +181,18 @@ export async function runThroughput(options: {
   mode: 'push' | 'pull'
   window: number
   batch: number
+  /** @default the proxy */
+  recipient?: PickupRecipient
 }): Promise<ThroughputResult> {
   const { setup, forwards } = options
+  const recipient = options.recipient ?? proxyAsRecipient(setup)
   await setup.sink.reset(options.runTag)
-  const sessionId = await setup.pickupSessionId()
-  for (const forward of forwards) enqueue(setup, forward)
-  const rssBeforeBytes = setup.proxy.rss()
+  const sessionId = await recipient.pickupSessionId()
+  for (const forward of forwards) enqueue(setup, recipient, forward)
+  const rssBeforeBytes = recipient.rss()
   const ackedBefore = setup.queue.acknowledged
   const protocol = countProtocolMessages(setup)
-  const proxyCpuBefore = cpuMsOfPid(setup.proxy.pid)
+  const relayCpuBefore = cpuMsOfPid(recipient.pid)
   const driverCpuBefore = cpuMsOfPid(process.pid)
   const sinkCpuBefore = cpuMsOfPid(setup.sink.pid)
   const started = nowMs()
@@ -168,19 +204,20 @@ export async function runThroughput(options: {
     options.mode === 'push'
       ? pushUntil(
           setup,
+          recipient,
           sessionId,
           options.window,
           options.batch,
           () => setup.queue.acknowledged - ackedBefore >= forwards.length,
         )
-      : deliverFromQueue(setup, sessionId)
+      : deliverFromQueue(setup, recipient, sessionId)
   await waitForSink(setup, forwards.length, 60_000 + forwards.length * 20, `relayed (${options.mode})`)
   const count = await setup.sink.count()
   await waitForAcks(setup)
   await pushing
   clearInterval(sampler)
   protocol.stop()
-  const proxyCpuMs = cpuMsOfPid(setup.proxy.pid) - proxyCpuBefore
+  const relayCpuMs = cpuMsOfPid(recipient.pid) - relayCpuBefore
   const driverCpuMs = cpuMsOfPid(process.pid) - driverCpuBefore
   const sinkCpuMs = cpuMsOfPid(setup.sink.pid) - sinkCpuBefore
   const elapsedMs = count.lastAt - started
@@ -192,8 +229,8 @@ export async function runThroughput(options: {
     msgPerSec: rate(count.unique, elapsedMs),
     duplicates: count.duplicates,
     rssBeforeBytes,
-    rssAfterBytes: setup.proxy.rss(),
-    proxyCpuMsPerMessage: proxyCpuMs / forwards.length,
+    rssAfterBytes: recipient.rss(),
+    relayCpuMsPerMessage: relayCpuMs / forwards.length,
     driverCpuMsPerMessage: driverCpuMs / forwards.length,
     sinkCpuMsPerMessage: sinkCpuMs / forwards.length,
     protocolMessages: protocol.counts,
@@ -229,7 +266,8 @@ export async function runOfferedLoad(options: {
   const { setup, forwards, perSec } = options
   const total = forwards.length
   await setup.sink.reset(options.runTag)
-  const sessionId = await setup.pickupSessionId()
+  const proxy = proxyAsRecipient(setup)
+  const sessionId = await proxy.pickupSessionId()
   const seqOfQueueId = new Map<string, number>()
   const handoffAt = new Float64Array(total).fill(Number.NaN)
   const takenAt = new Float64Array(total).fill(Number.NaN)
@@ -254,9 +292,9 @@ export async function runOfferedLoad(options: {
       if (next < due) {
         for (; next < due; next++) {
           handoffAt[next] = nowMs()
-          seqOfQueueId.set(enqueue(setup, forwards[next]), next)
+          seqOfQueueId.set(enqueue(setup, proxy, forwards[next]), next)
         }
-        await deliverFromQueue(setup, sessionId)
+        await deliverFromQueue(setup, proxy, sessionId)
         const at = nowMs()
         for (const seq of taken) deliveredAt[seq] = at
         taken = []
@@ -363,7 +401,8 @@ export async function runSoak(options: {
   const { setup, pool, total } = options
   const { inspector } = setup.proxy
   await setup.sink.reset(options.runTag)
-  const sessionId = await setup.pickupSessionId()
+  const proxy = proxyAsRecipient(setup)
+  const sessionId = await proxy.pickupSessionId()
   const ackedBefore = setup.queue.acknowledged
   const heap = async (forceGc: boolean): Promise<Partial<SoakSample>> => {
     if (!inspector) return {}
@@ -396,7 +435,7 @@ export async function runSoak(options: {
   }
   const feed = () => {
     const due = Math.min(total, Math.floor(((nowMs() - started) * options.perSec) / 1000))
-    while (added < due && setup.queue.size < 4 * options.window) enqueue(setup, pool[added++ % pool.length])
+    while (added < due && setup.queue.size < 4 * options.window) enqueue(setup, proxy, pool[added++ % pool.length])
     if (!sampling && acked() >= nextSample) {
       const messages = nextSample
       nextSample += options.sampleEvery
@@ -405,7 +444,7 @@ export async function runSoak(options: {
       })
     }
   }
-  await pushUntil(setup, sessionId, options.window, options.batch, () => acked() >= total, feed)
+  await pushUntil(setup, proxy, sessionId, options.window, options.batch, () => acked() >= total, feed)
   const elapsedMs = nowMs() - started
   await sampling
   samples.push({

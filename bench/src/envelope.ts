@@ -54,14 +54,19 @@ export function generateBoxKeyPair(): BoxKeyPair {
  */
 export function anoncrypt(plaintext: string, recipientVerkey: string, recipientX25519: Uint8Array, iv?: Uint8Array) {
   const cek = new Uint8Array(randomBytes(32))
-  const header = {
-    enc: 'xchacha20poly1305_ietf',
-    typ: 'JWM/1.0',
-    alg: 'Anoncrypt',
-    recipients: [
-      { encrypted_key: b64u(boxSeal(cek, recipientX25519)), header: { kid: recipientVerkey } },
-    ],
-  }
+  const recipient = { encrypted_key: b64u(boxSeal(cek, recipientX25519)), header: { kid: recipientVerkey } }
+  return encryptContent(plaintext, 'Anoncrypt', recipient, cek, iv)
+}
+
+/** The envelope around `plaintext`: the protected header with its one recipient, ChaCha20-Poly1305 IETF. */
+function encryptContent(
+  plaintext: string,
+  alg: 'Anoncrypt' | 'Authcrypt',
+  recipient: { encrypted_key: string; header: Record<string, string> },
+  cek: Uint8Array,
+  iv?: Uint8Array,
+): Envelope {
+  const header = { enc: 'xchacha20poly1305_ietf', typ: 'JWM/1.0', alg, recipients: [recipient] }
   const protectedB64 = Buffer.from(JSON.stringify(header)).toString('base64url')
   const nonce = iv ?? new Uint8Array(randomBytes(12))
   const { ciphertext, mac } = sodium.crypto_aead_chacha20poly1305_ietf_encrypt_detached(
@@ -71,7 +76,7 @@ export function anoncrypt(plaintext: string, recipientVerkey: string, recipientX
     nonce,
     cek,
   )
-  return { protected: protectedB64, iv: b64u(nonce), ciphertext: b64u(ciphertext), tag: b64u(mac) } satisfies Envelope
+  return { protected: protectedB64, iv: b64u(nonce), ciphertext: b64u(ciphertext), tag: b64u(mac) }
 }
 
 /** The floor's unpack: header parse, the sealed-box open of the CEK, ChaCha20-Poly1305 IETF decrypt. */
@@ -97,6 +102,35 @@ export function authDecrypt(envelope: Envelope, own: BoxKeyPair, sharedKeys: Map
   }
   const cek = sodium.crypto_box_open_easy_afternm(unb64u(recipient.encrypted_key), unb64u(recipient.header.iv), shared)
   return decryptContent(envelope, cek)
+}
+
+/**
+ * The floor of an authcrypt pack, with the box key shared with the recipient kept as in
+ * `authDecrypt`: a fresh content key boxed to the recipient, the sender's verkey sealed beside it.
+ */
+export function authEncrypt(
+  plaintext: string,
+  own: BoxKeyPair,
+  recipientVerkey: string,
+  sharedKeys: Map<string, Uint8Array>,
+): Envelope {
+  let shared = sharedKeys.get(recipientVerkey)
+  const recipientX25519 = x25519PublicOf(recipientVerkey)
+  if (!shared) {
+    shared = sodium.crypto_box_beforenm(recipientX25519, own.x25519SecretKey)
+    sharedKeys.set(recipientVerkey, shared)
+  }
+  const cek = new Uint8Array(randomBytes(32))
+  const keyNonce = new Uint8Array(randomBytes(24))
+  const recipient = {
+    encrypted_key: b64u(sodium.crypto_box_easy_afternm(cek, keyNonce, shared)),
+    header: {
+      kid: recipientVerkey,
+      sender: b64u(boxSeal(new Uint8Array(Buffer.from(own.verkey, 'utf8')), recipientX25519)),
+      iv: b64u(keyNonce),
+    },
+  }
+  return encryptContent(plaintext, 'Authcrypt', recipient, cek)
 }
 
 interface RecipientJson {

@@ -12,6 +12,13 @@ export interface BenchReport {
   floor?: FloorResult
   /** The floor again, right after the relay run: the machine's speed drifts within seconds, so the relay is bracketed. */
   floorAfter?: FloorResult
+  /**
+   * The same forwards through the pickup floor (`pickupFloorProcess.ts`): the least a relay must do
+   * to take them from the same mediator over the same websocket, before and after the relay run.
+   */
+  pickupFloor?: ThroughputResult
+  pickupFloorAfter?: ThroughputResult
+  ratioToPickupFloor?: number
   relay?: ThroughputResult
   relayPull?: ThroughputResult
   /** The same forwards' inner envelopes through a proxy in transparent relay mode (`--relay-mode transparent`). */
@@ -23,6 +30,8 @@ export interface BenchReport {
   soak?: SoakResult
   profile?: ProfileSummary
   profileLatency?: ProfileSummary
+  /** `--profile`: the pickup floor's own CPU profile, cut to its first run. */
+  profilePickupFloor?: ProfileSummary
   relayCounts?: CountReport
   floorCounts?: CountReport
   targets: Record<string, { goal: string; measured: number; met: boolean }>
@@ -84,6 +93,14 @@ export function renderTable(report: BenchReport): string {
       '≥ 0.8',
     ])
   }
+  if (report.pickupFloor && report.pickupFloorAfter) {
+    rows.push([
+      `Pickup floor: the same mediator, websocket and pickup 2.0, no Credo (${report.pickupFloor.messages}), before / after`,
+      `${f(report.pickupFloor.msgPerSec, 0)} / ${f(report.pickupFloorAfter.msgPerSec, 0)} msg/s`,
+      '',
+    ])
+    rows.push(['Ratio proxy / pickup floor (the mean of the two)', f(report.ratioToPickupFloor, 2), '≥ 0.8'])
+  }
   if (report.relayTransparent) {
     rows.push([
       `Relay throughput, transparent mode (${report.relayTransparent.messages} envelopes, ${report.relayTransparent.mode})`,
@@ -108,9 +125,16 @@ export function renderTable(report: BenchReport): string {
   if (report.relay && report.floor) {
     rows.push([
       'CPU per message, relay run: runner / driver mediator / sink',
-      `${f(report.relay.proxyCpuMsPerMessage, 3)} / ${f(report.relay.driverCpuMsPerMessage, 3)} / ${f(report.relay.sinkCpuMsPerMessage, 3)} ms`,
+      `${f(report.relay.relayCpuMsPerMessage, 3)} / ${f(report.relay.driverCpuMsPerMessage, 3)} / ${f(report.relay.sinkCpuMsPerMessage, 3)} ms`,
       '',
     ])
+    if (report.pickupFloor) {
+      rows.push([
+        'CPU per message, pickup floor run: pickup floor / driver mediator / sink',
+        `${f(report.pickupFloor.relayCpuMsPerMessage, 3)} / ${f(report.pickupFloor.driverCpuMsPerMessage, 3)} / ${f(report.pickupFloor.sinkCpuMsPerMessage, 3)} ms`,
+        '',
+      ])
+    }
     rows.push([
       'CPU per message, floor run: floor / sink',
       `${f(report.floor.cpuMsPerMessage, 3)} / ${f(report.floor.sinkCpuMsPerMessage, 3)} ms`,
@@ -219,9 +243,10 @@ export function renderTable(report: BenchReport): string {
   for (const [title, profile] of [
     ['throughput run', report.profile],
     ['latency run', report.profileLatency],
+    ['pickup floor, its throughput run', report.profilePickupFloor],
   ] as const) {
     if (!profile) continue
-    text += `\n\nProxy CPU profile, ${title} (${profile.file}, ${profile.samples} samples, busy ${f(profile.busyPercent, 0)} %): top self time\n\n`
+    text += `\n\n${title.startsWith('pickup') ? 'CPU profile' : 'Proxy CPU profile'}, ${title} (${profile.file}, ${profile.samples} samples, busy ${f(profile.busyPercent, 0)} %): top self time\n\n`
     text += table([
       ['Function (file:line)', 'Self %', 'Total %'],
       ...profile.top.map((entry) => [entry.name, f(entry.selfPercent, 1), f(entry.totalPercent, 1)]),

@@ -1,0 +1,107 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { join } from 'node:path'
+import { DidKey, Key, KeyType } from '@credo-ts/core'
+import { AcapyLikeAgent } from '@proxy-mediator/acapy-like-peer'
+import sodium from 'libsodium-wrappers-sumo'
+import { sleep, until } from './clock'
+import type { PickupRecipient } from './driver'
+import type { BoxKeyPair } from './envelope'
+import type { PickupFloorConfig, PickupFloorReport } from './pickupFloorProcess'
+import { rssOfPid } from './proxy'
+import type { RelaySetup } from './setup'
+
+export interface PickupFloor extends PickupRecipient {
+  stop(): Promise<void>
+}
+
+const LABEL = 'bench-pickup-floor'
+
+/**
+ * Connects the pickup floor to the bench's external mediator and starts it in its own process.
+ * The connection is made by the ACA-Py-like peer (no Credo code), over the mediator's HTTP
+ * endpoint; the floor process then takes its keys and speaks pickup 2.0 over the websocket.
+ */
+export async function startPickupFloor(
+  setup: RelaySetup,
+  options: {
+    forwardKey: BoxKeyPair
+    concurrency: number
+    window: number
+    batchSize: number
+    /** Write a V8 CPU profile of the pickup floor into this directory, as of the runner. */
+    cpuProfileDir?: string
+  },
+): Promise<PickupFloor> {
+  const { mediator } = setup
+  const peer = await AcapyLikeAgent.start({ label: LABEL })
+  let connection: Awaited<ReturnType<AcapyLikeAgent['connect']>>
+  try {
+    connection = await peer.connect(await mediator.createInvitationUrl(), { protocol: 'connections/1.0' })
+  } finally {
+    await peer.stop()
+  }
+  let connectionId = ''
+  await until(
+    async () => {
+      // theirLabel is not a tag of the record, so no query can select by it.
+      const record = (await mediator.agent.connections.getAll()).find((candidate) => candidate.theirLabel === LABEL)
+      connectionId = record?.isReady ? record.id : ''
+      return connectionId !== ''
+    },
+    20_000,
+    "the mediator's connection to the pickup floor",
+  )
+  const secretOf = (key: Uint8Array) => Buffer.from(key).toString('base64')
+  const config: PickupFloorConfig = {
+    wsUrl: mediator.endpoints.find((endpoint) => endpoint.startsWith('ws')) as string,
+    sinkUrl: setup.sink.url,
+    ours: {
+      verkey: connection.ourKey.verkey,
+      x25519SecretKeyB64: secretOf(sodium.crypto_sign_ed25519_sk_to_curve25519(connection.ourKey.secretKey)),
+    },
+    theirs: connection.theirKey,
+    forwardKey: { verkey: options.forwardKey.verkey, x25519SecretKeyB64: secretOf(options.forwardKey.x25519SecretKey) },
+    concurrency: options.concurrency,
+    window: options.window,
+    batchSize: options.batchSize,
+  }
+  const child: ChildProcess = fork(join(__dirname, 'pickupFloorProcess.js'), [JSON.stringify(config)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the pickup floor exited with ${code}`)))
+    child.once('message', (report: PickupFloorReport) =>
+      report.type === 'ready' ? resolve() : reject(new Error(`the pickup floor failed: ${report.reason}`)),
+    )
+  })
+  child.removeAllListeners('exit')
+  const pickup = mediator.agent.messagePickup
+  const pickupSessionId = async () => {
+    let id: string | undefined
+    await until(
+      async () => {
+        id = (await pickup.getLiveModeSession({ connectionId }))?.id
+        return id !== undefined
+      },
+      20_000,
+      "the pickup floor's live pickup session",
+    )
+    return id as string
+  }
+  await pickupSessionId()
+  return {
+    connectionId,
+    recipientDid: new DidKey(Key.fromPublicKeyBase58(options.forwardKey.verkey, KeyType.Ed25519)).did,
+    pid: child.pid ?? 0,
+    rss: () => rssOfPid(child.pid ?? 0),
+    pickupSessionId,
+    async stop() {
+      if (child.exitCode !== null) return
+      const gone = new Promise((resolve) => child.once('exit', resolve))
+      child.disconnect()
+      await Promise.race([gone, sleep(5_000)])
+      if (child.exitCode === null) child.kill()
+    },
+  }
+}
