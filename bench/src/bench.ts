@@ -3,16 +3,17 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { progress, sleep } from './clock'
-import { runThroughput, runOfferedLoad, runSoak } from './driver'
+import { type ThroughputResult, runThroughput, runOfferedLoad, runSoak } from './driver'
 import { runEndToEnd } from './e2e'
-import { generateBoxKeyPair, readySodium } from './envelope'
-import { runFloor } from './floor'
+import { type Envelope, generateBoxKeyPair, readySodium } from './envelope'
+import { type FloorResult, runFloor } from './floor'
 import { type PickupFloor, startPickupFloor } from './pickupFloor'
 import { generateForwards } from './forwards'
 import { runAbuseReport } from './abuse'
 import { summarizeProfile } from './profile'
 import { type BenchReport, type CountReport, lastLine, renderTable } from './report'
 import { InspectorClient } from './inspector'
+import { combineFloor, combineThroughput, orderOfRound, splitIntoRounds } from './rounds'
 import { setUpRelay } from './setup'
 import { maxRelativeDeviation, ratio, slope, summarize } from './stats'
 
@@ -20,6 +21,7 @@ const USAGE = `yarn bench [options]
 
   --messages N          forwards in the throughput run (default 10000)
   --warmup N            forwards through the floor, the pickup floor and the proxy before any timing (default 5000)
+  --rounds N            interleaved rounds the throughput forwards are split into, per kind (default 4; 1 with --count or --profile)
   --rate R              offered load of the latency run, msg/s (default 500)
   --latency-messages N  forwards in the latency run (default 5000)
   --concurrency N       relays in flight, proxy and floor alike (default 16)
@@ -47,6 +49,7 @@ const USAGE = `yarn bench [options]
 interface Args {
   messages: number
   warmup: number
+  rounds: number
   rate: number
   latencyMessages: number
   concurrency: number
@@ -75,6 +78,7 @@ function parseArgs(argv: string[]): Args {
   const args: Args = {
     messages: 10_000,
     warmup: 5_000,
+    rounds: 4,
     rate: 500,
     latencyMessages: 5_000,
     concurrency: 16,
@@ -98,6 +102,7 @@ function parseArgs(argv: string[]): Args {
   const numbers: Record<string, keyof Args> = {
     '--messages': 'messages',
     '--warmup': 'warmup',
+    '--rounds': 'rounds',
     '--rate': 'rate',
     '--latency-messages': 'latencyMessages',
     '--concurrency': 'concurrency',
@@ -240,7 +245,7 @@ async function main() {
       // path on its helper threads through the first seconds of the timed run (perf, CPU samples).
       const warm = generateForwards({ ...base, count: args.warmup, runTag: 3, floorKey })
       const latencyForwards = generateForwards({ ...base, count: args.latencyMessages, runTag: 2 })
-      const floorAfterForwards = generateForwards({ ...base, count: args.messages, runTag: 7, floorKey })
+      const pickupForwards = generateForwards({ ...base, count: args.messages, runTag: 7, floorKey })
 
       progress('the pickup floor: a minimal pickup 2.0 relay with no Credo code, on its own connection to the mediator')
       pickupFloor = await startPickupFloor(setup, {
@@ -250,90 +255,79 @@ async function main() {
         batchSize: args.batchSize ?? 100,
         cpuProfileDir: profileDir && join(profileDir, 'pickup-floor'),
       })
-      const throughPickupFloor = (set: { runTag: number; toFloor: typeof forwards.toFloor }) =>
-        runThroughput({
-          setup,
-          forwards: set.toFloor,
-          runTag: set.runTag,
-          mode: 'push',
-          window: args.window,
-          batch: args.batch,
-          recipient: pickupFloor,
-        })
+      const pickupRecipient = pickupFloor
+      const runs = {
+        floor: (part: Envelope[], runTag: number) =>
+          runFloor({ forwards: part, runTag, key: floorKey, sink: setup.sink, concurrency: args.concurrency }),
+        pickupFloor: (part: Envelope[], runTag: number) =>
+          runThroughput({
+            setup,
+            forwards: part,
+            runTag,
+            mode: 'push',
+            window: args.window,
+            batch: args.batch,
+            recipient: pickupRecipient,
+          }),
+        relay: (part: Envelope[], runTag: number) =>
+          runThroughput({ setup, forwards: part, runTag, mode: 'push', window: args.window, batch: args.batch }),
+      }
 
       progress(`warm-up: floor, pickup floor and proxy, ${args.warmup} forwards each`)
-      await runFloor({
-        forwards: warm.toFloor,
-        runTag: 3,
-        key: floorKey,
-        sink: setup.sink,
-        concurrency: args.concurrency,
-      })
-      await throughPickupFloor(warm)
-      await runThroughput({
-        setup,
-        forwards: warm.toProxy,
-        runTag: 3,
-        mode: 'push',
-        window: args.window,
-        batch: args.batch,
-      })
+      await runs.floor(warm.toFloor, 3)
+      await runs.pickupFloor(warm.toFloor, 3)
+      await runs.relay(warm.toProxy, 3)
 
-      progress(`floor: ${args.messages} forwards`)
+      // --count and --profile measure a run's whole span in the runner, so theirs are not interleaved.
+      const rounds = args.count || args.profile ? 1 : args.rounds
+      const parts = {
+        floor: splitIntoRounds(forwards.toFloor, rounds),
+        pickupFloor: splitIntoRounds(pickupForwards.toFloor, rounds),
+        relay: splitIntoRounds(forwards.toProxy, rounds),
+      }
+      const runTags = { floor: 1, pickupFloor: 7, relay: 1 }
+      const results = {
+        floor: [] as FloorResult[],
+        pickupFloor: [] as ThroughputResult[],
+        relay: [] as ThroughputResult[],
+      }
+      progress(
+        `${args.messages} forwards each through the floor, the pickup floor and the proxy, in ${parts.relay.length} interleaved rounds`,
+      )
       const floorCounter = args.count ? await startCounting(InspectorClient.inProcess()) : undefined
-      report.floor = await runFloor({
-        forwards: forwards.toFloor,
-        runTag: 1,
-        key: floorKey,
-        sink: setup.sink,
-        concurrency: args.concurrency,
-      })
-      if (floorCounter) report.floorCounts = await floorCounter.stop(report.floor.messages)
-      progress(`floor: ${report.floor.msgPerSec.toFixed(0)} msg/s`)
-      await sleep(500)
-      progress(`pickup floor: ${args.messages} forwards through the same mediator`)
-      report.pickupFloor = await throughPickupFloor(forwards)
-      progress(`pickup floor: ${report.pickupFloor.msgPerSec.toFixed(0)} msg/s`)
-      await sleep(500)
-
-      progress(`relay through the proxy: ${args.messages} forwards`)
-      const relayCounter = setup.proxy.inspector ? await startCounting(setup.proxy.inspector) : undefined
-      report.relay = await runThroughput({
-        setup,
-        forwards: forwards.toProxy,
-        runTag: 1,
-        mode: 'push',
-        window: args.window,
-        batch: args.batch,
-      })
-      if (relayCounter) report.relayCounts = await relayCounter.stop(report.relay.messages)
+      report.rounds = []
+      for (let round = 0; round < parts.relay.length; round++) {
+        for (const kind of orderOfRound(['floor', 'pickupFloor', 'relay'] as const, round)) {
+          // The runner has an inspector in a --count run; the module in-process has none to count with.
+          const { inspector } = setup.proxy
+          const relayCounter = kind === 'relay' && inspector ? await startCounting(inspector) : undefined
+          if (kind === 'floor') {
+            results.floor.push(await runs.floor(parts.floor[round], runTags.floor))
+            if (floorCounter) report.floorCounts = await floorCounter.stop(results.floor[round].messages)
+          } else results[kind].push(await runs[kind](parts[kind][round], runTags[kind]))
+          if (relayCounter) report.relayCounts = await relayCounter.stop(results.relay[round].messages)
+          await sleep(200)
+        }
+        report.rounds.push({
+          floor: results.floor[round].msgPerSec,
+          pickupFloor: results.pickupFloor[round].msgPerSec,
+          relay: results.relay[round].msgPerSec,
+        })
+        progress(
+          `  round ${round + 1}: floor ${results.floor[round].msgPerSec.toFixed(0)}, pickup floor ${results.pickupFloor[round].msgPerSec.toFixed(0)}, proxy ${results.relay[round].msgPerSec.toFixed(0)} msg/s`,
+        )
+      }
+      report.floor = combineFloor(results.floor)
+      report.pickupFloor = combineThroughput(results.pickupFloor)
+      report.relay = combineThroughput(results.relay)
+      report.ratioToFloor = ratio(report.relay.msgPerSec, report.floor.msgPerSec)
+      report.ratioToPickupFloor = ratio(report.relay.msgPerSec, report.pickupFloor.msgPerSec)
       progress(
-        `relay: ${report.relay.msgPerSec.toFixed(0)} msg/s; CPU ms/msg: proxy ${report.relay.relayCpuMsPerMessage.toFixed(3)}, mediator+driver ${report.relay.driverCpuMsPerMessage.toFixed(3)}`,
+        `relay ${report.relay.msgPerSec.toFixed(0)} msg/s (CPU ms/msg: proxy ${report.relay.relayCpuMsPerMessage.toFixed(3)}, mediator+driver ${report.relay.driverCpuMsPerMessage.toFixed(3)}); ratio to the floor ${report.ratioToFloor.toFixed(2)}, to the pickup floor ${report.ratioToPickupFloor.toFixed(2)}`,
       )
-      await sleep(500)
-      progress(`pickup floor again, after the relay: ${args.messages} forwards`)
-      report.pickupFloorAfter = await throughPickupFloor(floorAfterForwards)
-      const meanPickupFloorPerSec = (report.pickupFloor.msgPerSec + report.pickupFloorAfter.msgPerSec) / 2
-      report.ratioToPickupFloor = ratio(report.relay.msgPerSec, meanPickupFloorPerSec)
-      progress(
-        `pickup floor: ${report.pickupFloorAfter.msgPerSec.toFixed(0)} msg/s; ratio of the relay to the mean pickup floor ${report.ratioToPickupFloor.toFixed(2)}`,
-      )
-
-      // The machine's speed drifts within seconds (the same floor code measured 2,600 and 5,200 msg/s
-      // minutes apart), so the relay is bracketed by two floor runs and compared with their mean.
-      progress(`floor again, after the relay: ${args.messages} forwards`)
-      report.floorAfter = await runFloor({
-        forwards: floorAfterForwards.toFloor,
-        runTag: 7,
-        key: floorKey,
-        sink: setup.sink,
-        concurrency: args.concurrency,
-      })
-      const meanFloorPerSec = (report.floor.msgPerSec + report.floorAfter.msgPerSec) / 2
-      report.ratioToFloor = ratio(report.relay.msgPerSec, meanFloorPerSec)
-      progress(
-        `floor: ${report.floorAfter.msgPerSec.toFixed(0)} msg/s; ratio of the relay to the mean floor ${report.ratioToFloor.toFixed(2)}`,
-      )
+      const floorPerSec = report.floor.msgPerSec
+      // Not needed any more: nothing of it may run beside the latency run.
+      await pickupFloor.stop()
 
       if (args.pull) {
         const pullForwards = generateForwards({ ...base, count: args.messages, runTag: 4 })
@@ -366,7 +360,7 @@ async function main() {
       }
       if (!args.skipTransparent) {
         report.relayTransparent = await runTransparent(args, profileDir)
-        report.transparentRatioToFloor = ratio(report.relayTransparent.msgPerSec, meanFloorPerSec)
+        report.transparentRatioToFloor = ratio(report.relayTransparent.msgPerSec, floorPerSec)
         progress(
           `relay, transparent mode: ${report.relayTransparent.msgPerSec.toFixed(0)} msg/s (ratio to floor ${report.transparentRatioToFloor.toFixed(2)})`,
         )

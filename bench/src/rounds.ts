@@ -1,0 +1,72 @@
+import type { ThroughputResult } from './driver'
+import type { FloorResult } from './floor'
+import { rate } from './stats'
+
+/**
+ * The throughput runs are made in interleaved rounds (floor, pickup floor, relay, the order
+ * rotated each round) and each kind's rounds are summed: this machine's speed drifts within
+ * seconds (the same floor code measured 2,849 and 5,599 msg/s in runs a minute apart), so runs
+ * of one kind made one after the other compared whatever the machine did meanwhile.
+ */
+export function splitIntoRounds<T>(items: T[], rounds: number): T[][] {
+  const size = Math.ceil(items.length / rounds)
+  return Array.from({ length: rounds }, (_, round) => items.slice(round * size, (round + 1) * size)).filter(
+    (part) => part.length > 0,
+  )
+}
+
+/** Rotates the kinds so that none always runs first in a round, right after another's tail. */
+export function orderOfRound<T>(kinds: readonly T[], round: number): T[] {
+  return kinds.map((_, index) => kinds[(round + index) % kinds.length])
+}
+
+const weighted = <T>(runs: T[], messagesOf: (run: T) => number, measureOf: (run: T) => number) => {
+  const messages = runs.reduce((sum, run) => sum + messagesOf(run), 0)
+  return runs.reduce((sum, run) => sum + measureOf(run) * messagesOf(run), 0) / messages
+}
+
+/** One kind's rounds as one run: messages and time summed, per-message CPU weighted by messages. */
+export function combineThroughput(runs: ThroughputResult[]): ThroughputResult {
+  const [first] = runs
+  const last = runs[runs.length - 1]
+  const messages = runs.reduce((sum, run) => sum + run.messages, 0)
+  const elapsedMs = runs.reduce((sum, run) => sum + run.elapsedMs, 0)
+  const protocolMessages: Record<string, number> = {}
+  for (const run of runs) {
+    for (const [type, count] of Object.entries(run.protocolMessages)) {
+      protocolMessages[type] = (protocolMessages[type] ?? 0) + count
+    }
+  }
+  const perMessage = (measureOf: (run: ThroughputResult) => number) => weighted(runs, (run) => run.messages, measureOf)
+  return {
+    mode: first.mode,
+    batch: first.batch,
+    messages,
+    elapsedMs,
+    msgPerSec: rate(messages, elapsedMs),
+    duplicates: runs.reduce((sum, run) => sum + run.duplicates, 0),
+    rssBeforeBytes: first.rssBeforeBytes,
+    rssAfterBytes: last.rssAfterBytes,
+    relayCpuMsPerMessage: perMessage((run) => run.relayCpuMsPerMessage),
+    driverCpuMsPerMessage: perMessage((run) => run.driverCpuMsPerMessage),
+    sinkCpuMsPerMessage: perMessage((run) => run.sinkCpuMsPerMessage),
+    protocolMessages,
+    maxHandedOut: Math.max(...runs.map((run) => run.maxHandedOut)),
+    window: { fromMs: first.window.fromMs, toMs: last.window.toMs },
+  }
+}
+
+export function combineFloor(runs: FloorResult[]): FloorResult {
+  const messages = runs.reduce((sum, run) => sum + run.messages, 0)
+  const elapsedMs = runs.reduce((sum, run) => sum + run.elapsedMs, 0)
+  const perMessage = (measureOf: (run: FloorResult) => number) => weighted(runs, (run) => run.messages, measureOf)
+  return {
+    messages,
+    elapsedMs,
+    msgPerSec: rate(messages, elapsedMs),
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
+    duplicates: runs.reduce((sum, run) => sum + run.duplicates, 0),
+    cpuMsPerMessage: perMessage((run) => run.cpuMsPerMessage),
+    sinkCpuMsPerMessage: perMessage((run) => run.sinkCpuMsPerMessage),
+  }
+}
