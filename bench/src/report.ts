@@ -135,7 +135,7 @@ export function renderTable(report: BenchReport): string {
   }
   if (report.relay) {
     rows.push([
-      'Proxy RSS before / after the relay run',
+      'Proxy RSS before / after the relay rounds',
       `${mb(report.relay.rssBeforeBytes)} / ${mb(report.relay.rssAfterBytes)}`,
       '',
     ])
