@@ -28,7 +28,7 @@ export async function startPickupFloor(
     concurrency: number
     window: number
     batchSize: number
-    /** Write a V8 CPU profile of the pickup floor into this directory, as of the runner. */
+    /** Write a V8 CPU profile of the pickup floor into this directory, as the bench does for the runner. */
     cpuProfileDir?: string
   },
 ): Promise<PickupFloor> {
@@ -65,10 +65,11 @@ export async function startPickupFloor(
     window: options.window,
     batchSize: options.batchSize,
   }
-  const child: ChildProcess = fork(join(__dirname, 'pickupFloorProcess.js'), [JSON.stringify(config)], {
+  const child: ChildProcess = fork(join(__dirname, 'pickupFloorProcess.js'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
   })
+  child.send(config)
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the pickup floor exited with ${code}`)))
     child.once('message', (report: PickupFloorReport) =>

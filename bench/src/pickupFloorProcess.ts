@@ -91,7 +91,14 @@ async function main(config: PickupFloorConfig) {
   }
 
   socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(authDecrypt(JSON.parse(data.toString('utf8')), ours, sharedKeys))
+    let message: Record<string, unknown> & { '~attach'?: Array<{ '@id': string; data: { json: Envelope } }> }
+    try {
+      message = JSON.parse(authDecrypt(JSON.parse(data.toString('utf8')), ours, sharedKeys))
+    } catch (error) {
+      // Nothing is acknowledged for it, so the bench sees the loss at the sink and says so.
+      process.stderr.write(`pickup floor: a frame it could not read: ${(error as Error).message}\n`)
+      return
+    }
     const type = String(message['@type'])
     if (type === `${PICKUP}delivery`) {
       for (const attachment of message['~attach'] ?? []) void relay(attachment['@id'], attachment.data.json)
@@ -115,7 +122,10 @@ async function main(config: PickupFloorConfig) {
   })
 }
 
-main(JSON.parse(process.argv[2]) as PickupFloorConfig).catch((error) => {
-  process.send?.({ type: 'failed', reason: (error as Error).message } satisfies PickupFloorReport)
-  process.exit(1)
-})
+// The config holds secret keys, so it comes over IPC, not on the command line for every `ps` to read.
+process.once('message', (config: PickupFloorConfig) =>
+  main(config).catch((error) => {
+    process.send?.({ type: 'failed', reason: (error as Error).message } satisfies PickupFloorReport)
+    process.exit(1)
+  }),
+)
