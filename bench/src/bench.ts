@@ -147,7 +147,9 @@ function parseArgs(argv: string[]): Args {
     }
     const key = numbers[name]
     const parsed = Number(value)
-    if (!key || !Number.isFinite(parsed) || parsed <= 0) {
+    // Only the offered rates may be fractional: a count such as --rounds 2.5 would lose forwards.
+    const whole = key !== 'rate' && key !== 'soakRate'
+    if (!key || !Number.isFinite(parsed) || parsed <= 0 || (whole && !Number.isInteger(parsed))) {
       process.stderr.write(`Unknown option or bad value: ${argv[index - (inline ? 0 : 1)]} ${value ?? ''}\n\n${USAGE}`)
       process.exit(2)
     }

@@ -107,26 +107,26 @@ export function authDecrypt(envelope: Envelope, own: BoxKeyPair, sharedKeys: Map
 /**
  * The floor of an authcrypt pack, with the box key shared with the recipient kept as in
  * `authDecrypt`: a fresh content key boxed to the recipient, the sender's verkey sealed beside it.
+ * The recipient comes with its X25519 key, converted once per peer, not once per envelope.
  */
 export function authEncrypt(
   plaintext: string,
   own: BoxKeyPair,
-  recipientVerkey: string,
+  to: Pick<BoxKeyPair, 'verkey' | 'x25519PublicKey'>,
   sharedKeys: Map<string, Uint8Array>,
 ): Envelope {
-  let shared = sharedKeys.get(recipientVerkey)
-  const recipientX25519 = x25519PublicOf(recipientVerkey)
+  let shared = sharedKeys.get(to.verkey)
   if (!shared) {
-    shared = sodium.crypto_box_beforenm(recipientX25519, own.x25519SecretKey)
-    sharedKeys.set(recipientVerkey, shared)
+    shared = sodium.crypto_box_beforenm(to.x25519PublicKey, own.x25519SecretKey)
+    sharedKeys.set(to.verkey, shared)
   }
   const cek = new Uint8Array(randomBytes(32))
   const keyNonce = new Uint8Array(randomBytes(24))
   const recipient = {
     encrypted_key: b64u(sodium.crypto_box_easy_afternm(cek, keyNonce, shared)),
     header: {
-      kid: recipientVerkey,
-      sender: b64u(boxSeal(new Uint8Array(Buffer.from(own.verkey, 'utf8')), recipientX25519)),
+      kid: to.verkey,
+      sender: b64u(boxSeal(new Uint8Array(Buffer.from(own.verkey, 'utf8')), to.x25519PublicKey)),
       iv: b64u(keyNonce),
     },
   }

@@ -53,6 +53,7 @@ async function main(config: PickupFloorConfig) {
   await readySodium()
   const ours = keyPairOf(config.ours)
   const forwardKey = keyPairOf(config.forwardKey)
+  const mediator = { verkey: config.theirs, x25519PublicKey: x25519PublicOf(config.theirs) }
   const sharedKeys = new Map<string, Uint8Array>()
   const client = new RelayHttpClient(config.concurrency)
   const socket = new WebSocket(config.wsUrl)
@@ -62,7 +63,7 @@ async function main(config: PickupFloorConfig) {
 
   const send = (message: Record<string, unknown>) => {
     const plaintext = JSON.stringify({ ...message, '@id': randomUUID(), '~transport': { return_route: 'all' } })
-    socket.send(JSON.stringify(authEncrypt(plaintext, ours, config.theirs, sharedKeys)))
+    socket.send(JSON.stringify(authEncrypt(plaintext, ours, mediator, sharedKeys)))
   }
   const flush = () => {
     clearTimeout(ackTimer)

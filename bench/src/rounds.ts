@@ -20,10 +20,9 @@ export function orderOfRound<T>(kinds: readonly T[], round: number): T[] {
   return kinds.map((_, index) => kinds[(round + index) % kinds.length])
 }
 
-const weighted = <T>(runs: T[], messagesOf: (run: T) => number, measureOf: (run: T) => number) => {
-  const messages = runs.reduce((sum, run) => sum + messagesOf(run), 0)
-  return runs.reduce((sum, run) => sum + measureOf(run) * messagesOf(run), 0) / messages
-}
+/** A per-message figure of several runs: each run's weighs by its messages. */
+const perMessage = <T extends { messages: number }>(runs: T[], measureOf: (run: T) => number) =>
+  runs.reduce((sum, run) => sum + measureOf(run) * run.messages, 0) / runs.reduce((sum, run) => sum + run.messages, 0)
 
 /** One kind's rounds as one run: messages and time summed, per-message CPU weighted by messages. */
 export function combineThroughput(runs: ThroughputResult[]): ThroughputResult {
@@ -37,7 +36,6 @@ export function combineThroughput(runs: ThroughputResult[]): ThroughputResult {
       protocolMessages[type] = (protocolMessages[type] ?? 0) + count
     }
   }
-  const perMessage = (measureOf: (run: ThroughputResult) => number) => weighted(runs, (run) => run.messages, measureOf)
   return {
     mode: first.mode,
     batch: first.batch,
@@ -47,9 +45,9 @@ export function combineThroughput(runs: ThroughputResult[]): ThroughputResult {
     duplicates: runs.reduce((sum, run) => sum + run.duplicates, 0),
     rssBeforeBytes: first.rssBeforeBytes,
     rssAfterBytes: last.rssAfterBytes,
-    relayCpuMsPerMessage: perMessage((run) => run.relayCpuMsPerMessage),
-    driverCpuMsPerMessage: perMessage((run) => run.driverCpuMsPerMessage),
-    sinkCpuMsPerMessage: perMessage((run) => run.sinkCpuMsPerMessage),
+    relayCpuMsPerMessage: perMessage(runs, (run) => run.relayCpuMsPerMessage),
+    driverCpuMsPerMessage: perMessage(runs, (run) => run.driverCpuMsPerMessage),
+    sinkCpuMsPerMessage: perMessage(runs, (run) => run.sinkCpuMsPerMessage),
     protocolMessages,
     maxHandedOut: Math.max(...runs.map((run) => run.maxHandedOut)),
     window: { fromMs: first.window.fromMs, toMs: last.window.toMs },
@@ -59,14 +57,13 @@ export function combineThroughput(runs: ThroughputResult[]): ThroughputResult {
 export function combineFloor(runs: FloorResult[]): FloorResult {
   const messages = runs.reduce((sum, run) => sum + run.messages, 0)
   const elapsedMs = runs.reduce((sum, run) => sum + run.elapsedMs, 0)
-  const perMessage = (measureOf: (run: FloorResult) => number) => weighted(runs, (run) => run.messages, measureOf)
   return {
     messages,
     elapsedMs,
     msgPerSec: rate(messages, elapsedMs),
     failures: runs.reduce((sum, run) => sum + run.failures, 0),
     duplicates: runs.reduce((sum, run) => sum + run.duplicates, 0),
-    cpuMsPerMessage: perMessage((run) => run.cpuMsPerMessage),
-    sinkCpuMsPerMessage: perMessage((run) => run.sinkCpuMsPerMessage),
+    cpuMsPerMessage: perMessage(runs, (run) => run.cpuMsPerMessage),
+    sinkCpuMsPerMessage: perMessage(runs, (run) => run.sinkCpuMsPerMessage),
   }
 }

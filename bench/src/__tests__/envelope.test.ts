@@ -22,7 +22,7 @@ describe("the bench floors' authcrypt", () => {
 
   it('packs an authcrypt envelope that the wallet opens, naming the floor as its sender', () => {
     const plaintext = JSON.stringify({ '@type': 'https://didcomm.org/messagepickup/2.0/messages-received' })
-    const envelope = authEncrypt(plaintext, floor, mediator.verkey, new Map())
+    const envelope = authEncrypt(plaintext, floor, mediator, new Map())
     const unpacked = unpackDidcommV1(
       envelope,
       (kid) => (kid === mediator.verkey ? asWalletKey(mediator) : undefined),
@@ -46,7 +46,7 @@ describe("the bench floors' authcrypt", () => {
   })
 
   it('refuses an envelope whose content was altered, and one for another key', () => {
-    const envelope = authEncrypt('{"n":1}', mediator, floor.verkey, new Map())
+    const envelope = authEncrypt('{"n":1}', mediator, floor, new Map())
     const flipped = envelope.ciphertext.startsWith('A')
       ? `B${envelope.ciphertext.slice(1)}`
       : `A${envelope.ciphertext.slice(1)}`
