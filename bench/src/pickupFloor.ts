@@ -8,7 +8,7 @@ import type { PickupRecipient } from './driver'
 import type { BoxKeyPair } from './envelope'
 import type { PickupFloorConfig, PickupFloorReport } from './pickupFloorProcess'
 import { rssOfPid } from './proxy'
-import type { RelaySetup } from './setup'
+import { type RelaySetup, liveSessionIdOf } from './setup'
 
 export interface PickupFloor extends PickupRecipient {
   stop(): Promise<void>
@@ -77,19 +77,7 @@ export async function startPickupFloor(
     )
   })
   child.removeAllListeners('exit')
-  const pickup = mediator.agent.messagePickup
-  const pickupSessionId = async () => {
-    let id: string | undefined
-    await until(
-      async () => {
-        id = (await pickup.getLiveModeSession({ connectionId }))?.id
-        return id !== undefined
-      },
-      20_000,
-      "the pickup floor's live pickup session",
-    )
-    return id as string
-  }
+  const pickupSessionId = () => liveSessionIdOf(mediator, connectionId, "the pickup floor's live pickup session")
   await pickupSessionId()
   return {
     connectionId,

@@ -30,7 +30,7 @@ export interface BenchReport {
   soak?: SoakResult
   profile?: ProfileSummary
   profileLatency?: ProfileSummary
-  /** `--profile`: the pickup floor's own CPU profile, cut to its first run. */
+  /** `--profile`: the pickup floor's own CPU profile, cut to its throughput run. */
   profilePickupFloor?: ProfileSummary
   relayCounts?: CountReport
   floorCounts?: CountReport

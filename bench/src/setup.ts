@@ -87,20 +87,8 @@ export async function setUpRelay(options: {
   )
   if (!proxyRecord) throw new Error(`the mediator has no mediation record routing ${routedKey} to the proxy`)
   const proxyConnectionId = proxyRecord.connectionId
-  const pickup = mediator.agent.messagePickup
 
-  const pickupSessionId = async () => {
-    let id: string | undefined
-    await until(
-      async () => {
-        id = (await pickup.getLiveModeSession({ connectionId: proxyConnectionId }))?.id
-        return id !== undefined
-      },
-      30_000,
-      "the proxy's live pickup session",
-    )
-    return id as string
-  }
+  const pickupSessionId = () => liveSessionIdOf(mediator, proxyConnectionId, "the proxy's live pickup session")
   await pickupSessionId()
 
   const mediatorConfig = mediator.agent.mediator.config as unknown as {
@@ -126,4 +114,18 @@ export async function setUpRelay(options: {
       await mediator.stop().catch(() => undefined)
     },
   }
+}
+
+/** The id of the live pickup session the mediator holds for a connection, once there is one. */
+export async function liveSessionIdOf(mediator: ExternalMediator, connectionId: string, what: string): Promise<string> {
+  let id: string | undefined
+  await until(
+    async () => {
+      id = (await mediator.agent.messagePickup.getLiveModeSession({ connectionId }))?.id
+      return id !== undefined
+    },
+    30_000,
+    what,
+  )
+  return id as string
 }
