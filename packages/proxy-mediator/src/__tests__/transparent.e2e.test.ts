@@ -1,5 +1,6 @@
-import { DidKey, KeylistUpdateAction, MediationRepository, MediationRole } from '@credo-ts/core'
-import { connectTo, createMediatedInvitationUrl, waitFor } from '@proxy-mediator/topology'
+import { join } from 'node:path'
+import { DidKey, KeyType, KeylistUpdateAction, MediationRepository, MediationRole } from '@credo-ts/core'
+import { connectTo, createMediatedInvitationUrl, startExternalMediator, waitFor } from '@proxy-mediator/topology'
 import { RelayPipeline } from '../services/RelayPipeline'
 import { verkeyToDidKey } from '../utils/keys'
 import { type Topology, sendMessages, startTopology } from './support/topology'
@@ -76,5 +77,43 @@ describe('transparent relay mode', () => {
     await topology.sender.agent.basicMessages.sendMessage(second.id, 'to-a-kept-key')
     await waitFor(() => topology.agent.received.filter((m) => m === 'to-a-kept-key').length, 1, 30_000)
     expect(topology.agent.received.slice(before)).toEqual(['to-a-kept-key'])
+  })
+
+  it('mirrors a key the agent added while the external mediator was down, once it is back', async () => {
+    const { mediator } = topology
+    const port = Number(new URL(mediator.endpoints[0]).port)
+    await mediator.stop()
+    await waitFor(() => (topology.proxy.api.getStatus().status === 'setup' ? 1 : 0), 1, 30_000, 'the proxy to notice')
+
+    const agent = topology.agent.agent
+    const newKey = await agent.wallet.createKey({ keyType: KeyType.Ed25519 })
+    const proxyConnectionId = (await agent.mediationRecipient.findDefaultMediator())?.connectionId ?? ''
+    // The proxy takes the key into its own keylist; the agent has no reason to send it again.
+    await agent.mediationRecipient.notifyKeylistUpdate(
+      await agent.connections.getById(proxyConnectionId),
+      newKey.publicKeyBase58,
+      KeylistUpdateAction.add,
+    )
+    await waitFor(
+      () =>
+        topology.proxy.api
+          .getStatus()
+          .agents.flatMap((status) => status.recipientKeys)
+          .filter((did) => DidKey.fromDid(did).key.publicKeyBase58 === newKey.publicKeyBase58).length,
+      1,
+      30_000,
+      "the key in the proxy's keylist",
+    )
+
+    topology.mediator = await startExternalMediator({
+      port,
+      storagePath: join(topology.dir, 'mediator'),
+      queue: mediator.queue,
+    })
+    const deadline = Date.now() + 60_000
+    while (!(await keysRoutedToProxy()).includes(newKey.publicKeyBase58)) {
+      if (Date.now() > deadline) throw new Error('the key added while the mediator was down was never mirrored')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   })
 })

@@ -29,6 +29,7 @@ import type {
 import type { UpstreamMediatorEntry } from '../repository/ProxyMediatorStateRecord'
 import { verkeyToDidKey } from '../utils/keys'
 import { AgentDirectory } from './AgentDirectory'
+import { type KeylistChange, KeylistMirror, type KeylistMirrorTarget } from './KeylistMirror'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { RelayPipeline } from './RelayPipeline'
 import { UpstreamChannel } from './UpstreamChannel'
@@ -68,6 +69,11 @@ export class UpstreamMediators {
   private routeHolderId?: string
   private failoverTimer?: NodeJS.Timeout
   private failoverCount = 0
+  private readonly keylistMirror = new KeylistMirror((target, error) =>
+    this.agentContext?.config.logger.error(
+      `Could not mirror the agents' keylist changes to external mediator ${target.id}: ${error.message}; they are sent again with its next change, and when it is picked up from again`,
+    ),
+  )
 
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
@@ -263,6 +269,7 @@ export class UpstreamMediators {
       mediator.session.stop()
       await this.channel.close(id)
       this.mediators.splice(this.mediators.indexOf(mediator), 1)
+      this.keylistMirror.forget(id)
       // The primary removed by force: the next mediator picked up from (a standby first) takes over.
       const successor = mediator.entry.role === 'primary' && this.mediators.length > 0 ? this.successorOf() : undefined
       if (successor) successor.entry.role = 'primary'
@@ -294,16 +301,30 @@ export class UpstreamMediators {
     })
   }
 
-  /** In transparent mode, the agents' keylist changes, mirrored to every mediator so it routes them to the proxy. */
-  public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<void> {
-    const updates = [
+  /**
+   * In transparent mode, the agents' keylist changes, mirrored to every mediator so it routes them to
+   * the proxy. What a mediator does not take is kept and sent again (`KeylistMirror`); resolves with
+   * the ids of the mediators that have not taken it yet.
+   */
+  public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<string[]> {
+    const changes: KeylistChange[] = [
       ...added.map((key) => ({ key, action: KeylistUpdateAction.add })),
       ...removed.map((key) => ({ key, action: KeylistUpdateAction.remove })),
     ]
-    if (updates.length === 0) return
-    for (const { entry } of this.mediators) {
-      const record = await this.mediationRepository.getById(agentContext, entry.mediationRecordId)
-      await this.recipient.updateKeylist(agentContext, record, updates)
+    if (changes.length === 0) return []
+    return this.keylistMirror.mirror(
+      this.mediators.map(({ entry }) => this.keylistTarget(agentContext, entry)),
+      changes,
+    )
+  }
+
+  private keylistTarget(agentContext: AgentContext, entry: UpstreamMediatorEntry): KeylistMirrorTarget {
+    return {
+      id: entry.connectionId,
+      send: async (changes) => {
+        const record = await this.mediationRepository.getById(agentContext, entry.mediationRecordId)
+        await this.recipient.updateKeylist(agentContext, record, changes)
+      },
     }
   }
 
@@ -446,12 +467,16 @@ export class UpstreamMediators {
   private async startMediator(agentContext: AgentContext, entry: UpstreamMediatorEntry): Promise<void> {
     const record = await this.mediationRepository.findById(agentContext, entry.mediationRecordId)
     const grant = { endpoint: record?.endpoint, routingKeys: record?.routingKeys ?? [] }
-    const session = new UpstreamSession(
+    const session: UpstreamSession = new UpstreamSession(
       this.sessionDependencies,
       agentContext,
       entry.connectionId,
       entry.pickupMode,
-      () => this.publishState(),
+      () => {
+        this.publishState()
+        // Back after being down: what it missed of the agents' keylist goes now. Never throws.
+        if (session.isReady) void this.keylistMirror.retry(this.keylistTarget(agentContext, entry))
+      },
     )
     this.mediators.push({ entry, grant, session })
     this.publishState()

@@ -1,0 +1,76 @@
+import { KeylistUpdateAction } from '@credo-ts/core'
+import { sideEffect } from '../utils/sideEffect'
+
+export interface KeylistChange {
+  /** An agent's key, base58. */
+  key: string
+  action: KeylistUpdateAction
+}
+
+export interface KeylistMirrorTarget {
+  /** The mediator's connection id. */
+  id: string
+  /** Sends the changes to that mediator, and throws unless it took every one. */
+  send(changes: KeylistChange[]): Promise<void>
+}
+
+/**
+ * In transparent mode, the agents' keylist changes, mirrored to every external mediator so that it
+ * routes them to the proxy. A mediator that is down or does not answer in time keeps its changes
+ * here, and they are sent again with its next change and whenever it is picked up from again. The
+ * agent would not send them again itself, since the proxy's own keylist already has them.
+ *
+ * Pending changes live in memory: after a restart they are gone, as before.
+ */
+export class KeylistMirror {
+  /** Per mediator, the last action for each key: adding then removing a key leaves only the removal. */
+  private readonly pending = new Map<string, Map<string, KeylistUpdateAction>>()
+
+  public constructor(private readonly onFailure: (target: KeylistMirrorTarget, error: Error) => void) {}
+
+  /**
+   * Sends `changes`, after whatever each mediator still lacks, to every target. One mediator that
+   * fails does not keep the others from being updated. Resolves with the ids that failed.
+   */
+  public async mirror(targets: KeylistMirrorTarget[], changes: KeylistChange[]): Promise<string[]> {
+    const failed: string[] = []
+    for (const target of targets) {
+      if (!(await this.send(target, changes))) failed.push(target.id)
+    }
+    return failed
+  }
+
+  /** Sends what this mediator still lacks, if anything: when it is picked up from again. */
+  public async retry(target: KeylistMirrorTarget): Promise<boolean> {
+    if (!this.pending.has(target.id)) return true
+    return this.send(target, [])
+  }
+
+  public pendingFor(id: string): KeylistChange[] {
+    return [...(this.pending.get(id) ?? new Map())].map(([key, action]) => ({ key, action }))
+  }
+
+  /** The mediator was removed: nothing of it is sent any more. */
+  public forget(id: string): void {
+    this.pending.delete(id)
+  }
+
+  private async send(target: KeylistMirrorTarget, changes: KeylistChange[]): Promise<boolean> {
+    const batch = new Map(this.pending.get(target.id))
+    for (const { key, action } of changes) batch.set(key, action)
+    if (batch.size === 0) return true
+    // Taken before the await: a retry that starts meanwhile finds nothing to send twice.
+    this.pending.delete(target.id)
+    try {
+      await target.send([...batch].map(([key, action]) => ({ key, action })))
+      return true
+    } catch (error) {
+      // Changes made meanwhile are newer than this batch, so they win.
+      const newer = this.pending.get(target.id) ?? new Map()
+      for (const [key, action] of newer) batch.set(key, action)
+      this.pending.set(target.id, batch)
+      sideEffect(() => this.onFailure(target, error as Error))
+      return false
+    }
+  }
+}

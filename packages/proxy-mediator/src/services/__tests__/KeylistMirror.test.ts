@@ -1,0 +1,104 @@
+import { KeylistUpdateAction } from '@credo-ts/core'
+import { type KeylistChange, KeylistMirror, type KeylistMirrorTarget } from '../KeylistMirror'
+
+const add = (key: string): KeylistChange => ({ key, action: KeylistUpdateAction.add })
+const remove = (key: string): KeylistChange => ({ key, action: KeylistUpdateAction.remove })
+
+/** A mediator that records what it took, and fails while `down` is set. */
+function mediator(id: string) {
+  const took: KeylistChange[][] = []
+  const target = {
+    id,
+    down: false,
+    took,
+    send: jest.fn(async (changes: KeylistChange[]) => {
+      if (target.down) throw new Error(`${id} is down`)
+      took.push(changes)
+    }),
+  }
+  return target
+}
+
+describe('KeylistMirror', () => {
+  it('sends the changes to every mediator once, and keeps nothing when all took them', async () => {
+    const failures: string[] = []
+    const mirror = new KeylistMirror((target) => failures.push(target.id))
+    const [a, b] = [mediator('a'), mediator('b')]
+    await expect(mirror.mirror([a, b], [add('K1'), remove('K2')])).resolves.toEqual([])
+    expect(a.took).toEqual([[add('K1'), remove('K2')]])
+    expect(b.took).toEqual([[add('K1'), remove('K2')]])
+    expect(mirror.pendingFor('a')).toEqual([])
+    await expect(mirror.retry(a)).resolves.toBe(true)
+    expect(a.send).toHaveBeenCalledTimes(1)
+    expect(failures).toEqual([])
+  })
+
+  it('keeps what a mediator that is down did not take, without holding up the others', async () => {
+    const failures: string[] = []
+    const mirror = new KeylistMirror((target, error) => failures.push(`${target.id}: ${error.message}`))
+    const [a, b] = [mediator('a'), mediator('b')]
+    a.down = true
+    await expect(mirror.mirror([a, b], [add('K1')])).resolves.toEqual(['a'])
+    expect(b.took).toEqual([[add('K1')]])
+    expect(mirror.pendingFor('a')).toEqual([add('K1')])
+    expect(mirror.pendingFor('b')).toEqual([])
+    expect(failures).toEqual(['a: a is down'])
+  })
+
+  it('sends the pending changes again when the mediator is back, then forgets them', async () => {
+    const mirror = new KeylistMirror(() => {})
+    const a = mediator('a')
+    a.down = true
+    await mirror.mirror([a], [add('K1')])
+    await expect(mirror.retry(a)).resolves.toBe(false)
+    expect(mirror.pendingFor('a')).toEqual([add('K1')])
+    a.down = false
+    await expect(mirror.retry(a)).resolves.toBe(true)
+    expect(a.took).toEqual([[add('K1')]])
+    expect(mirror.pendingFor('a')).toEqual([])
+    await mirror.retry(a)
+    expect(a.took).toHaveLength(1)
+  })
+
+  it('puts pending changes first, in one batch with the next ones, the last action of a key winning', async () => {
+    const mirror = new KeylistMirror(() => {})
+    const a = mediator('a')
+    a.down = true
+    await mirror.mirror([a], [add('K1'), add('K2')])
+    a.down = false
+    await mirror.mirror([a], [remove('K1'), add('K3')])
+    expect(a.took).toEqual([[remove('K1'), add('K2'), add('K3')]])
+  })
+
+  it('lets a change made while a send is failing win over the batch that failed', async () => {
+    const mirror = new KeylistMirror(() => {})
+    let fail!: (error: Error) => void
+    const slow: KeylistMirrorTarget = {
+      id: 'a',
+      send: () =>
+        new Promise<void>((_, reject) => {
+          fail = reject
+        }),
+    }
+    const first = mirror.mirror([slow], [add('K1')])
+    // Meanwhile the agent removes the key again, and that send fails at once.
+    await mirror.mirror([{ id: 'a', send: async () => Promise.reject(new Error('down')) }], [remove('K1')])
+    fail(new Error('timed out'))
+    await first
+    expect(mirror.pendingFor('a')).toEqual([remove('K1')])
+  })
+
+  it('forgets a removed mediator, and a failure listener that throws changes nothing', async () => {
+    const mirror = new KeylistMirror(() => {
+      throw new Error('logger broke')
+    })
+    const a = mediator('a')
+    a.down = true
+    await expect(mirror.mirror([a], [add('K1')])).resolves.toEqual(['a'])
+    mirror.forget('a')
+    expect(mirror.pendingFor('a')).toEqual([])
+    a.down = false
+    await expect(mirror.retry(a)).resolves.toBe(true)
+    expect(a.took).toEqual([])
+  })
+})
