@@ -1,4 +1,5 @@
-import { KeylistUpdateAction } from '@credo-ts/core'
+import type { KeylistUpdateAction } from '@credo-ts/core'
+import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
 import { sideEffect } from '../utils/sideEffect'
 
 export interface KeylistChange {
@@ -10,7 +11,10 @@ export interface KeylistChange {
 export interface KeylistMirrorTarget {
   /** The mediator's connection id. */
   id: string
-  /** Sends the changes to that mediator, and throws unless it took every one. */
+  /**
+   * Sends the changes to that mediator, and throws unless it took every one: a
+   * `KeylistUpdateRefusedError` when it answered and refused, anything else when it did not answer.
+   */
   send(changes: KeylistChange[]): Promise<void>
 }
 
@@ -18,7 +22,9 @@ export interface KeylistMirrorTarget {
  * In transparent mode, the agents' keylist changes, mirrored to every external mediator so that it
  * routes them to the proxy. A mediator that is down or does not answer in time keeps its changes
  * here, and they are sent again with its next change and whenever it is picked up from again. The
- * agent would not send them again itself, since the proxy's own keylist already has them.
+ * agent would not send them again itself, since the proxy's own keylist already has them. A
+ * mediator that answered and refused a change is not asked again: it took the rest of that batch,
+ * and would refuse the same change again.
  *
  * Pending changes live in memory: after a restart they are gone, as before.
  */
@@ -26,7 +32,9 @@ export class KeylistMirror {
   /** Per mediator, the last action for each key: adding then removing a key leaves only the removal. */
   private readonly pending = new Map<string, Map<string, KeylistUpdateAction>>()
 
-  public constructor(private readonly onFailure: (target: KeylistMirrorTarget, error: Error) => void) {}
+  public constructor(
+    private readonly onFailure: (target: KeylistMirrorTarget, error: Error, sentAgain: boolean) => void,
+  ) {}
 
   /**
    * Sends `changes`, after whatever each mediator still lacks, to every target. One mediator that
@@ -65,11 +73,14 @@ export class KeylistMirror {
       await target.send([...batch].map(([key, action]) => ({ key, action })))
       return true
     } catch (error) {
-      // Changes made meanwhile are newer than this batch, so they win.
-      const newer = this.pending.get(target.id) ?? new Map()
-      for (const [key, action] of newer) batch.set(key, action)
-      this.pending.set(target.id, batch)
-      sideEffect(() => this.onFailure(target, error as Error))
+      const sentAgain = !(error instanceof KeylistUpdateRefusedError)
+      if (sentAgain) {
+        // Changes made meanwhile are newer than this batch, so they win.
+        const newer = this.pending.get(target.id) ?? new Map()
+        for (const [key, action] of newer) batch.set(key, action)
+        this.pending.set(target.id, batch)
+      }
+      sideEffect(() => this.onFailure(target, error as Error, sentAgain))
       return false
     }
   }

@@ -22,6 +22,7 @@ import { Key, KeyType } from '@credo-ts/core'
 import { filter, firstValueFrom, timeout } from 'rxjs'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { InvalidInvitationError } from '../errors/InvalidInvitationError'
+import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
 import { MediatorUnreachableError } from '../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
@@ -106,6 +107,8 @@ export class UpstreamMediationService {
   /**
    * Adds or removes keys (base58) in the proxy's keylist at one external mediator, and checks that
    * the mediator took each change. The proxy's routing key, or in transparent mode the agents' keys.
+   * Throws `KeylistUpdateRefusedError` when the mediator answered and refused a change, and
+   * `MediatorUnreachableError` when it did not answer.
    */
   public async updateKeylist(
     agentContext: AgentContext,
@@ -119,6 +122,7 @@ export class UpstreamMediationService {
         timeout(this.config.mediatorTimeoutMs),
       ),
     )
+    let keylist: KeylistUpdated[]
     try {
       await this.mediationRecipientService.keylistUpdateAndAwait(
         agentContext,
@@ -127,14 +131,18 @@ export class UpstreamMediationService {
         this.config.mediatorTimeoutMs,
       )
       // Credo types the payload as the request's updates; at runtime it is the response's results.
-      const keylist = (await result).payload.keylist as unknown as KeylistUpdated[]
-      const failed = keylist.find(
-        (update) => update.result !== KeylistUpdateResult.Success && update.result !== KeylistUpdateResult.NoChange,
-      )
-      if (failed) throw new Error(`the mediator answered '${failed.result}'`)
+      keylist = (await result).payload.keylist as unknown as KeylistUpdated[]
     } catch (error) {
       throw new MediatorUnreachableError(
         `The external mediator did not take the keylist update: ${(error as Error).message}`,
+      )
+    }
+    const failed = keylist.find(
+      (update) => update.result !== KeylistUpdateResult.Success && update.result !== KeylistUpdateResult.NoChange,
+    )
+    if (failed) {
+      throw new KeylistUpdateRefusedError(
+        `The external mediator did not take the keylist update: the mediator answered '${failed.result}'`,
       )
     }
   }

@@ -69,9 +69,13 @@ export class UpstreamMediators {
   private routeHolderId?: string
   private failoverTimer?: NodeJS.Timeout
   private failoverCount = 0
-  private readonly keylistMirror = new KeylistMirror((target, error) =>
+  private readonly keylistMirror = new KeylistMirror((target, error, sentAgain) =>
     this.agentContext?.config.logger.error(
-      `Could not mirror the agents' keylist changes to external mediator ${target.id}: ${error.message}; they are sent again with its next change, and when it is picked up from again`,
+      `Could not mirror the agents' keylist changes to external mediator ${target.id}: ${error.message}; ${
+        sentAgain
+          ? 'they are sent again with its next change, and when it is picked up from again'
+          : 'it refused them, so they are not sent again: the agent must update its keylist again'
+      }`,
     ),
   )
 
@@ -303,16 +307,15 @@ export class UpstreamMediators {
 
   /**
    * In transparent mode, the agents' keylist changes, mirrored to every mediator so it routes them to
-   * the proxy. What a mediator does not take is kept and sent again (`KeylistMirror`); resolves with
-   * the ids of the mediators that have not taken it yet.
+   * the proxy. What a mediator that did not answer has not taken is kept and sent again (`KeylistMirror`).
    */
-  public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<string[]> {
+  public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<void> {
     const changes: KeylistChange[] = [
       ...added.map((key) => ({ key, action: KeylistUpdateAction.add })),
       ...removed.map((key) => ({ key, action: KeylistUpdateAction.remove })),
     ]
-    if (changes.length === 0) return []
-    return this.keylistMirror.mirror(
+    if (changes.length === 0) return
+    await this.keylistMirror.mirror(
       this.mediators.map(({ entry }) => this.keylistTarget(agentContext, entry)),
       changes,
     )

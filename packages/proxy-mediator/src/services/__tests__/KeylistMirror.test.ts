@@ -1,4 +1,5 @@
 import { KeylistUpdateAction } from '@credo-ts/core'
+import { KeylistUpdateRefusedError } from '../../errors/KeylistUpdateRefusedError'
 import { type KeylistChange, KeylistMirror, type KeylistMirrorTarget } from '../KeylistMirror'
 
 const add = (key: string): KeylistChange => ({ key, action: KeylistUpdateAction.add })
@@ -43,6 +44,20 @@ describe('KeylistMirror', () => {
     expect(mirror.pendingFor('a')).toEqual([add('K1')])
     expect(mirror.pendingFor('b')).toEqual([])
     expect(failures).toEqual(['a: a is down'])
+  })
+
+  it('does not ask again a mediator that answered and refused, and says so', async () => {
+    const failures: Array<{ id: string; sentAgain: boolean }> = []
+    const mirror = new KeylistMirror((target, _error, sentAgain) => failures.push({ id: target.id, sentAgain }))
+    const refusing: KeylistMirrorTarget = {
+      id: 'a',
+      send: jest.fn(async () => Promise.reject(new KeylistUpdateRefusedError("the mediator answered 'client_error'"))),
+    }
+    await expect(mirror.mirror([refusing], [add('K1')])).resolves.toEqual(['a'])
+    expect(mirror.pendingFor('a')).toEqual([])
+    await mirror.retry(refusing)
+    expect(refusing.send).toHaveBeenCalledTimes(1)
+    expect(failures).toEqual([{ id: 'a', sentAgain: false }])
   })
 
   it('sends the pending changes again when the mediator is back, then forgets them', async () => {
