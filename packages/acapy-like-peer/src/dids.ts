@@ -26,42 +26,62 @@ export interface DidCommService {
   routingKeys: string[]
 }
 
-/** ACA-Py's `DIDDoc.serialize()` for a connection DID: `did:sov:` ids, base58 keys, one IndyAgent service. */
-export function legacyDidDoc(did: string, verkey: string, endpoint: string) {
+/**
+ * ACA-Py's `DIDDoc.serialize()` for a connection DID: `did:sov:` ids, base58 keys, one IndyAgent
+ * service per endpoint, `;indy` then `;indy1`... (`connections/base_manager.py`, `create_did_document`).
+ */
+export function legacyDidDoc(did: string, verkey: string, endpoints: string | string[]) {
   const id = `did:sov:${did}`
   return {
     '@context': 'https://w3id.org/did/v1',
     id,
     publicKey: [{ id: `${id}#1`, type: 'Ed25519VerificationKey2018', controller: id, publicKeyBase58: verkey }],
     authentication: [{ type: 'Ed25519SignatureAuthentication2018', publicKey: `${id}#1` }],
-    service: [{ id: `${id};indy`, type: 'IndyAgent', priority: 0, recipientKeys: [verkey], serviceEndpoint: endpoint }],
+    service: [endpoints].flat().map((serviceEndpoint, index) => ({
+      id: `${id};indy${index === 0 ? '' : index}`,
+      type: 'IndyAgent',
+      priority: index,
+      recipientKeys: [verkey],
+      serviceEndpoint,
+    })),
   }
 }
 
-const didcommService = (keyRef: string, endpoint: string) => ({
-  id: '#didcomm-0',
-  type: 'did-communication',
-  priority: 0,
-  recipientKeys: [keyRef],
-  routingKeys: [] as string[],
-  serviceEndpoint: endpoint,
-})
+/** One DIDComm v1 service per endpoint, `#didcomm-0`, `#didcomm-1`..., as ACA-Py's peer DIDs list them. */
+const didcommServices = (keyRef: string, endpoints: string | string[]) =>
+  [endpoints].flat().map((endpoint, index) => ({
+    id: `#didcomm-${index}`,
+    type: 'did-communication',
+    priority: index,
+    recipientKeys: [keyRef],
+    routingKeys: [] as string[],
+    serviceEndpoint: endpoint,
+  }))
 
-/** did:peer:2 as ACA-Py's `create_did_peer_2` writes it: .V signing key, .E agreement key, .S abbreviated service. */
-export function didPeer2(verkey: string, x25519PublicKey: Uint8Array, endpoint: string): string {
-  const { type, serviceEndpoint, routingKeys, ...rest } = didcommService('#key-1', endpoint)
-  const service = { ...rest, t: type, r: routingKeys, s: serviceEndpoint }
-  return `did:peer:2.V${ed25519Multikey(verkey)}.E${multibase([...X25519_PUB, ...x25519PublicKey])}.S${b64url(JSON.stringify(service))}`
+/** did:peer:2 as ACA-Py's `create_did_peer_2` writes it: .V signing key, .E agreement key, one .S abbreviated service per endpoint. */
+export function didPeer2(verkey: string, x25519PublicKey: Uint8Array, endpoints: string | string[]): string {
+  const services = didcommServices('#key-1', endpoints).map(({ type, serviceEndpoint, routingKeys, ...rest }) => ({
+    ...rest,
+    t: type,
+    r: routingKeys,
+    s: serviceEndpoint,
+  }))
+  return `did:peer:2.V${ed25519Multikey(verkey)}.E${multibase([...X25519_PUB, ...x25519PublicKey])}${services
+    .map((service) => `.S${b64url(JSON.stringify(service))}`)
+    .join('')}`
 }
 
 /** did:peer:4 as ACA-Py's `create_did_peer_4` writes it: a Multikey for authentication and agreement. */
-export function didPeer4(verkey: string, endpoint: string): { long: string; short: string; inputDoc: object } {
+export function didPeer4(
+  verkey: string,
+  endpoints: string | string[],
+): { long: string; short: string; inputDoc: object } {
   const inputDoc = {
     '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
     verificationMethod: [{ id: '#key-0', type: 'Multikey', publicKeyMultibase: ed25519Multikey(verkey) }],
     authentication: ['#key-0'],
     keyAgreement: ['#key-0'],
-    service: [didcommService('#key-0', endpoint)],
+    service: didcommServices('#key-0', endpoints),
   }
   const encoded = multibase([...JSON_CODEC, ...Buffer.from(JSON.stringify(inputDoc), 'utf8')])
   const hash = multibase([...SHA256_MULTIHASH, ...sha256(Buffer.from(encoded, 'utf8'))])
@@ -76,7 +96,7 @@ export function didPeer1(verkey: string, endpoint: string): { did: string; doc: 
       { id: '#key-1', type: 'Ed25519VerificationKey2018', controller: '#id', publicKeyBase58: verkey },
     ],
     authentication: ['#key-1'],
-    service: [didcommService('#key-1', endpoint)],
+    service: didcommServices('#key-1', endpoint),
   }
   const did = `did:peer:1${multibase([...SHA256_MULTIHASH, ...sha256(Buffer.from(JSON.stringify(stored), 'utf8'))])}`
   return { did, doc: { ...stored, id: did } }
@@ -123,6 +143,8 @@ export function resolvePeerDid(did: string): DidCommService {
       const purpose = element[0]
       const value = element.slice(1)
       if (purpose === 'S') {
+        // The first service is the one a DIDComm v1 sender uses.
+        if (service) continue
         const abbreviated = JSON.parse(utf8(fromB64(value)))
         service = {
           ...abbreviated,

@@ -51,6 +51,11 @@ export function b64url(data: Uint8Array | string): string {
   return Buffer.from(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url')
 }
 
+/** Padded base64url, as ACA-Py's `bytes_to_b64(..., urlsafe=True)` writes it. */
+export function b64urlPadded(data: Uint8Array): string {
+  return Buffer.from(data).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')
+}
+
 /** Reads base64url or base64, padded or not. */
 export function fromB64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64'))

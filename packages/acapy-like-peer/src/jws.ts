@@ -9,21 +9,35 @@ export interface SignedAttachment {
   data: { base64: string; jws: Record<string, unknown> }
 }
 
+export interface SignOptions {
+  /**
+   * Whether the protected header carries the signer's did:key as a top-level `kid` beside the `jwk`,
+   * as ACA-Py up to 0.11 writes it. From 0.12 the `kid` is only inside the `jwk` and in the
+   * unprotected header (`messaging/decorators/attach_decorator.py`, `build_protected`). @default true
+   */
+  protectedKid?: boolean
+  /** How an object is turned into the signed bytes (ACA-Py: Python's `json.dumps`). @default JSON.stringify */
+  serialize?: (content: object) => string
+  /** The attachment's `mime-type` for a string: ACA-Py's `data_base64_string` writes `text/string`. */
+  stringMimeType?: string
+}
+
 /**
  * An attachment signed as ACA-Py's `AttachDecoratorData.sign` does it: standard base64 data, and a
  * flattened JWS (EdDSA, the signer's did:key as `kid`, its key as an OKP `jwk` in the protected
  * header) over the base64url form of the same bytes.
  */
-export function signedAttachment(content: string | object, signer: KeyPair): SignedAttachment {
-  const bytes = Buffer.from(typeof content === 'string' ? content : JSON.stringify(content), 'utf8')
+export function signedAttachment(content: string | object, signer: KeyPair, options: SignOptions = {}): SignedAttachment {
+  const { protectedKid = true, serialize = JSON.stringify, stringMimeType } = options
+  const bytes = Buffer.from(typeof content === 'string' ? content : serialize(content), 'utf8')
   const kid = didKeyOf(signer.verkey)
-  const protectedHeader = b64url(
-    JSON.stringify({ alg: 'EdDSA', kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: b64url(signer.publicKey), kid } }),
-  )
+  const jwk = { kty: 'OKP', crv: 'Ed25519', x: b64url(signer.publicKey), kid }
+  const protectedHeader = b64url(JSON.stringify(protectedKid ? { alg: 'EdDSA', kid, jwk } : { alg: 'EdDSA', jwk }))
   const signature = sign(Buffer.from(`${protectedHeader}.${b64url(bytes)}`, 'ascii'), signer)
+  const mimeType = typeof content === 'string' ? stringMimeType : 'application/json'
   return {
     '@id': randomUUID(),
-    ...(typeof content === 'string' ? {} : { 'mime-type': 'application/json' }),
+    ...(mimeType ? { 'mime-type': mimeType } : {}),
     data: {
       base64: bytes.toString('base64'),
       jws: { header: { kid }, protected: protectedHeader, signature: b64url(signature) },

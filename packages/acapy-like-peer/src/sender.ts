@@ -25,31 +25,82 @@ export class ForwardingSender {
   }
 
   public wrap(route: Route, content: string, options: PackOptions = {}): Envelope {
+    const layers = this.layers(route, content, options)
+    return layers[layers.length - 1]
+  }
+
+  /**
+   * Every envelope of one message, innermost first: the agent's, then one per routing key. The
+   * one before the last is what the external mediator forwards, so its `tag` names the message
+   * in the mediator's records.
+   */
+  public layers(route: Route, content: string, options: PackOptions = {}): Envelope[] {
     const message = {
       '@type': `${NEW_PREFIX}basicmessage/1.0/message`,
       '@id': randomUUID(),
       sent_time: new Date().toISOString(),
       content,
     }
-    let envelope = pack(message, [route.recipientKey], this.key)
+    const layers = [pack(message, [route.recipientKey], this.key)]
     let to = route.recipientKey
     for (const routingKey of route.routingKeys) {
-      const forward = { '@type': `${NEW_PREFIX}routing/1.0/forward`, '@id': randomUUID(), to, msg: envelope }
-      envelope = pack(forward, [routingKey], undefined, options)
+      const forward = { '@type': `${NEW_PREFIX}routing/1.0/forward`, '@id': randomUUID(), to, msg: layers[layers.length - 1] }
+      layers.push(pack(forward, [routingKey], undefined, options))
       to = routingKey
     }
-    return envelope
+    return layers
   }
 
-  /** Sends each content as its own forwarded message; throws on any answer that is not 2xx. */
-  public async send(route: Route, contents: string[], options: PackOptions = {}): Promise<void> {
+  /**
+   * Sends each content as its own forwarded message; throws on any answer that is not 2xx.
+   * `onLayers` hears of each message's envelopes before it is posted.
+   */
+  public async send(
+    route: Route,
+    contents: string[],
+    options: PackOptions & { onLayers?: (content: string, layers: Envelope[]) => void } = {},
+  ): Promise<void> {
     for (const content of contents) {
+      const layers = this.layers(route, content, options)
+      options.onLayers?.(content, layers)
       const response = await fetch(route.endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/didcomm-envelope-enc' },
-        body: JSON.stringify(this.wrap(route, content, options)),
+        body: JSON.stringify(layers[layers.length - 1]),
       })
       if (response.status >= 300) throw new Error(`POST ${route.endpoint}: HTTP ${response.status}`)
     }
+  }
+
+  /**
+   * Sends every content, `concurrency` at a time, as several senders would. A POST the mediator
+   * does not take (it is restarting) is tried again after 100 ms, up to `attempts` times, as
+   * ACA-Py's outbound queue retries a delivery.
+   */
+  public async sendConcurrently(
+    route: Route,
+    contents: string[],
+    {
+      concurrency = 1,
+      attempts = 100,
+      onLayers,
+    }: { concurrency?: number; attempts?: number; onLayers?: (content: string, layers: Envelope[]) => void } = {},
+  ): Promise<void> {
+    let next = 0
+    const worker = async () => {
+      while (next < contents.length) {
+        const content = contents[next++]
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.send(route, [content], { onLayers })
+            break
+          } catch (error) {
+            if (attempt >= attempts) throw error
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          }
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, worker))
   }
 }
