@@ -52,6 +52,13 @@ export interface ProxyMediatorModuleConfigOptions {
    */
   redeliveryCheckIntervalMs?: number
   /**
+   * With implicit pickup, how often the proxy sends the external mediator a trust ping that asks for
+   * `return_route: all`, besides the one it sends after each message it takes. A mediator like
+   * ACA-Py's lets a queued message out only when a message comes in on the session, so this bounds
+   * how long a message can wait there when nothing else flows. @default 2000
+   */
+  pickupPingIntervalMs?: number
+  /**
    * The most messages picked up from one external mediator that may be unacknowledged at once:
    * being relayed, or waiting for their turn. While as many are, a status from the mediator is not
    * answered with a delivery-request; the next one is, since the mediator answers every
@@ -135,6 +142,10 @@ export class ProxyMediatorModuleConfig {
 
   public get redeliveryCheckIntervalMs(): number {
     return this.options.redeliveryCheckIntervalMs ?? 30_000
+  }
+
+  public get pickupPingIntervalMs(): number {
+    return this.options.pickupPingIntervalMs ?? 2_000
   }
 
   public get pickupWindow(): number {

@@ -22,6 +22,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       reconnectMaxDelayMs: config.reconnectMaxDelayMs,
       pollingIntervalMs: config.pollingIntervalMs,
       redeliveryCheckIntervalMs: config.redeliveryCheckIntervalMs,
+      pickupPingIntervalMs: config.pickupPingIntervalMs,
       mediatorTimeoutMs: config.mediatorTimeoutMs,
       relayTimeoutMs: config.relayTimeoutMs,
       relayConcurrencyPerAgent: config.relayConcurrency,

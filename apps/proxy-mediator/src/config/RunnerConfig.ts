@@ -39,6 +39,7 @@ export interface RunnerConfig {
   reconnectMaxDelayMs: number
   pollingIntervalMs: number
   redeliveryCheckIntervalMs: number
+  pickupPingIntervalMs: number
   pickupBatchSize: number
   pickupWindow: number
   mediatorTimeoutMs: number

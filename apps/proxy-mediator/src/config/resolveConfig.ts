@@ -146,6 +146,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     reconnectMaxDelayMs: num('reconnect-max-delay'),
     pollingIntervalMs: num('polling-interval'),
     redeliveryCheckIntervalMs: num('redelivery-check-interval'),
+    pickupPingIntervalMs: num('pickup-ping-interval'),
     pickupBatchSize: num('pickup-batch-size'),
     pickupWindow: num('pickup-window'),
     mediatorTimeoutMs: num('mediator-timeout'),

@@ -208,6 +208,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 30000,
   },
   {
+    name: 'pickup-ping-interval',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description:
+      'With implicit pickup, milliseconds between the trust pings (with return route) that ask the external mediator for what it holds, besides the one sent after each message taken. An ACA-Py mediator lets a queued message out only when a message comes in, so this bounds how long one waits there when nothing else flows.',
+    default: 2000,
+  },
+  {
     name: 'pickup-batch-size',
     type: 'number',
     group: GROUP_UPSTREAM,

@@ -14,14 +14,16 @@ import {
   MessageSender,
   OutboundMessageContext,
   ReturnRouteTypes,
+  TrustPingMessage,
   V2MessagesReceivedMessage,
   injectable,
 } from '@credo-ts/core'
+import type { UpstreamSocketState } from '../models/ProxyMediatorStatus'
 import { deliveryRequestFor } from './deliveryRequestFor'
 import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
 import { sideEffect } from '../utils/sideEffect'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
-import { RelayPipeline } from './RelayPipeline'
+import { type ForwardLayer, RelayPipeline } from './RelayPipeline'
 
 type WebSocketClass = AgentDependencies['WebSocketClass']
 
@@ -29,6 +31,20 @@ type WebSocketClass = AgentDependencies['WebSocketClass']
 export interface UpstreamSocket {
   readonly readyState: number
   send(data: string): void
+}
+
+/** An outbound websocket the agent opened, watched from its construction on. */
+export interface TrackedSocket extends UpstreamSocket {
+  readonly url: string
+  addEventListener(type: 'open' | 'close', listener: () => void): void
+}
+
+/** Who follows one mediator's link: its pickup session. Called as things happen; never allowed to throw into the channel. */
+export interface UpstreamLinkWatcher {
+  /** A websocket to the mediator opened or closed: read `socketState` again. */
+  socketChanged(): void
+  /** A message the mediator wrote on its own (implicit pickup) was taken, durably. */
+  streamed(): void
 }
 
 /** One message of a pickup 2.0 `delivery`: the queue's id for it, and the envelope as attached. */
@@ -45,6 +61,11 @@ interface UpstreamLink {
   /** The mediator's key on that connection (base58). */
   theirs: string
   socket?: UpstreamSocket
+  /** The mediator's websocket endpoints, as URLs: a socket to one of them is this mediator's. */
+  websocketEndpoints: Set<string>
+  /** Whether a socket to the mediator ever existed, to tell `closed` from `none`. */
+  hadSocket: boolean
+  watcher?: UpstreamLinkWatcher
   pendingAcks: string[]
   ackTimer?: NodeJS.Timeout
   acking: Promise<void>
@@ -59,6 +80,7 @@ const STATUS_TYPES = new Set([
   'https://didcomm.org/messagepickup/2.0/status',
   'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/messagepickup/2.0/status',
 ])
+const SOCKET_CONNECTING = 0
 const SOCKET_OPEN = 1
 /**
  * Acknowledgements wait this long for company, so a burst of relays costs one messages-received
@@ -83,6 +105,8 @@ const ACK_BATCH_MAX = 100
 @injectable()
 export class UpstreamChannel {
   private readonly links = new Map<string, UpstreamLink>()
+  /** Every outbound websocket of the agent that is not closed yet, so that a socket's state is its own. */
+  private readonly sockets = new Set<TrackedSocket>()
   private agentContext?: AgentContext
   private routingKey?: string
 
@@ -107,6 +131,13 @@ export class UpstreamChannel {
     }
     const Intercepting = class extends (Base as unknown as new (...args: unknown[]) => EventTargetSocket) {
       private readonly wrappedListeners = new Map<MessageListener, MessageListener>()
+
+      public constructor(...args: unknown[]) {
+        super(...args)
+        // Watched from birth: a socket Credo opened before a pickup session started is still known
+        // as open (it was, with ACA-Py, whose DID document lists its websocket).
+        channel().trackSocket(this as unknown as TrackedSocket)
+      }
 
       public override addEventListener(type: string, listener: MessageListener, options?: unknown): void {
         if (type !== 'message') {
@@ -142,15 +173,103 @@ export class UpstreamChannel {
     if (!connection.did || !connection.theirDid) return
     const dids = agentContext.dependencyManager.resolve(DidsApi)
     const [ours] = (await dids.resolveDidDocument(connection.did)).recipientKeys
-    const [theirs] = (await dids.resolveDidDocument(connection.theirDid)).recipientKeys
+    const theirDocument = await dids.resolveDidDocument(connection.theirDid)
+    const [theirs] = theirDocument.recipientKeys
     if (!ours || !theirs) return
-    this.links.set(connectionId, {
+    const websocketEndpoints = new Set(
+      (theirDocument.didCommServices ?? [])
+        .map((service) => service.serviceEndpoint)
+        .filter((endpoint) => /^wss?:/i.test(endpoint))
+        .map(normalizedUrl),
+    )
+    const previous = this.links.get(connectionId)
+    const link: UpstreamLink = {
       connection,
       ours: ours.publicKeyBase58,
       theirs: theirs.publicKeyBase58,
+      websocketEndpoints,
+      hadSocket: false,
+      watcher: previous?.watcher,
       pendingAcks: [],
       acking: Promise.resolve(),
+    }
+    this.links.set(connectionId, link)
+    link.socket = this.openSocketOf(link)
+    link.hadSocket = [...this.sockets].some((socket) => this.isSocketOf(link, socket))
+  }
+
+  /** The one watcher of a mediator's link (its pickup session); kept across `open` again. */
+  public watch(connectionId: string, watcher: UpstreamLinkWatcher | undefined): void {
+    const link = this.links.get(connectionId)
+    if (link) link.watcher = watcher
+  }
+
+  /** Called by the wrapped socket class for every outbound websocket, as it is made. */
+  public trackSocket(socket: TrackedSocket): void {
+    this.sockets.add(socket)
+    socket.addEventListener('open', () => this.socketChanged(socket))
+    socket.addEventListener('close', () => {
+      this.sockets.delete(socket)
+      this.socketChanged(socket)
     })
+    this.socketChanged(socket)
+  }
+
+  /** The state of the mediator's websocket, read off the sockets themselves. */
+  public socketState(connectionId: string): UpstreamSocketState {
+    const link = this.links.get(connectionId)
+    if (!link) return 'none'
+    let connecting = false
+    for (const socket of this.sockets) {
+      if (!this.isSocketOf(link, socket)) continue
+      if (socket.readyState === SOCKET_OPEN) return 'open'
+      if (socket.readyState === SOCKET_CONNECTING) connecting = true
+    }
+    if (connecting) return 'connecting'
+    return link.hadSocket ? 'closed' : 'none'
+  }
+
+  /**
+   * Asks the mediator for what it holds, on its socket: a trust ping that wants no answer but asks
+   * for `return_route: all`. A mediator like ACA-Py's lets one queued message out per message it
+   * takes in on a session, and a ping that wants no answer makes no answer of its own to compete
+   * with that message for the session. False when no socket is open.
+   */
+  public async pull(agentContext: AgentContext, connectionId: string): Promise<boolean> {
+    const link = this.links.get(connectionId)
+    if (!link) return false
+    return this.write(agentContext, link, new TrustPingMessage({ responseRequested: false }))
+  }
+
+  private socketChanged(socket: TrackedSocket): void {
+    for (const link of this.links.values()) {
+      if (!this.isSocketOf(link, socket)) continue
+      link.hadSocket = true
+      if (socket.readyState === SOCKET_OPEN) link.socket = socket
+      else if (link.socket === socket) link.socket = this.openSocketOf(link)
+      const { watcher } = link
+      if (watcher) sideEffect(() => watcher.socketChanged())
+    }
+  }
+
+  private isSocketOf(link: UpstreamLink, socket: TrackedSocket): boolean {
+    return link.websocketEndpoints.has(normalizedUrl(socket.url))
+  }
+
+  private openSocketOf(link: UpstreamLink): TrackedSocket | undefined {
+    for (const socket of this.sockets) {
+      if (socket.readyState === SOCKET_OPEN && this.isSocketOf(link, socket)) return socket
+    }
+    return undefined
+  }
+
+  /** The mediator a socket belongs to: by its URL, else by the socket its own messages came on. */
+  private linkOfSocket(socket: UpstreamSocket): UpstreamLink | undefined {
+    const url = (socket as Partial<TrackedSocket>).url
+    for (const link of this.links.values()) {
+      if ((url !== undefined && link.websocketEndpoints.has(normalizedUrl(url))) || link.socket === socket) return link
+    }
+    return undefined
   }
 
   /** Stops reading this mediator's frames after the acknowledgements still pending are written. */
@@ -196,14 +315,12 @@ export class UpstreamChannel {
     const kids = recipientKids(envelope)
     if (kids.includes(routingKey)) {
       // Implicit pickup: the mediator writes each queued forward, with nothing to acknowledge.
-      this.noteFrom(socket)
-      await this.pipeline.submit(agentContext, { encrypted: envelope }, { kind: 'stream' })
+      await this.takeStreamed(agentContext, socket, { encrypted: envelope })
       return true
     }
     if (this.pipeline.agentKeyOf(kids)) {
       // Implicit pickup in transparent mode: the agent's own envelope, relayed unopened.
-      this.noteFrom(socket)
-      await this.pipeline.submit(agentContext, { unopened: envelope }, { kind: 'stream' })
+      await this.takeStreamed(agentContext, socket, { unopened: envelope })
       return true
     }
     const link = [...this.links.values()].find((candidate) => kids.includes(candidate.ours))
@@ -271,8 +388,15 @@ export class UpstreamChannel {
         await this.pipeline.submit(agentContext, { unopened: envelope as EncryptedMessage }, source)
         continue
       }
+      if (kids && link && kids.includes(link.ours)) {
+        // A message of the mediator's own that waited in its queue (ACA-Py queues an answer that
+        // found the session busy, and its pickup plugin delivers it like any other).
+        acknowledge()
+        await this.receiveQueuedFromMediator(agentContext, link, envelope as EncryptedMessage)
+        continue
+      }
       if (kids && !kids.includes(routingKey)) {
-        // Not a forward for the proxy (e.g. a message from the mediator itself): Credo processes it as usual.
+        // Not a forward for the proxy: Credo processes it as usual.
         this.eventEmitter.emit<AgentMessageReceivedEvent>(agentContext, {
           type: AgentEventTypes.AgentMessageReceived,
           payload: { message: envelope, contextCorrelationId: agentContext.contextCorrelationId },
@@ -281,6 +405,30 @@ export class UpstreamChannel {
         continue
       }
       await this.pipeline.submit(agentContext, { encrypted: envelope }, source)
+    }
+  }
+
+  /**
+   * A queued message of the mediator's own, from a delivery. A pickup status or delivery that waited
+   * in the queue is stale (the queue's content changed since), and answering it would ask for more
+   * of the same: it is dropped. Anything else (a keylist-update-response, a problem report) goes to
+   * Credo, decrypted once.
+   */
+  private async receiveQueuedFromMediator(
+    agentContext: AgentContext,
+    link: UpstreamLink,
+    envelope: EncryptedMessage,
+  ): Promise<void> {
+    try {
+      const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
+      if (senderKey !== link.theirs) return
+      const type = String(plaintextMessage['@type'])
+      if (DELIVERY_TYPES.has(type) || STATUS_TYPES.has(type)) return
+      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
+    } catch (error) {
+      sideEffect(() =>
+        agentContext.config.logger.error('Could not handle a queued message of the mediator', { error }),
+      )
     }
   }
 
@@ -334,8 +482,8 @@ export class UpstreamChannel {
 
   /** Packs a message for the mediator and writes it on its socket; false when there is no open socket. */
   private async write(agentContext: AgentContext, link: UpstreamLink, message: AgentMessage): Promise<boolean> {
-    const { socket } = link
-    if (!socket || socket.readyState !== SOCKET_OPEN) return false
+    const socket = link.socket?.readyState === SOCKET_OPEN ? link.socket : this.openSocketOf(link)
+    if (!socket) return false
     // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
     message.setReturnRouting(ReturnRouteTypes.all)
     const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
@@ -343,10 +491,25 @@ export class UpstreamChannel {
     return true
   }
 
-  private noteFrom(socket: UpstreamSocket): void {
-    for (const link of this.links.values()) {
-      if (link.socket === socket) link.lastPickupAt = new Date()
-    }
+  /**
+   * A message the mediator wrote with nothing to acknowledge: once it is in the outbox, its
+   * mediator's session hears of it (and asks for the next one).
+   */
+  private async takeStreamed(agentContext: AgentContext, socket: UpstreamSocket, layer: ForwardLayer): Promise<void> {
+    const link = this.linkOfSocket(socket)
+    if (link) link.lastPickupAt = new Date()
+    await this.pipeline.submit(agentContext, layer, { kind: 'stream' })
+    const watcher = link?.watcher
+    if (watcher) sideEffect(() => watcher.streamed())
+  }
+}
+
+/** Endpoints and socket URLs compared as URLs (`ws://host:1` and `ws://host:1/` are one socket). */
+function normalizedUrl(url: string): string {
+  try {
+    return new URL(url).href
+  } catch {
+    return url
   }
 }
 

@@ -93,7 +93,7 @@ export class UpstreamMediators {
     private readonly pipeline: RelayPipeline,
     private readonly directory: AgentDirectory,
   ) {
-    this.sessionDependencies = { config, eventEmitter, messagePickupApi, connectionService, messageSender }
+    this.sessionDependencies = { config, messagePickupApi, connectionService, messageSender, channel }
     eventEmitter.on<UpstreamStatusReceivedEvent>(ProxyMediatorEventTypes.UpstreamStatusReceived, ({ payload }) =>
       this.find(payload.connectionId)?.session.noteStatus(payload.messageCount),
     )
@@ -359,8 +359,8 @@ export class UpstreamMediators {
       return `Failed over: the primary ${primary.entry.connectionId} is not picked up from, so new grants name ${holder.entry.connectionId}.`
     }
     if (primary.session.isReady) return `Picking up from the primary external mediator (${primary.entry.pickupMode}).`
-    const { lastError, socketState } = primary.session
-    return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); reconnecting.`
+    const { lastError, socketState, recovery } = primary.session
+    return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); ${recovery}.`
   }
 
   public get failovers(): number {

@@ -1,46 +1,46 @@
 import {
   type AgentContext,
   ConnectionService,
-  EventEmitter,
   MessagePickupApi,
   MessageSender,
   OutboundMessageContext,
-  type OutboundWebSocketClosedEvent,
-  type OutboundWebSocketOpenedEvent,
-  TransportEventTypes,
 } from '@credo-ts/core'
-import type { Subscription } from 'rxjs'
 import type { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import type { ActivePickupMode, UpstreamSocketState } from '../models/ProxyMediatorStatus'
 import { backoffDelay } from '../utils/backoff'
 import { sideEffect } from '../utils/sideEffect'
+import type { UpstreamChannel, UpstreamLinkWatcher } from './UpstreamChannel'
 
 /** What a session needs of the agent; resolved once by whoever makes sessions. */
 export interface UpstreamSessionDependencies {
   config: ProxyMediatorModuleConfig
-  eventEmitter: EventEmitter
   messagePickupApi: MessagePickupApi
   connectionService: ConnectionService
   messageSender: MessageSender
+  channel: UpstreamChannel
 }
 
 /**
  * Keeps messages flowing from one external mediator: opens the pickup session for the chosen
  * mode, reopens it with capped, jittered backoff whenever the socket closes (a keepalive timeout
- * terminates half-open sockets, which lands here too), and polls when there is no socket. Credo's
- * own pickup loop is not used: it has no jitter, no cap by default, and it acknowledges deliveries
- * before they are relayed. `onChange` is called on every change of `isReady`, as it happens.
+ * terminates half-open sockets, which lands here too), and polls when there is no socket. The
+ * socket's state is read off the socket itself (`UpstreamChannel.socketState`), never inferred
+ * from events that may have fired before the session started. With implicit pickup it asks for
+ * the next message after each one it takes, and on an interval, since a mediator like ACA-Py's
+ * lets a queued message out only when a message comes in. Credo's own pickup loop is not used: it
+ * has no jitter, no cap by default, and it acknowledges deliveries before they are relayed.
+ * `onChange` is called on every change of `isReady`, as it happens.
  */
-export class UpstreamSession {
+export class UpstreamSession implements UpstreamLinkWatcher {
   private running = false
-  private socket: UpstreamSocketState = 'none'
   private pollHealthy = false
   private reconnectCount = 0
   private reconnectAttempt = 0
   private error?: string
   private reconnectTimer?: NodeJS.Timeout
-  private periodicTimer?: NodeJS.Timeout
-  private subscriptions: Subscription[] = []
+  private reconnectDueAt?: number
+  private periodicTimers: NodeJS.Timeout[] = []
+  private lastSocketState: UpstreamSocketState = 'none'
   private wasReady = false
   private notReadySince = Date.now()
   private held?: number
@@ -55,7 +55,7 @@ export class UpstreamSession {
   ) {}
 
   public get socketState(): UpstreamSocketState {
-    return this.socket
+    return this.usesSocket ? this.deps.channel.socketState(this.connectionId) : 'none'
   }
 
   public get reconnects(): number {
@@ -74,6 +74,18 @@ export class UpstreamSession {
   /** Since when pickup has not run (ms since the epoch); undefined while it runs. */
   public get downSince(): number | undefined {
     return this.isReady ? undefined : this.notReadySince
+  }
+
+  /** What the session is doing about not picking up, in words: only what is really under way. */
+  public get recovery(): string {
+    if (!this.running) return 'pickup is stopped'
+    if (this.reconnectDueAt !== undefined) {
+      const seconds = Math.max(0, Math.ceil((this.reconnectDueAt - Date.now()) / 1000))
+      return `reconnecting in ${seconds} s (attempt ${this.reconnectAttempt})`
+    }
+    if (this.socketState === 'connecting') return 'connecting'
+    if (!this.usesSocket) return `polling again within ${Math.round(this.deps.config.pollingIntervalMs / 1000)} s`
+    return 'opening the pickup session'
   }
 
   public noteStatus(messageCount: number): void {
@@ -103,20 +115,23 @@ export class UpstreamSession {
   /** Pickup runs: the socket is open (websocket modes) or the last poll succeeded. */
   public get isReady(): boolean {
     if (!this.running) return false
-    return this.usesSocket ? this.socket === 'open' : this.pollHealthy
+    return this.usesSocket ? this.socketState === 'open' : this.pollHealthy
   }
 
   public async start(): Promise<void> {
     this.stop()
     this.running = true
     this.reconnectAttempt = 0
-    this.watchSocket()
+    this.deps.channel.watch(this.connectionId, this)
+    this.lastSocketState = this.socketState
+    this.changed()
     this.agentContext.config.logger.info(`Starting ${this.mode} pickup from the external mediator`, {
       connectionId: this.connectionId,
     })
     if (this.usesSocket) {
       await this.openSessionOrRetry()
       if (this.mode === 'live') this.every(this.deps.config.redeliveryCheckIntervalMs, () => this.askForHeldMessages())
+      if (this.mode === 'implicit') this.every(this.deps.config.pickupPingIntervalMs, () => this.pull())
     } else {
       await this.poll()
       this.every(this.deps.config.pollingIntervalMs, () => this.poll())
@@ -126,45 +141,43 @@ export class UpstreamSession {
   public stop(): void {
     this.running = false
     clearTimeout(this.reconnectTimer)
-    clearInterval(this.periodicTimer)
+    for (const timer of this.periodicTimers) clearInterval(timer)
     this.reconnectTimer = undefined
-    this.periodicTimer = undefined
-    for (const subscription of this.subscriptions) subscription.unsubscribe()
-    this.subscriptions = []
+    this.reconnectDueAt = undefined
+    this.periodicTimers = []
+    this.deps.channel.watch(this.connectionId, undefined)
     this.pollHealthy = false
     this.changed()
   }
 
-  private get usesSocket(): boolean {
-    return this.mode === 'live' || this.mode === 'implicit'
+  /** From the channel: a socket to the mediator opened or closed. */
+  public socketChanged(): void {
+    const state = this.socketState
+    const previous = this.lastSocketState
+    this.lastSocketState = state
+    if (state === 'open') {
+      this.reconnectAttempt = 0
+      this.error = undefined
+    }
+    this.changed()
+    const lost = (previous === 'open' || previous === 'connecting') && (state === 'closed' || state === 'none')
+    if (lost && this.running && this.usesSocket) {
+      if (previous === 'open') {
+        this.agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting', {
+          connectionId: this.connectionId,
+        })
+      }
+      this.scheduleReconnect()
+    }
   }
 
-  private watchSocket() {
-    const { eventEmitter } = this.deps
-    this.subscriptions.push(
-      eventEmitter
-        .observable<OutboundWebSocketOpenedEvent>(TransportEventTypes.OutboundWebSocketOpenedEvent)
-        .subscribe((event) => {
-          if (event.payload.connectionId !== this.connectionId) return
-          this.socket = 'open'
-          this.reconnectAttempt = 0
-          this.error = undefined
-          this.changed()
-        }),
-      eventEmitter
-        .observable<OutboundWebSocketClosedEvent>(TransportEventTypes.OutboundWebSocketClosedEvent)
-        .subscribe((event) => {
-          if (event.payload.connectionId !== this.connectionId) return
-          this.socket = 'closed'
-          this.changed()
-          if (this.running && this.usesSocket) {
-            this.agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting', {
-              connectionId: this.connectionId,
-            })
-            this.scheduleReconnect()
-          }
-        }),
-    )
+  /** From the channel: a message the mediator wrote on its own was taken: ask for the next one. */
+  public streamed(): void {
+    void this.pull()
+  }
+
+  private get usesSocket(): boolean {
+    return this.mode === 'live' || this.mode === 'implicit'
   }
 
   private async openSessionOrRetry(): Promise<void> {
@@ -180,7 +193,6 @@ export class UpstreamSession {
   private async openSession(): Promise<void> {
     const { agentContext, connectionId } = this
     const { messagePickupApi, connectionService, messageSender } = this.deps
-    if (this.socket !== 'open') this.socket = 'connecting'
     if (this.mode === 'live') {
       // First whatever is queued, then live delivery for what comes next.
       await messagePickupApi.pickupMessages({ connectionId, protocolVersion: 'v2' })
@@ -201,17 +213,33 @@ export class UpstreamSession {
     if (!this.running || this.reconnectTimer) return
     const { reconnectBaseDelayMs, reconnectMaxDelayMs } = this.deps.config
     const delay = backoffDelay(this.reconnectAttempt++, reconnectBaseDelayMs, reconnectMaxDelayMs)
+    this.reconnectDueAt = Date.now() + delay
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
+      this.reconnectDueAt = undefined
       if (!this.running) return
       this.reconnectCount++
       void this.openSessionOrRetry()
     }, delay)
   }
 
+  /**
+   * "Next, please": a return-route trust ping on the open socket. Also in live mode, for a mediator
+   * that wrote a message on its own although live mode was asked for (ACA-Py with the pickup
+   * plugin, which has no live mode, does). Nothing to do while the socket is not open: opening it asks.
+   */
+  private async pull(): Promise<void> {
+    if (!this.running || !this.usesSocket || this.socketState !== 'open') return
+    try {
+      await this.deps.channel.pull(this.agentContext, this.connectionId)
+    } catch (error) {
+      this.agentContext.config.logger.debug('Could not ask the external mediator for more', { error })
+    }
+  }
+
   /** Live mode pushes only new messages; this collects those offered again after a failed relay. */
   private async askForHeldMessages(): Promise<void> {
-    if (this.socket !== 'open') return
+    if (this.socketState !== 'open') return
     try {
       await this.deps.messagePickupApi.pickupMessages({ connectionId: this.connectionId, protocolVersion: 'v2' })
     } catch (error) {
@@ -244,7 +272,8 @@ export class UpstreamSession {
   }
 
   private every(intervalMs: number, task: () => Promise<void>) {
-    this.periodicTimer = setInterval(() => void task(), intervalMs)
-    this.periodicTimer.unref()
+    const timer = setInterval(() => void task(), intervalMs)
+    timer.unref()
+    this.periodicTimers.push(timer)
   }
 }

@@ -16,6 +16,7 @@ const OURS = 'our-key-on-the-mediator-connection'
 const THEIRS = 'the-mediators-key'
 const ROUTING_KEY = 'proxy-routing-key'
 const AGENT_KEY = 'a-key-an-agent-registered'
+const MEDIATOR_WEBSOCKET = 'ws://mediator.test:3001'
 const forwardForProxy = { protected: header([ROUTING_KEY]), iv: 'i', ciphertext: 'c', tag: 't' }
 const forOtherKey = { protected: header(['someone-else']), iv: 'i', ciphertext: 'c', tag: 't' }
 
@@ -48,6 +49,10 @@ describe('UpstreamChannel', () => {
     socket = { readyState: 1, send: jest.fn() }
     const resolveDidDocument = jest.fn(async (did: string) => ({
       recipientKeys: [{ publicKeyBase58: did === connection.did ? OURS : THEIRS }],
+      didCommServices:
+        did === connection.did
+          ? []
+          : [{ serviceEndpoint: 'http://mediator.test:3000' }, { serviceEndpoint: MEDIATOR_WEBSOCKET }],
     }))
     const agentContext = {
       config: { logger: { warn: jest.fn(), debug: jest.fn(), error: logError } },
@@ -194,5 +199,75 @@ describe('UpstreamChannel', () => {
     unpack.mockResolvedValueOnce({ plaintextMessage: { '@type': 'x' }, senderKey: 'not-the-mediator' })
     expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(false)
     expect(submit).not.toHaveBeenCalled()
+  })
+
+  /** A websocket as the wrapped socket class makes it: an EventTarget with a URL and a state. */
+  function trackedSocket(url: string, readyState = 0) {
+    const listeners: Record<string, Array<() => void>> = {}
+    const tracked = {
+      url,
+      readyState,
+      send: jest.fn(),
+      addEventListener: (type: string, listener: () => void) => {
+        listeners[type] = [...(listeners[type] ?? []), listener]
+      },
+      fire(type: 'open' | 'close') {
+        tracked.readyState = type === 'open' ? 1 : 3
+        for (const listener of listeners[type] ?? []) listener()
+      },
+    }
+    return tracked
+  }
+
+  const watcherStub = () => ({ socketChanged: jest.fn(), streamed: jest.fn() })
+
+  it("reads a mediator's socket state off its sockets, a socket opened before anyone watched included", async () => {
+    const early = trackedSocket(`${MEDIATOR_WEBSOCKET}/`, 1)
+    channel.trackSocket(early)
+    expect(channel.socketState(connection.id)).toBe('open')
+
+    const watcher = watcherStub()
+    channel.watch(connection.id, watcher)
+    early.fire('close')
+    expect(channel.socketState(connection.id)).toBe('closed')
+    expect(watcher.socketChanged).toHaveBeenCalledTimes(1)
+
+    const next = trackedSocket(MEDIATOR_WEBSOCKET)
+    channel.trackSocket(next)
+    expect(channel.socketState(connection.id)).toBe('connecting')
+    next.fire('open')
+    expect(channel.socketState(connection.id)).toBe('open')
+    expect(watcher.socketChanged).toHaveBeenCalledTimes(3)
+
+    // A socket to another endpoint is not this mediator's.
+    channel.trackSocket(trackedSocket('ws://elsewhere.test:1', 1))
+    expect(watcher.socketChanged).toHaveBeenCalledTimes(3)
+  })
+
+  it("tells the mediator's watcher of a message it wrote only once the message is taken, and writes the pull on its socket", async () => {
+    const mediatorSocket = trackedSocket(MEDIATOR_WEBSOCKET, 1)
+    channel.trackSocket(mediatorSocket)
+    const watcher = watcherStub()
+    channel.watch(connection.id, watcher)
+
+    submit.mockRejectedValueOnce(new Error('SQLITE_FULL'))
+    await expect(channel.receiveFrame(JSON.stringify(forwardForProxy), mediatorSocket)).rejects.toThrow('SQLITE_FULL')
+    expect(watcher.streamed).not.toHaveBeenCalled()
+
+    await channel.receiveFrame(JSON.stringify(forwardForProxy), mediatorSocket)
+    expect(watcher.streamed).toHaveBeenCalledTimes(1)
+    expect(channel.lastPickupAt(connection.id)).toBeInstanceOf(Date)
+
+    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(true)
+    const [ping] = pack.mock.calls[0]
+    expect(ping['@type']).toBe('https://didcomm.org/trust_ping/1.0/ping')
+    expect(ping.response_requested).toBe(false)
+    expect(ping['~transport']).toEqual({ return_route: 'all' })
+    expect(mediatorSocket.send).toHaveBeenCalledTimes(1)
+  })
+
+  it('pulls nothing while no socket to the mediator is open', async () => {
+    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(false)
+    expect(pack).not.toHaveBeenCalled()
   })
 })

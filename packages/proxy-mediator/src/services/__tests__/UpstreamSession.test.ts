@@ -1,23 +1,17 @@
-import {
-  type AgentContext,
-  type ConnectionService,
-  EventEmitter,
-  type MessagePickupApi,
-  type MessageSender,
-  TransportEventTypes,
-} from '@credo-ts/core'
-import { agentDependencies } from '@credo-ts/node'
-import { Subject } from 'rxjs'
+import type { AgentContext, ConnectionService, MessagePickupApi, MessageSender } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig } from '../../ProxyMediatorModuleConfig'
-import type { ActivePickupMode } from '../../models/ProxyMediatorStatus'
+import type { ActivePickupMode, UpstreamSocketState } from '../../models/ProxyMediatorStatus'
+import type { UpstreamChannel, UpstreamLinkWatcher } from '../UpstreamChannel'
 import { UpstreamSession } from '../UpstreamSession'
 
-/** One upstream session's readiness, with Credo's real event bus and the pickup API stubbed. */
+/** One upstream session's readiness, with the channel's socket state and the pickup API stubbed. */
 describe('UpstreamSession', () => {
-  const stop$ = new Subject<boolean>()
-  let eventEmitter: EventEmitter
   let pickupMessages: jest.Mock
+  let sendMessage: jest.Mock
+  let pull: jest.Mock
   let onChange: jest.Mock
+  let socket: UpstreamSocketState
+  let watcher: UpstreamLinkWatcher | undefined
   let session: UpstreamSession
   const logger = { info: jest.fn(), warn: jest.fn(), debug: jest.fn(), error: jest.fn() }
   const agentContext = { config: { logger }, contextCorrelationId: 'test' } as unknown as AgentContext
@@ -25,14 +19,28 @@ describe('UpstreamSession', () => {
   const sessionFor = (mode: ActivePickupMode) =>
     new UpstreamSession(
       {
-        config: new ProxyMediatorModuleConfig({ pollingIntervalMs: 60_000, redeliveryCheckIntervalMs: 60_000 }),
-        eventEmitter,
+        config: new ProxyMediatorModuleConfig({
+          pollingIntervalMs: 60_000,
+          redeliveryCheckIntervalMs: 60_000,
+          pickupPingIntervalMs: 60_000,
+          reconnectBaseDelayMs: 60_000,
+        }),
         messagePickupApi: {
           pickupMessages,
           setLiveDeliveryMode: jest.fn().mockResolvedValue(undefined),
         } as unknown as MessagePickupApi,
-        connectionService: {} as ConnectionService,
-        messageSender: {} as MessageSender,
+        connectionService: {
+          getById: jest.fn().mockResolvedValue({ id: 'mediator-connection' }),
+          createTrustPing: jest.fn().mockResolvedValue({ message: { type: 'trust ping' } }),
+        } as unknown as ConnectionService,
+        messageSender: { sendMessage } as unknown as MessageSender,
+        channel: {
+          socketState: () => socket,
+          watch: (_id: string, next: UpstreamLinkWatcher | undefined) => {
+            watcher = next
+          },
+          pull,
+        } as unknown as UpstreamChannel,
       },
       agentContext,
       'mediator-connection',
@@ -40,13 +48,21 @@ describe('UpstreamSession', () => {
       onChange,
     )
 
+  /** What the channel does when a socket to the mediator opens or closes. */
+  const socketBecomes = (state: UpstreamSocketState) => {
+    socket = state
+    watcher?.socketChanged()
+  }
+
   beforeEach(() => {
-    eventEmitter = new EventEmitter(agentDependencies, stop$)
     pickupMessages = jest.fn().mockResolvedValue(undefined)
+    sendMessage = jest.fn().mockResolvedValue(undefined)
+    pull = jest.fn().mockResolvedValue(true)
     onChange = jest.fn()
+    socket = 'none'
+    watcher = undefined
   })
   afterEach(() => session?.stop())
-  afterAll(() => stop$.next(true))
 
   it('is ready once a poll succeeded, and tells each change as it happens', async () => {
     session = sessionFor('poll-v2')
@@ -62,22 +78,65 @@ describe('UpstreamSession', () => {
     expect(onChange).toHaveBeenCalledTimes(2)
   })
 
-  it('follows its own websocket: ready when it opens, not when it closes', async () => {
+  it('follows its own websocket: ready when it opens; when it closes, not ready and says it reconnects, as it does', async () => {
     session = sessionFor('live')
     await session.start()
     expect(session.isReady).toBe(false)
-    const socketEvent = (type: TransportEventTypes, connectionId: string) =>
-      eventEmitter.emit(agentContext, { type, payload: { connectionId, socketId: 's', transport: {} } } as never)
-
-    socketEvent(TransportEventTypes.OutboundWebSocketOpenedEvent, 'another-connection')
-    expect(session.isReady).toBe(false)
-    socketEvent(TransportEventTypes.OutboundWebSocketOpenedEvent, 'mediator-connection')
+    socketBecomes('connecting')
+    expect(session.recovery).toBe('connecting')
+    socketBecomes('open')
     expect(session.isReady).toBe(true)
     expect(session.socketState).toBe('open')
-    socketEvent(TransportEventTypes.OutboundWebSocketClosedEvent, 'mediator-connection')
+    socketBecomes('closed')
     expect(session.isReady).toBe(false)
     expect(session.socketState).toBe('closed')
+    expect(session.recovery).toMatch(/^reconnecting in \d+ s \(attempt 1\)$/)
     expect(onChange).toHaveBeenCalledTimes(2)
+  })
+
+  it('counts a socket that opened before it started as open (ACA-Py lists its websocket, so Credo opens it during set-up)', async () => {
+    socket = 'open'
+    session = sessionFor('implicit')
+    await session.start()
+    expect(session.isReady).toBe(true)
+    expect(session.recovery).not.toMatch(/reconnecting/)
+    // The pickup session itself is still opened: a trust ping with return route on the websocket.
+    expect(sendMessage).toHaveBeenCalledWith(expect.anything(), {
+      transportPriority: { schemes: ['wss', 'ws'], restrictive: true },
+    })
+  })
+
+  it('with implicit pickup, asks for the next message after each one it takes, only while the socket is open', async () => {
+    socket = 'open'
+    session = sessionFor('implicit')
+    await session.start()
+    watcher?.streamed()
+    await new Promise(setImmediate)
+    expect(pull).toHaveBeenCalledTimes(1)
+    expect(pull).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+
+    socketBecomes('closed')
+    watcher?.streamed()
+    await new Promise(setImmediate)
+    expect(pull).toHaveBeenCalledTimes(1)
+  })
+
+  it('in live mode too, answers a message the mediator wrote on its own (ACA-Py with the pickup plugin has no live mode)', async () => {
+    socket = 'open'
+    session = sessionFor('live')
+    await session.start()
+    watcher?.streamed()
+    await new Promise(setImmediate)
+    expect(pull).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+  })
+
+  it('stops following the channel when stopped', async () => {
+    session = sessionFor('implicit')
+    await session.start()
+    expect(watcher).toBe(session)
+    session.stop()
+    expect(watcher).toBeUndefined()
+    expect(session.recovery).toBe('pickup is stopped')
   })
 
   it('keeps pickup going when whoever listens to its changes throws', async () => {
