@@ -7,11 +7,13 @@ import {
 } from '@credo-ts/core'
 import { ProxyMediatorApi } from './ProxyMediatorApi'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { DidExchangeRefusalHandler } from './handlers/DidExchangeRefusalHandler'
 import { KeylistQueryHandler } from './handlers/KeylistQueryHandler'
 import { didExchangeRequestMiddleware } from './middlewares/didExchangeRequestMiddleware'
 import { forwardMiddleware } from './middlewares/forwardMiddleware'
 import { keylistUpdateMiddleware } from './middlewares/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './middlewares/mediationRequestMiddleware'
+import { upstreamSetupMiddleware } from './middlewares/upstreamSetupMiddleware'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
@@ -27,6 +29,7 @@ import { RelayCounters } from './services/RelayCounters'
 import { RelayPipeline } from './services/RelayPipeline'
 import { UpstreamChannel } from './services/UpstreamChannel'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
+import { UpstreamSetupWatch } from './services/UpstreamSetupWatch'
 import { UpstreamMediators } from './services/UpstreamMediators'
 import { withKeepalive } from './transport/withKeepalive'
 
@@ -60,6 +63,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(RelayCounters)
     dependencyManager.registerSingleton(RelayPipeline)
     dependencyManager.registerSingleton(UpstreamChannel)
+    dependencyManager.registerSingleton(UpstreamSetupWatch)
     dependencyManager.registerSingleton(UpstreamMediationService)
     dependencyManager.registerSingleton(UpstreamMediators)
     dependencyManager.registerSingleton(DownstreamMediationService)
@@ -67,11 +71,14 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(OwnKeysService)
     dependencyManager.registerSingleton(ProxyMediatorLifecycle)
 
-    // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration.
-    dependencyManager.registerMessageHandlers([new KeylistQueryHandler()])
+    // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration. Credo
+    // drops RFC 0023's problem_report, with which ACA-Py as the external mediator refuses a request.
+    dependencyManager.registerMessageHandlers([new KeylistQueryHandler(), new DidExchangeRefusalHandler()])
 
     // Where Credo has no seam: middlewares run before Credo's handlers whatever the module
     // registration order, which a service override would not (the default modules register later).
+    // First, so that it sees what the others throw while an external mediator is being set up.
+    dependencyManager.registerMessageHandlerMiddleware(upstreamSetupMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(forwardMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(mediationRequestMiddleware)
     dependencyManager.registerMessageHandlerMiddleware(didExchangeRequestMiddleware)

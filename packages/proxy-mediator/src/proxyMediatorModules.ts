@@ -1,5 +1,4 @@
 import {
-  ConnectionsModule,
   type InitConfig,
   MediationRecipientModule,
   MediatorModule,
@@ -10,6 +9,7 @@ import {
 } from '@credo-ts/core'
 import { ProxyMediatorModule } from './ProxyMediatorModule'
 import type { ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { ProxyConnectionsModule } from './protocol/ProxyConnectionsModule'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 
 export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOptions {
@@ -26,7 +26,8 @@ export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOp
  * agents that came through its invitation); the mediation recipient, whose own pickup loop must be
  * off (the module picks up, and acknowledges only after the relay); message pickup, whose pickup 2.0
  * hands deliveries from the external mediator to the relay (`ProxyPickupV2Protocol`); connections
- * that accept the agents' requests. Spread it into the agent's modules, next to a wallet module.
+ * that accept the agents' requests, and whose DID exchange takes ACA-Py's answers when the proxy
+ * connects to an ACA-Py mediator (`ProxyConnectionsModule`). Spread it into the agent's modules, next to a wallet module.
  */
 export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) {
   const { pickupBatchSize = 100, ...moduleOptions } = options
@@ -42,7 +43,8 @@ export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) 
         V2MessagePickupProtocol,
       ],
     }),
-    connections: new ConnectionsModule({ autoAcceptConnections: true }),
+    // Credo's, with the DID exchange that ACA-Py as the external mediator needs (ProxyDidExchangeProtocol).
+    connections: new ProxyConnectionsModule({ autoAcceptConnections: true }),
   }
 }
 

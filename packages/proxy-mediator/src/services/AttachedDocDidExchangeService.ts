@@ -11,7 +11,6 @@ import {
   DidExchangeRole,
   DidExchangeState,
   DidKey,
-  DidRecord,
   DidRepository,
   HandshakeProtocol,
   type InboundMessageContext,
@@ -41,9 +40,10 @@ import {
   type LegacyDidDocJson,
   legacyDidDocForRouting,
   legacyDidDocToPeerDidDocument,
-  legacyDocIdFor,
+  readAttachedLegacyDidDoc,
   unqualifiedDidFromVerkey,
 } from '../utils/legacyDidDoc'
+import { storeDidDocument } from '../utils/storeDidDocument'
 import { attachmentSigners } from '../utils/attachmentSigners'
 import { replyInProtocolVersionOf } from '../utils/messageVersion'
 
@@ -91,7 +91,7 @@ export class AttachedDocDidExchangeService {
     if (senderKey && (await this.didRepository.findReceivedDidByRecipientKey(agentContext, senderKey))) {
       throw refused('A connection already exists for the key that sent this request.')
     }
-    const theirDid = await this.storeTheirDid(agentContext, theirDidDocument)
+    const theirDid = await storeDidDocument(agentContext, theirDidDocument, DidDocumentRole.Received)
     const connection = await this.connectionService.createConnection(agentContext, {
       protocol: HandshakeProtocol.DidExchange,
       role: DidExchangeRole.Responder,
@@ -120,7 +120,11 @@ export class AttachedDocDidExchangeService {
       return new OutboundMessageContext(response, { agentContext, connection, outOfBand: outOfBandRecord })
     }
     const ours = legacyDidDocForRouting(routing)
-    connection.did = await this.storeOurDid(agentContext, ours.json)
+    connection.did = await storeDidDocument(
+      agentContext,
+      legacyDidDocToPeerDidDocument(ours.json).didDocument,
+      DidDocumentRole.Created,
+    )
     const response = new DidExchangeResponseMessage({ did: ours.did, threadId: message.threadId })
     response.didDoc = new Attachment({
       mimeType: 'application/json',
@@ -173,16 +177,11 @@ export class AttachedDocDidExchangeService {
       )
     }
     const signerKeys = await this.signersOf(agentContext, message)
-    let legacy: ReturnType<typeof legacyDidDocToPeerDidDocument>
-    let json: LegacyDidDocJson
+    let legacy: ReturnType<typeof readAttachedLegacyDidDoc>
     try {
-      json = JsonEncoder.fromBase64(message.didDoc?.data.base64 ?? '') as LegacyDidDocJson
-      legacy = legacyDidDocToPeerDidDocument(json)
+      legacy = readAttachedLegacyDidDoc(message.didDoc, message.did)
     } catch (error) {
-      throw refused(`The attached DID doc is not a legacy DID doc: ${(error as Error).message}`)
-    }
-    if (json.id !== message.did && json.id !== legacyDocIdFor(message.did)) {
-      throw refused(`The attached DID doc is for '${json.id}', not for the request's DID '${message.did}'.`)
+      throw refused((error as Error).message)
     }
     const docKeys = new Set(legacy.didDocument.recipientKeys.map((key) => key.publicKeyBase58))
     const signer = signerKeys.find((key) => docKeys.has(key) && unqualifiedDidFromVerkey(key) === message.did)
@@ -228,32 +227,6 @@ export class AttachedDocDidExchangeService {
     } catch (error) {
       throw refused(`The signature of did_doc~attach does not verify: ${(error as Error).message}.`)
     }
-  }
-
-  private async storeTheirDid(agentContext: AgentContext, didDocument: DidDocument): Promise<string> {
-    const record = new DidRecord({
-      did: didDocument.id,
-      role: DidDocumentRole.Received,
-      didDocument,
-      tags: { recipientKeyFingerprints: didDocument.recipientKeys.map((key) => key.fingerprint) },
-    })
-    const existing = await this.didRepository.findReceivedDid(agentContext, didDocument.id)
-    if (!existing) await this.didRepository.save(agentContext, record)
-    return didDocument.id
-  }
-
-  private async storeOurDid(agentContext: AgentContext, json: LegacyDidDocJson): Promise<string> {
-    const { didDocument } = legacyDidDocToPeerDidDocument(json)
-    await this.didRepository.save(
-      agentContext,
-      new DidRecord({
-        did: didDocument.id,
-        role: DidDocumentRole.Created,
-        didDocument,
-        tags: { recipientKeyFingerprints: didDocument.recipientKeys.map((key) => key.fingerprint) },
-      }),
-    )
-    return didDocument.id
   }
 
   /**

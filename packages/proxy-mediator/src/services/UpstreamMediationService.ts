@@ -1,6 +1,11 @@
 import {
   type AgentContext,
+  ConnectionEventTypes,
+  type ConnectionRecord,
+  ConnectionService,
+  type ConnectionStateChangedEvent,
   ConnectionsApi,
+  DidExchangeState,
   DidsApi,
   DiscoverFeaturesApi,
   EventEmitter,
@@ -8,10 +13,13 @@ import {
   KeylistUpdateResult,
   type KeylistUpdated,
   type MediationRecord,
-  MediationRecipientApi,
   MediationRecipientService,
   MediationRepository,
+  MediationState,
+  type MediationStateChangedEvent,
+  MessageSender,
   OutOfBandApi,
+  OutboundMessageContext,
   type OutOfBandInvitation,
   type KeylistUpdatedEvent,
   RoutingEventTypes,
@@ -19,13 +27,14 @@ import {
   injectable,
 } from '@credo-ts/core'
 import { Key, KeyType } from '@credo-ts/core'
-import { filter, firstValueFrom, timeout } from 'rxjs'
+import { type Observable, filter, first, firstValueFrom, from, map, merge, throwError, timeout } from 'rxjs'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { InvalidInvitationError } from '../errors/InvalidInvitationError'
 import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
 import { MediatorUnreachableError } from '../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
+import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
 const PICKUP_V2_PROTOCOL = 'https://didcomm.org/messagepickup/2.0'
 
@@ -42,6 +51,7 @@ export class UpstreamMediationService {
     private readonly mediationRecipientService: MediationRecipientService,
     private readonly state: ProxyMediatorStateService,
     private readonly routingService: RoutingService,
+    private readonly setupWatch: UpstreamSetupWatch,
   ) {}
 
   public async parseInvitation(agentContext: AgentContext, invitationUrl: string): Promise<OutOfBandInvitation> {
@@ -60,40 +70,96 @@ export class UpstreamMediationService {
     }
   }
 
-  /** Connects and obtains a grant. Returns the granted (recipient-role) mediation record. */
+  /**
+   * Connects and obtains a grant. Returns the granted (recipient-role) mediation record. A refusal
+   * (a problem report, a mediate-deny, an answer the handshake cannot take) fails it at once, with
+   * the reason, rather than after `mediatorTimeoutMs`.
+   */
   public async requestMediation(agentContext: AgentContext, invitation: OutOfBandInvitation): Promise<MediationRecord> {
-    const timeoutMs = this.config.mediatorTimeoutMs
     // The proxy is behind the firewall: its endpoint toward the mediator is the queue
     // placeholder, which makes Credo ask for return-route and keep the socket it opened.
     const routing = await this.routingService.getRouting(agentContext, { useDefaultMediator: false })
     routing.endpoints = ['didcomm:transport/queue']
 
     const oob = agentContext.dependencyManager.resolve(OutOfBandApi)
-    const connections = agentContext.dependencyManager.resolve(ConnectionsApi)
-    let connectionId: string
+    const watch = this.setupWatch.begin()
     try {
-      const { connectionRecord } = await oob.receiveInvitation(invitation, {
-        routing,
-        reuseConnection: true,
-        autoAcceptConnection: true,
-        autoAcceptInvitation: true,
-      })
-      if (!connectionRecord) throw new Error('the invitation did not lead to a connection')
-      connectionId = connectionRecord.id
-      await connections.returnWhenIsConnected(connectionId, { timeoutMs })
-    } catch (error) {
-      throw new MediatorUnreachableError(`Could not connect to the external mediator: ${(error as Error).message}`)
-    }
+      let connection: ConnectionRecord
+      try {
+        const { connectionRecord } = await oob.receiveInvitation(invitation, {
+          routing,
+          reuseConnection: true,
+          autoAcceptConnection: true,
+          autoAcceptInvitation: true,
+        })
+        if (!connectionRecord) throw new Error('the invitation did not lead to a connection')
+        connection = await this.connectionCompleted(agentContext, connectionRecord.id, watch.failure(connectionRecord.id))
+      } catch (error) {
+        throw new MediatorUnreachableError(`Could not connect to the external mediator: ${(error as Error).message}`)
+      }
 
-    const existing = await this.mediationRepository.findSingleByQuery(agentContext, { connectionId })
-    if (existing?.isReady) return existing
-    try {
-      const recipientApi = agentContext.dependencyManager.resolve(MediationRecipientApi)
-      const connection = await connections.getById(connectionId)
-      return await recipientApi.requestAndAwaitGrant(connection, timeoutMs)
-    } catch (error) {
-      throw new MediatorUnreachableError(`The external mediator did not grant mediation: ${(error as Error).message}`)
+      const existing = await this.mediationRepository.findSingleByQuery(agentContext, { connectionId: connection.id })
+      if (existing?.isReady) return existing
+      try {
+        return await this.granted(agentContext, connection, watch.failure(connection.id))
+      } catch (error) {
+        throw new MediatorUnreachableError(`The external mediator did not grant mediation: ${(error as Error).message}`)
+      }
+    } finally {
+      watch.end()
     }
+  }
+
+  /** The connection once its handshake completed; `failure` or the timeout end the wait, which leaves no timer behind. */
+  private async connectionCompleted(
+    agentContext: AgentContext,
+    connectionId: string,
+    failure: Promise<never>,
+  ): Promise<ConnectionRecord> {
+    const completed = (connection: ConnectionRecord) =>
+      connection.id === connectionId && connection.state === DidExchangeState.Completed
+    const events = this.eventEmitter
+      .observable<ConnectionStateChangedEvent>(ConnectionEventTypes.ConnectionStateChanged)
+      .pipe(map((event) => event.payload.connectionRecord))
+    const current = agentContext.dependencyManager
+      .resolve(ConnectionService)
+      .getById(agentContext, connectionId)
+    return this.firstOf(merge(events, from(current)).pipe(filter(completed)), failure, 'the handshake to complete')
+  }
+
+  /** Sends the mediation request and waits for the grant, the set-up's failure or the timeout. */
+  private async granted(
+    agentContext: AgentContext,
+    connection: ConnectionRecord,
+    failure: Promise<never>,
+  ): Promise<MediationRecord> {
+    const { mediationRecord, message } = await this.mediationRecipientService.createRequest(agentContext, connection)
+    const grant = this.firstOf(
+      this.eventEmitter.observable<MediationStateChangedEvent>(RoutingEventTypes.MediationStateChanged).pipe(
+        map((event) => event.payload.mediationRecord),
+        filter((record) => record.id === mediationRecord.id && record.state === MediationState.Granted),
+      ),
+      failure,
+      'a mediate-grant',
+    )
+    await agentContext.dependencyManager
+      .resolve(MessageSender)
+      .sendMessage(new OutboundMessageContext(message, { agentContext, connection, associatedRecord: mediationRecord }))
+    return grant
+  }
+
+  /** The first of `values`, unless `failure` or `mediatorTimeoutMs` comes first. */
+  private firstOf<T>(values: Observable<T>, failure: Promise<never>, what: string): Promise<T> {
+    const timeoutMs = this.config.mediatorTimeoutMs
+    return firstValueFrom(
+      merge(values, from(failure)).pipe(
+        first(),
+        timeout({
+          first: timeoutMs,
+          with: () => throwError(() => new Error(`no answer within ${timeoutMs / 1000} s while waiting for ${what}`)),
+        }),
+      ),
+    )
   }
 
   /** Registers the proxy's routing key upstream and checks that the mediator accepted it. */

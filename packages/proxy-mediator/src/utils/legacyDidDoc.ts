@@ -1,4 +1,4 @@
-import { DidDoc, JsonTransformer, type Routing, TypedArrayEncoder } from '@credo-ts/core'
+import { type Attachment, DidDoc, JsonEncoder, JsonTransformer, type Routing, TypedArrayEncoder } from '@credo-ts/core'
 // Credo's own conversion of a legacy (connections 1.0) DID doc into a did:peer:1 document. It is
 // what Credo applies to the same documents in connections 1.0, but it is not re-exported from the
 // package index; the dependency is pinned to 0.5.19.
@@ -66,4 +66,25 @@ export function legacyDidDocForRouting(routing: Routing): { did: string; json: L
 export function legacyDidDocToPeerDidDocument(json: unknown) {
   const didDoc = JsonTransformer.fromJSON(json, DidDoc)
   return { didDoc, didDocument: convertToNewDidDocument(didDoc) }
+}
+
+/**
+ * The legacy doc attached to a DID exchange message for an unqualified DID, read and checked to be
+ * the doc of that DID (ACA-Py writes its id as `did:sov:<did>`). Whose signature it needs is the
+ * caller's rule: the DID's own key on a request, the invitation key on a response (RFC 0023).
+ * Throws an error that says what is wrong.
+ */
+export function readAttachedLegacyDidDoc(attachment: Attachment | undefined, did: string) {
+  let json: LegacyDidDocJson
+  let converted: ReturnType<typeof legacyDidDocToPeerDidDocument>
+  try {
+    json = JsonEncoder.fromBase64(attachment?.data.base64 ?? '') as LegacyDidDocJson
+    converted = legacyDidDocToPeerDidDocument(json)
+  } catch (error) {
+    throw new Error(`The attached DID doc is not a legacy DID doc: ${(error as Error).message}`)
+  }
+  if (json.id !== did && json.id !== legacyDocIdFor(did)) {
+    throw new Error(`The attached DID doc is for '${json.id}', not for the message's DID '${did}'.`)
+  }
+  return { json, ...converted }
 }
