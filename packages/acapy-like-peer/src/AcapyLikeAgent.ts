@@ -32,6 +32,12 @@ export type Handshake =
 export interface AgentOptions {
   /** `did:sov:…;spec/` on every message ACA-Py writes with the legacy prefix. @default false */
   legacyPrefix?: boolean
+  /**
+   * No endpoint of its own, as a mediation client behind a firewall: its DID documents name
+   * `didcomm:transport/queue`, every message it sends asks for `return_route: all`, and the answer
+   * comes in the HTTP response. @default false
+   */
+  queueEndpoint?: boolean
   /** How keylist-update writes keys. @default 'did:key' */
   keyFormat?: 'did:key' | 'base58'
   label?: string
@@ -84,6 +90,11 @@ export class AcapyLikeAgent {
     const agent = new AcapyLikeAgent(options)
     await agent.listen()
     return agent
+  }
+
+  /** The endpoint its DID documents name. */
+  private get docEndpoint(): string {
+    return this.options.queueEndpoint ? 'didcomm:transport/queue' : this.endpoint
   }
 
   private type(name: string): string {
@@ -156,7 +167,8 @@ export class AcapyLikeAgent {
   }
 
   private async post(service: DidCommService, message: object, sender: KeyPair): Promise<void> {
-    let envelope: Envelope = pack(message, service.recipientKeys, sender)
+    const sent = this.options.queueEndpoint ? { ...message, '~transport': { return_route: 'all' } } : message
+    let envelope: Envelope = pack(sent, service.recipientKeys, sender)
     let to = service.recipientKeys[0]
     for (const routingKey of service.routingKeys) {
       envelope = pack({ '@type': this.type('routing/1.0/forward'), '@id': randomUUID(), to, msg: envelope }, [
@@ -169,8 +181,9 @@ export class AcapyLikeAgent {
       headers: { 'content-type': 'application/didcomm-envelope-enc' },
       body: JSON.stringify(envelope),
     })
-    if (response.status >= 300)
-      throw new Error(`POST ${service.endpoint}: HTTP ${response.status} ${await response.text()}`)
+    const body = await response.text()
+    if (response.status >= 300) throw new Error(`POST ${service.endpoint}: HTTP ${response.status} ${body}`)
+    if (this.options.queueEndpoint && body) this.receive(JSON.parse(body) as Envelope)
   }
 
   /** Sends a message on the connection, as ACA-Py does: authcrypted, to the mediator's endpoint. */
@@ -207,7 +220,7 @@ export class AcapyLikeAgent {
           '@id': thid,
           ...(thread ? { '~thread': thread } : {}),
           label: this.options.label ?? 'acapy-like agent',
-          connection: { DID: did, DIDDoc: legacyDidDoc(did, ourKey.verkey, this.endpoint) },
+          connection: { DID: did, DIDDoc: legacyDidDoc(did, ourKey.verkey, this.docEndpoint) },
         },
         ourKey,
       )
@@ -223,7 +236,7 @@ export class AcapyLikeAgent {
     const attachment =
       tamper.did || tamper.signer
         ? signedAttachment(
-            legacyDidDoc(did.replace(/^did:sov:/, ''), ourKey.verkey, this.endpoint),
+            legacyDidDoc(did.replace(/^did:sov:/, ''), ourKey.verkey, this.docEndpoint),
             tamper.signer ?? ourKey,
           )
         : ours.attachment
@@ -264,20 +277,20 @@ export class AcapyLikeAgent {
     switch (kind) {
       case 'unqualified': {
         const did = unqualifiedDidOf(ourKey.verkey)
-        return { did, attachment: signedAttachment(legacyDidDoc(did, ourKey.verkey, this.endpoint), ourKey) }
+        return { did, attachment: signedAttachment(legacyDidDoc(did, ourKey.verkey, this.docEndpoint), ourKey) }
       }
       case 'peer:1': {
-        const { did, doc } = didPeer1(ourKey.verkey, this.endpoint)
+        const { did, doc } = didPeer1(ourKey.verkey, this.docEndpoint)
         return { did, attachment: signedAttachment(doc, ourKey) }
       }
       case 'peer:2':
-        return { did: didPeer2(ourKey.verkey, x25519PublicOf(ourKey.verkey), this.endpoint), attachment: undefined }
+        return { did: didPeer2(ourKey.verkey, x25519PublicOf(ourKey.verkey), this.docEndpoint), attachment: undefined }
       case 'peer:4-long':
-        return { did: didPeer4(ourKey.verkey, this.endpoint).long, attachment: undefined }
+        return { did: didPeer4(ourKey.verkey, this.docEndpoint).long, attachment: undefined }
       case 'peer:4-short': {
         // The short form resolves only through the long form: the attached doc is the one the
         // did:peer:4 spec resolves a short form to, which names the long form in alsoKnownAs.
-        const { long, short, inputDoc } = didPeer4(ourKey.verkey, this.endpoint)
+        const { long, short, inputDoc } = didPeer4(ourKey.verkey, this.docEndpoint)
         return { did: short, attachment: signedAttachment({ ...inputDoc, id: short, alsoKnownAs: [long] }, ourKey) }
       }
     }

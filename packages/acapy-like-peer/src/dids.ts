@@ -12,9 +12,10 @@ export const ed25519Multikey = (verkey: string) => multibase([...ED25519_PUB, ..
 
 export const didKeyOf = (verkey: string) => `did:key:${ed25519Multikey(verkey)}`
 
+/** A key as base58, from base58 or a did:key (with or without its `#fragment`, as ACA-Py 0.11+ writes routing keys). */
 export function verkeyOf(key: string): string {
   if (!key.startsWith('did:key:z6Mk')) return key
-  return toBase58(fromBase58(key.slice('did:key:z'.length)).slice(2))
+  return toBase58(fromBase58(key.split('#')[0].slice('did:key:z'.length)).slice(2))
 }
 
 /** The unqualified DID that ACA-Py (`create_local_did`, method sov) derives from a verkey. */

@@ -14,8 +14,11 @@ export interface HandlerContext {
   session: InboundSession
   /** The connection the message came on, found by the key it was encrypted to. */
   connection?: MediatorConnection
-  /** `responder.send_reply` */
-  reply(message: Message): void
+  /**
+   * `responder.send_reply`: back on the session if it takes it, else to the connection's endpoint.
+   * A handshake names the connection it has just made, which the context does not know yet.
+   */
+  reply(message: Message, connection?: MediatorConnection): void
 }
 
 export type Handler = (context: HandlerContext) => void
@@ -24,7 +27,7 @@ export type Handler = (context: HandlerContext) => void
 export class MessageParseError extends Error {}
 
 /** What happened to a forwarded message, for a test to count what ACA-Py's window lost. */
-export type ForwardFate = 'written-to-session' | 'queued' | 'dropped'
+export type ForwardFate = 'written-to-session' | 'posted' | 'queued' | 'dropped'
 
 export interface ConductorEvents {
   /** A message, the mediator's own or a forward, was written to a websocket session. */
@@ -98,18 +101,16 @@ export class Conductor {
       receipt,
       session,
       connection,
-      reply: (reply) =>
-        this.route(
-          {
-            payload: reply,
-            replyToVerkey: receipt.senderVerkey,
-            replyFromVerkey: receipt.recipientVerkey,
-            replyThreadId: receipt.threadId,
-            replySessionId: session.id,
-            connectionId: connection?.id,
-            target: connection?.theirService,
-          },
-        ),
+      reply: (reply, to = connection) =>
+        this.route({
+          payload: reply,
+          replyToVerkey: receipt.senderVerkey,
+          replyFromVerkey: receipt.recipientVerkey,
+          replyThreadId: receipt.threadId,
+          replySessionId: session.id,
+          connectionId: to?.id,
+          target: to?.theirService,
+        }),
     }
     try {
       this.dispatch(context)
@@ -128,7 +129,7 @@ export class Conductor {
   }
 
   /** `_outbound_message_router`: a session that takes it, else `queue_outbound`. */
-  public route(message: OutboundMessage): 'session' | 'queued' | 'dropped' {
+  public route(message: OutboundMessage): 'session' | 'queued' | 'dropped' | 'sent' {
     if (message.replyToVerkey && this.returnToSession(message)) return 'session'
     return this.notDelivered(message)
   }
@@ -144,15 +145,44 @@ export class Conductor {
   }
 
   /**
-   * `queue_outbound` for a target whose endpoint no transport takes (the proxy's
-   * `didcomm:transport/queue`), then `handle_not_delivered`: the undelivered queue, or nowhere.
+   * `queue_outbound`: to the connection's endpoint when it is HTTP (ACA-Py's `http` outbound
+   * transport, packed for the target as `encode_outbound_message` does), else, for an endpoint no
+   * transport takes (the proxy's `didcomm:transport/queue`), `handle_not_delivered`: the
+   * undelivered queue, or nowhere.
    */
-  private notDelivered(message: OutboundMessage): 'queued' | 'dropped' {
+  private notDelivered(message: OutboundMessage): 'queued' | 'dropped' | 'sent' {
+    const endpoint = message.target?.endpoint
+    if (endpoint && /^https?:/i.test(endpoint)) {
+      void this.post(endpoint, message)
+      return 'sent'
+    }
     if (this.queue) {
       this.queue.add(message)
       return 'queued'
     }
     return 'dropped'
+  }
+
+  private async post(endpoint: string, message: OutboundMessage): Promise<void> {
+    const target = message.target as NonNullable<OutboundMessage['target']>
+    const connection = message.connectionId ? this.store.connections.get(message.connectionId) : undefined
+    let envelope: Envelope = message.encPayload
+      ? (JSON.parse(message.encPayload) as Envelope)
+      : pack(message.payload as Message, target.recipientKeys, connection?.ourKey)
+    let to = target.recipientKeys[0]
+    for (const routingKey of target.routingKeys) {
+      envelope = pack({ '@type': typeOf('routing/1.0/forward'), '@id': randomUUID(), to, msg: envelope }, [routingKey])
+      to = routingKey
+    }
+    try {
+      await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/didcomm-envelope-enc' },
+        body: JSON.stringify(envelope),
+      })
+    } catch {
+      // ACA-Py retries a few times, then logs it as undeliverable: nothing the mediator's other work waits for.
+    }
   }
 
   /** `dispatch_complete` then `process_undelivered`: at most one queued message per inbound message. */

@@ -80,12 +80,15 @@ export function registerHandshakeHandlers(conductor: Conductor, store: MediatorS
     const connection = addConnection('connections/1.0', context.message, DID, serviceOfDoc(DIDDoc))
     const value = { DID: connection.ourDid, DIDDoc: legacyDidDoc(connection.ourDid, connection.ourKey.verkey, settings.endpoints) }
     connection.state = 'response'
-    context.reply({
-      '@type': typeOf('connections/1.0/response'),
-      '@id': randomUUID(),
-      '~thread': threadFrom(context.message),
-      'connection~sig': signField(value, invitationKey),
-    })
+    context.reply(
+      {
+        '@type': typeOf('connections/1.0/response'),
+        '@id': randomUUID(),
+        '~thread': threadFrom(context.message),
+        'connection~sig': signField(value, invitationKey),
+      },
+      connection,
+    )
   })
 
   conductor.register('didexchange/1.0/request', (context) => {
@@ -133,7 +136,7 @@ export function registerHandshakeHandlers(conductor: Conductor, store: MediatorS
     }
     response['~thread'] = threadFrom(message)
     connection.state = 'response'
-    context.reply(response)
+    context.reply(response, connection)
   })
 
   conductor.register('didexchange/1.0/complete', (context) => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { didKeyOf, ed25519Multikey } from '../../dids'
+import { didKeyOf, ed25519Multikey, verkeyOf } from '../../dids'
 import type { Conductor, HandlerContext } from '../Conductor'
 import type { MediatorStore } from '../MediatorStore'
 import type { MediatorSettings } from '../MediatorSettings'
 import type { Message } from '../OutboundMessage'
 import { typeOf } from '../messageTypes'
-import { normalizeKey } from '../normalizeKey'
 import { problemReport } from './handshakeHandlers'
 
 /**
@@ -69,7 +68,7 @@ export function registerMediationHandlers(conductor: Conductor, store: MediatorS
     }
     const updates = (context.message.updates as Array<{ recipient_key?: string; action?: string }>) ?? []
     const updated = updates.map(({ recipient_key, action }) => {
-      const key = recipient_key ? normalizeKey(recipient_key) : undefined
+      const key = recipient_key ? verkeyOf(recipient_key) : undefined
       let result = 'client_error'
       if (key && action === 'add') {
         result = store.routes.has(key) ? 'no_change' : 'success'

@@ -1,7 +1,7 @@
 import type { Conductor, ConductorEvents } from '../Conductor'
 import type { MediatorStore } from '../MediatorStore'
 import type { OutboundMessage } from '../OutboundMessage'
-import { normalizeKey } from '../normalizeKey'
+import { verkeyOf } from '../../dids'
 import { pythonJsonDumps } from '../pythonJson'
 
 /**
@@ -15,7 +15,7 @@ export function registerRoutingHandlers(conductor: Conductor, store: MediatorSto
   conductor.register('routing/1.0/forward', (context) => {
     const { message, receipt } = context
     if (!receipt.recipientVerkey || typeof message.to !== 'string') return
-    const connectionId = store.routes.get(normalizeKey(message.to))
+    const connectionId = store.routes.get(verkeyOf(message.to))
     const connection = connectionId ? store.connections.get(connectionId) : undefined
     const outbound: OutboundMessage = { encPayload: pythonJsonDumps(message.msg) }
     if (!connection) {
@@ -28,6 +28,6 @@ export function registerRoutingHandlers(conductor: Conductor, store: MediatorSto
       replyToVerkey: connection.theirService.recipientKeys[0],
     })
     const fate = conductor.route(outbound)
-    events.forwarded?.(fate === 'session' ? 'written-to-session' : fate, outbound)
+    events.forwarded?.(fate === 'session' ? 'written-to-session' : fate === 'sent' ? 'posted' : fate, outbound)
   })
 }
