@@ -11,6 +11,7 @@ import { type FloorResult, runFloor } from './floor'
 import { type PickupFloor, startPickupFloor } from './pickupFloor'
 import { generateForwards } from './forwards'
 import { runAbuseReport } from './abuse'
+import { type AcapyDrainReport, runAcapyDrain } from './acapyDrain'
 import { summarizeProfile } from './profile'
 import { type BenchReport, type CountReport, lastLine, renderTable } from './report'
 import { InspectorClient } from './inspector'
@@ -34,6 +35,10 @@ const USAGE = `yarn bench [options]
   --pull                also measure pickup-protocol-only throughput (status / delivery-request)
   --skip-e2e            skip the end-to-end comparison
   --skip-transparent    skip the run through a second proxy in transparent relay mode
+  --skip-acapy          skip the ACA-Py drain: a backlog drained from an ACA-Py-like mediator (implicit pickup)
+  --acapy               only the ACA-Py drain (about 30 s)
+  --acapy-backlog N     messages of each backlog the ACA-Py drain empties (default 2000)
+  --acapy-rounds N      alternating rounds of the ACA-Py drain, proxy and implicit floor (default 2)
   --e2e-messages N      basic messages per path and round (default 300)
   --e2e-rounds N        alternating rounds of the two paths (default 2)
   --wallet              the portable wallet's unpack and pack against raw libsodium (CPU µs and bytes allocated per call)
@@ -63,6 +68,10 @@ interface Args {
   pull: boolean
   skipE2e: boolean
   skipTransparent: boolean
+  skipAcapy: boolean
+  acapy: boolean
+  acapyBacklog: number
+  acapyRounds: number
   e2eMessages: number
   e2eRounds: number
   abuse: boolean
@@ -93,6 +102,10 @@ function parseArgs(argv: string[]): Args {
     pull: false,
     skipE2e: false,
     skipTransparent: false,
+    skipAcapy: false,
+    acapy: false,
+    acapyBacklog: 2_000,
+    acapyRounds: 2,
     e2eMessages: 300,
     e2eRounds: 2,
     abuse: false,
@@ -121,11 +134,15 @@ function parseArgs(argv: string[]): Args {
     '--soak-rate': 'soakRate',
     '--batch-size': 'batchSize',
     '--pickup-window': 'pickupWindow',
+    '--acapy-backlog': 'acapyBacklog',
+    '--acapy-rounds': 'acapyRounds',
   }
   const flags: Record<string, keyof Args> = {
     '--pull': 'pull',
     '--skip-e2e': 'skipE2e',
     '--skip-transparent': 'skipTransparent',
+    '--skip-acapy': 'skipAcapy',
+    '--acapy': 'acapy',
     '--soak': 'soak',
     '--abuse': 'abuse',
     '--wallet': 'wallet',
@@ -184,6 +201,7 @@ async function main() {
   if (args.abuse) return reportAbuse(args)
   if (args.wallet) return reportWallet()
   await readySodium()
+  if (args.acapy) return reportAcapyDrain(args)
   const profileDir = args.profile
     ? join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
     : undefined
@@ -376,6 +394,10 @@ async function main() {
           `relay, transparent mode: ${report.relayTransparent.msgPerSec.toFixed(0)} msg/s (ratio to floor ${report.transparentRatioToFloor.toFixed(2)})`,
         )
       }
+      if (!args.skipAcapy) {
+        report.acapyDrain = await runAcapyDrainOf(args, profileDir)
+        report.targets.acapyDrainRatio = acapyDrainTarget(report.acapyDrain)
+      }
       // Last of all, since a process cannot take its priority back without root.
       progress(`latency again, the bench process (driver mediator) at nice ${args.driverNice}`)
       const priorityBefore = yieldToChildren(args.driverNice)
@@ -501,6 +523,48 @@ async function runTransparent(args: Args, profileDir: string | undefined) {
     await setup.stop()
     rmSync(setup.dir, { recursive: true, force: true })
   }
+}
+
+/** The ACA-Py drain with the command line's settings (`acapyDrain.ts`). */
+async function runAcapyDrainOf(args: Args, profileDir: string | undefined) {
+  progress(
+    `ACA-Py drain: ${args.acapyRounds} rounds of a ${args.acapyBacklog}-message backlog, through the proxy and the implicit floor`,
+  )
+  const drain = await runAcapyDrain({
+    backlog: args.acapyBacklog,
+    rounds: args.acapyRounds,
+    proxy: proxyOptionsOf(args, profileDir),
+  })
+  progress(
+    `ACA-Py drain: proxy ${drain.proxy.msgPerSec.toFixed(0)} msg/s, implicit floor ${drain.floor.msgPerSec.toFixed(0)} msg/s, ratio ${drain.ratio.toFixed(2)}`,
+  )
+  return drain
+}
+
+const acapyDrainTarget = (drain: AcapyDrainReport) => ({
+  goal: '≥ 0.5',
+  measured: drain.ratio,
+  met: drain.ratio >= 0.5,
+})
+
+/** `--acapy`: the ACA-Py drain alone, reported as the regular run reports it. */
+async function reportAcapyDrain(args: Args) {
+  const acapyDrain = await runAcapyDrainOf(args, undefined)
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, platform: process.platform },
+    settings: { ...args },
+    proxy: { kind: 'runner' },
+    acapyDrain,
+    targets: { acapyDrainRatio: acapyDrainTarget(acapyDrain) },
+  }
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const jsonPath = args.json ?? join(RESULTS_DIR, `acapy-${report.date.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  process.stdout.write(`\n${renderTable(report)}\n\nJSON report: ${jsonPath}\n`)
+  process.stdout.write(
+    `acapy drain: proxy ${acapyDrain.proxy.msgPerSec.toFixed(0)} msg/s, implicit floor ${acapyDrain.floor.msgPerSec.toFixed(0)} msg/s, ratio ${acapyDrain.ratio.toFixed(2)}\n`,
+  )
 }
 
 /** In its own process: the allocation windows need a young generation large enough to hold them. */

@@ -1,12 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process'
-import { join } from 'node:path'
 import { DidKey, Key, KeyType } from '@credo-ts/core'
 import { AcapyLikeAgent } from '@proxy-mediator/acapy-like-peer'
-import sodium from 'libsodium-wrappers-sumo'
-import { sleep, until } from './clock'
+import { until } from './clock'
 import type { PickupRecipient } from './driver'
 import type { BoxKeyPair } from './envelope'
-import type { PickupFloorConfig, PickupFloorReport } from './pickupFloorProcess'
+import { boxKeyConfig, connectionKeyConfig } from './floorKeys'
+import { startFloorProcess } from './floorProcess'
+import type { PickupFloorConfig } from './pickupFloorProcess'
 import { rssOfPid } from './proxy'
 import { type RelaySetup, liveSessionIdOf } from './setup'
 
@@ -51,46 +50,25 @@ export async function startPickupFloor(
     20_000,
     "the mediator's connection to the pickup floor",
   )
-  const secretOf = (key: Uint8Array) => Buffer.from(key).toString('base64')
   const config: PickupFloorConfig = {
     wsUrl: mediator.endpoints.find((endpoint) => endpoint.startsWith('ws')) as string,
     sinkUrl: setup.sink.url,
-    ours: {
-      verkey: connection.ourKey.verkey,
-      x25519SecretKeyB64: secretOf(sodium.crypto_sign_ed25519_sk_to_curve25519(connection.ourKey.secretKey)),
-    },
+    ours: connectionKeyConfig(connection.ourKey),
     theirs: connection.theirKey,
-    forwardKey: { verkey: options.forwardKey.verkey, x25519SecretKeyB64: secretOf(options.forwardKey.x25519SecretKey) },
+    forwardKey: boxKeyConfig(options.forwardKey),
     concurrency: options.concurrency,
     window: options.window,
     batchSize: options.batchSize,
   }
-  const child: ChildProcess = fork(join(__dirname, 'pickupFloorProcess.js'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
-  })
-  child.send(config)
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the pickup floor exited with ${code}`)))
-    child.once('message', (report: PickupFloorReport) =>
-      report.type === 'ready' ? resolve() : reject(new Error(`the pickup floor failed: ${report.reason}`)),
-    )
-  })
-  child.removeAllListeners('exit')
+  const floor = await startFloorProcess('pickupFloorProcess.js', config, options.cpuProfileDir)
   const pickupSessionId = () => liveSessionIdOf(mediator, connectionId, "the pickup floor's live pickup session")
   await pickupSessionId()
   return {
     connectionId,
     recipientDid: new DidKey(Key.fromPublicKeyBase58(options.forwardKey.verkey, KeyType.Ed25519)).did,
-    pid: child.pid ?? 0,
-    rss: () => rssOfPid(child.pid ?? 0),
+    pid: floor.pid,
+    rss: () => rssOfPid(floor.pid),
     pickupSessionId,
-    async stop() {
-      if (child.exitCode !== null) return
-      const gone = new Promise((resolve) => child.once('exit', resolve))
-      child.disconnect()
-      await Promise.race([gone, sleep(5_000)])
-      if (child.exitCode === null) child.kill()
-    },
+    stop: () => floor.stop(),
   }
 }

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { RelayHttpClient } from '@proxy-mediator/proxy-mediator'
 import WebSocket from 'ws'
-import {
-  type BoxKeyPair,
-  type Envelope,
-  anonDecrypt,
-  authDecrypt,
-  authEncrypt,
-  readySodium,
-  x25519PublicOf,
-} from './envelope'
+import { type FloorConnectionConfig, floorKeysOf } from './floorKeys'
+import { type Envelope, anonDecrypt, authDecrypt, authEncrypt, readySodium } from './envelope'
 
 /**
  * The pickup floor, run as its own process as the runner is: the least a relay must do to take the
@@ -21,16 +14,7 @@ import {
  * answered 2xx. What it leaves out is everything a product needs beyond that: storage, the
  * routing table, dead letters, retries, events, metrics.
  */
-export interface PickupFloorConfig {
-  wsUrl: string
-  sinkUrl: string
-  /** Our key on the connection to the mediator. */
-  ours: { verkey: string; x25519SecretKeyB64: string }
-  /** The mediator's key on that connection (base58). */
-  theirs: string
-  /** The key the forwards are anoncrypted to. */
-  forwardKey: { verkey: string; x25519SecretKeyB64: string }
-  concurrency: number
+export interface PickupFloorConfig extends FloorConnectionConfig {
   /** Picked-up messages kept unacknowledged at most: the proxy's pickupWindow. */
   window: number
   /** The limit of a delivery-request: the proxy's pickupBatchSize. */
@@ -43,18 +27,9 @@ const PICKUP = 'https://didcomm.org/messagepickup/2.0/'
 const ACK_BATCH_WINDOW_MS = 25
 const ACK_BATCH_MAX = 100
 
-const keyPairOf = (key: { verkey: string; x25519SecretKeyB64: string }): BoxKeyPair => ({
-  verkey: key.verkey,
-  x25519PublicKey: x25519PublicOf(key.verkey),
-  x25519SecretKey: new Uint8Array(Buffer.from(key.x25519SecretKeyB64, 'base64')),
-})
-
 async function main(config: PickupFloorConfig) {
   await readySodium()
-  const ours = keyPairOf(config.ours)
-  const forwardKey = keyPairOf(config.forwardKey)
-  const mediator = { verkey: config.theirs, x25519PublicKey: x25519PublicOf(config.theirs) }
-  const sharedKeys = new Map<string, Uint8Array>()
+  const { ours, forwardKey, mediator, sharedKeys } = floorKeysOf(config)
   const client = new RelayHttpClient(config.concurrency)
   const socket = new WebSocket(config.wsUrl)
   let inFlight = 0

@@ -37,6 +37,8 @@ export interface ProxyOptions {
   nodeFlags?: string[]
   /** The proxy's `--relay-mode`. @default 'proxy' */
   relayMode?: 'proxy' | 'transparent'
+  /** The proxy's `--pickup-strategy`. @default 'live' (the bench's Credo mediator offers it) */
+  pickupStrategy?: 'live' | 'auto'
 }
 
 export function rssOfPid(pid: number): number {
@@ -88,7 +90,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       `--relay-concurrency=${options.relayConcurrency}`,
       `--log-level=${options.logLevel ?? 'error'}`,
       '--log-format=json',
-      '--pickup-strategy=live',
+      `--pickup-strategy=${options.pickupStrategy ?? 'live'}`,
       ...(options.pickupBatchSize ? [`--pickup-batch-size=${options.pickupBatchSize}`] : []),
       ...(options.pickupWindow ? [`--pickup-window=${options.pickupWindow}`] : []),
       ...(options.relayMode ? [`--relay-mode=${options.relayMode}`] : []),
@@ -170,7 +172,7 @@ export async function startInProcessProxy(options: ProxyOptions): Promise<ProxyU
     outboundWebsocket: true,
     config: proxyMediatorAgentConfig,
     modules: proxyMediatorModules({
-      pickupStrategy: 'live',
+      pickupStrategy: options.pickupStrategy ?? 'live',
       relayConcurrencyPerAgent: options.relayConcurrency,
       pickupBatchSize: options.pickupBatchSize,
       pickupWindow: options.pickupWindow,

@@ -1,3 +1,4 @@
+import type { AcapyDrainReport } from './acapyDrain'
 import type { OfferedLoadResult, SoakResult, ThroughputResult } from './driver'
 import type { EndToEndResult } from './e2e'
 import type { FloorResult } from './floor'
@@ -24,6 +25,8 @@ export interface BenchReport {
   /** The same forwards' inner envelopes through a proxy in transparent relay mode (`--relay-mode transparent`). */
   relayTransparent?: ThroughputResult
   transparentRatioToFloor?: number
+  /** A backlog drained from an ACA-Py-like external mediator, proxy and implicit floor (`acapyDrain.ts`). */
+  acapyDrain?: AcapyDrainReport
   latency?: OfferedLoadResult
   /**
    * The latency run again, last, with the bench process (the driver mediator) at a lower priority
@@ -106,6 +109,21 @@ export function renderTable(report: BenchReport): string {
       '',
     ])
     rows.push(['Ratio transparent / floor', f(report.transparentRatioToFloor ?? Number.NaN, 2), ''])
+  }
+  if (report.acapyDrain) {
+    const drain = report.acapyDrain
+    const perRound = (kind: 'proxy' | 'floor') => drain.rounds.map((round) => f(round[kind].msgPerSec, 0)).join(', ')
+    rows.push([
+      `ACA-Py-like mediator, a ${drain.backlog}-message backlog drained by implicit pickup: proxy (rounds)`,
+      `${f(drain.proxy.msgPerSec, 0)} msg/s (${perRound('proxy')}), CPU ${f(drain.proxy.cpuMsPerMessage, 3)} ms/msg`,
+      '',
+    ])
+    rows.push([
+      'Implicit floor: the same mediator and backlog, one return-route ping per message, no Credo',
+      `${f(drain.floor.msgPerSec, 0)} msg/s (${perRound('floor')}), CPU ${f(drain.floor.cpuMsPerMessage, 3)} ms/msg`,
+      '',
+    ])
+    rows.push(['Ratio proxy / implicit floor (ACA-Py drain)', f(drain.ratio, 2), '≥ 0.5'])
   }
   if (report.latency) {
     const l = report.latency

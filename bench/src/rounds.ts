@@ -1,3 +1,4 @@
+import type { DrainResult } from './acapyDrain'
 import type { ThroughputResult } from './driver'
 import type { FloorResult } from './floor'
 import { rate } from './stats'
@@ -66,4 +67,11 @@ export function combineFloor(runs: FloorResult[]): FloorResult {
     cpuMsPerMessage: perMessage(runs, (run) => run.cpuMsPerMessage),
     sinkCpuMsPerMessage: perMessage(runs, (run) => run.sinkCpuMsPerMessage),
   }
+}
+
+/** One kind's drains as one: messages over the time they took, CPU per message weighted by messages. */
+export function combineDrains(drains: DrainResult[]): DrainResult {
+  const messages = drains.reduce((sum, drain) => sum + drain.messages, 0)
+  const seconds = drains.reduce((sum, drain) => sum + drain.messages / drain.msgPerSec, 0)
+  return { messages, msgPerSec: messages / seconds, cpuMsPerMessage: perMessage(drains, (drain) => drain.cpuMsPerMessage) }
 }
