@@ -32,6 +32,12 @@ export interface AcapyLikeMediatorOptions {
   pickupPlugin?: boolean
   /** `--open-mediation`. @default true */
   openMediation?: boolean
+  /**
+   * Whether `--endpoint` names the websocket too (after the HTTP endpoint, which the grant names).
+   * Without it the websocket transport still listens, but no DID document of the mediator says so.
+   * @default true
+   */
+  advertiseWebsocket?: boolean
   label?: string
   host?: string
 }
@@ -95,7 +101,9 @@ export class AcapyLikeMediator {
     if (!this.options.persistentQueue) this.conductor = this.newConductor(this.newQueue())
     this.ports = await this.transports.start(this.ports.httpPort, this.ports.wsPort)
     const host = this.options.host ?? '127.0.0.1'
-    this.settings.endpoints.splice(0, this.settings.endpoints.length, `http://${host}:${this.ports.httpPort}`, `ws://${host}:${this.ports.wsPort}`)
+    const endpoints = [`http://${host}:${this.ports.httpPort}`, `ws://${host}:${this.ports.wsPort}`]
+    if (this.options.advertiseWebsocket === false) endpoints.pop()
+    this.settings.endpoints.splice(0, this.settings.endpoints.length, ...endpoints)
     this.running = true
   }
 

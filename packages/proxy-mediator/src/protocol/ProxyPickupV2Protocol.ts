@@ -56,12 +56,14 @@ export class ProxyPickupV2Protocol extends V2MessagePickupProtocol {
     }
     const request = deliveryRequestFor(agentContext, connection.id, message.messageCount, message.recipientKey)
     if (!request) return null
+    const polling = dependencyManager.resolve(UpstreamMediators).pickupModeOf(connection.id) === 'poll-v2'
     await dependencyManager
       .resolve(MessageSender)
       .sendMessage(new OutboundMessageContext(request, { agentContext, connection }), {
-        // Only the socket: over HTTP the delivery would come back in the response body, past the
-        // channel and through Credo's whole pipeline (measured: a tenth of the runner's CPU).
-        transportPriority: { schemes: ['wss', 'ws'], restrictive: true },
+        // Only the socket, unless the mediator offers none (polling): over HTTP the delivery comes back
+        // in the response body, past the channel and through Credo's whole pipeline (measured: a tenth
+        // of the runner's CPU).
+        transportPriority: { schemes: ['wss', 'ws'], restrictive: !polling },
       })
     return null
   }

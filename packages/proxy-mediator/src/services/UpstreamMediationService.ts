@@ -8,6 +8,8 @@ import {
   DidExchangeState,
   DidsApi,
   DiscoverFeaturesApi,
+  type DiscoverFeaturesDisclosureReceivedEvent,
+  DiscoverFeaturesEventTypes,
   EventEmitter,
   KeylistUpdateAction,
   KeylistUpdateResult,
@@ -27,7 +29,7 @@ import {
   injectable,
 } from '@credo-ts/core'
 import { Key, KeyType } from '@credo-ts/core'
-import { type Observable, filter, first, firstValueFrom, from, map, merge, throwError, timeout } from 'rxjs'
+import { type Observable, filter, first, firstValueFrom, from, map, merge, of, throwError, timeout } from 'rxjs'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { InvalidInvitationError } from '../errors/InvalidInvitationError'
 import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
@@ -36,6 +38,7 @@ import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
+const PICKUP_V1_PROTOCOL = 'https://didcomm.org/messagepickup/1.0'
 const PICKUP_V2_PROTOCOL = 'https://didcomm.org/messagepickup/2.0'
 
 /**
@@ -213,7 +216,12 @@ export class UpstreamMediationService {
     }
   }
 
-  /** `auto`: live mode over websocket when offered, implicit over websocket otherwise, else polling. */
+  /**
+   * `auto`: live mode over websocket when offered, implicit over websocket otherwise, else polling.
+   * A mediator that answered discover-features with no pickup protocol and lists no websocket (an
+   * ACA-Py whose `--endpoint` names only HTTP) offers no way to pick up at all: that is refused,
+   * with the fix, rather than polled with a protocol it does not know.
+   */
   public async choosePickupMode(
     agentContext: AgentContext,
     mediationRecord: MediationRecord,
@@ -228,26 +236,43 @@ export class UpstreamMediationService {
       : undefined
     const hasWebsocket = didDocument?.didCommServices.some((service) => ['ws', 'wss'].includes(service.protocolScheme))
     const supports = await this.discoverProtocols(agentContext, mediationRecord.connectionId)
-    if (hasWebsocket) return supports.has(PICKUP_V2_PROTOCOL) ? 'live' : 'implicit'
-    if (supports.has(PICKUP_V2_PROTOCOL)) return 'poll-v2'
+    if (hasWebsocket) return supports?.has(PICKUP_V2_PROTOCOL) ? 'live' : 'implicit'
+    if (supports?.has(PICKUP_V2_PROTOCOL)) return 'poll-v2'
+    if (supports && !supports.has(PICKUP_V1_PROTOCOL)) {
+      throw new MediatorUnreachableError(
+        'The external mediator offers no way to pick messages up: its DID document lists no websocket endpoint, and it supports neither pickup 1.0 nor 2.0. Give it a websocket endpoint (ACA-Py: --inbound-transport ws <host> <port> and that URL in --endpoint, after the HTTP one), or load a pickup protocol (ACA-Py: --plugin acapy_plugin_pickup).',
+      )
+    }
     return 'poll-v1'
   }
 
-  private async discoverProtocols(agentContext: AgentContext, connectionId: string): Promise<Set<string>> {
+  /** The pickup protocols the mediator discloses; undefined when it did not answer. */
+  private async discoverProtocols(agentContext: AgentContext, connectionId: string): Promise<Set<string> | undefined> {
+    // Credo's own wait answers "nothing" for no answer too, so the disclosure itself is awaited here.
+    const timeoutMs = Math.min(this.config.mediatorTimeoutMs, 7_000)
+    const disclosure = firstValueFrom(
+      this.eventEmitter
+        .observable<DiscoverFeaturesDisclosureReceivedEvent>(DiscoverFeaturesEventTypes.DisclosureReceived)
+        .pipe(
+          filter((event) => event.payload.connection.id === connectionId),
+          map((event) => new Set(event.payload.disclosures.map((feature) => feature.id.replace(/\/$/, '')))),
+          first(),
+          timeout({ first: timeoutMs, with: () => of(undefined) }),
+        ),
+    )
     try {
-      const { features } = await agentContext.dependencyManager.resolve(DiscoverFeaturesApi).queryFeatures({
+      await agentContext.dependencyManager.resolve(DiscoverFeaturesApi).queryFeatures({
         connectionId,
         protocolVersion: 'v1',
         // Discover features 1.0 takes a single query; the wildcard covers both pickup versions.
         queries: [{ featureType: 'protocol', match: 'https://didcomm.org/messagepickup/*' }],
-        awaitDisclosures: true,
-        awaitDisclosuresTimeoutMs: Math.min(this.config.mediatorTimeoutMs, 7_000),
       })
-      return new Set((features ?? []).map((feature) => feature.id.replace(/\/$/, '')))
     } catch (error) {
-      // ACA-Py mediators before discover-features 1.0 support: assume the minimum.
-      agentContext.config.logger.warn('The external mediator did not answer discover-features', { error })
-      return new Set()
+      agentContext.config.logger.warn('Could not ask the external mediator what it supports', { error })
     }
+    const protocols = await disclosure
+    // A mediator that predates discover-features 1.0: assume the minimum.
+    if (!protocols) agentContext.config.logger.warn('The external mediator did not answer discover-features')
+    return protocols
   }
 }

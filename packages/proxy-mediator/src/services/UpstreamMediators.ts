@@ -20,6 +20,7 @@ import { MediatorChangeRefusedError } from '../errors/MediatorChangeRefusedError
 import { MediatorNotFoundError } from '../errors/MediatorNotFoundError'
 import { SetupInProgressError } from '../errors/SetupInProgressError'
 import type {
+  ActivePickupMode,
   MediatorChange,
   ProxyMediatorState,
   UpstreamMediatorRole,
@@ -329,6 +330,11 @@ export class UpstreamMediators {
         await this.recipient.updateKeylist(agentContext, record, changes)
       },
     }
+  }
+
+  /** How the proxy picks up from the mediator of this connection; undefined for any other connection. */
+  public pickupModeOf(connectionId: string): ActivePickupMode | undefined {
+    return this.find(connectionId)?.entry.pickupMode
   }
 
   /** Whether this connection is to one of the proxy's external mediators. */

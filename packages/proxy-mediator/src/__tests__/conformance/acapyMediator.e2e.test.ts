@@ -130,6 +130,17 @@ describe('ACA-Py as the external mediator', () => {
     await waitFor(() => Number(mediator.queuedMessages === 0), 1, 30_000, 'an empty queue')
   })
 
+  it('polls with pickup 2.0 over HTTP when the mediator lists no websocket but has the pickup plugin', async () => {
+    const topology = await start({
+      mediator: { pickupPlugin: true, advertiseWebsocket: false },
+      proxy: { pollingIntervalMs: 200 },
+    })
+    expect(topology.connectStatus.upstream.pickupMode).toBe('poll-v2')
+    const contents = await topology.send('plugin-polled', MESSAGES, { concurrency: 5 })
+    await topology.waitForAll(contents)
+    await waitFor(() => Number(topology.mediator.queuedMessages === 0), 1, 30_000, 'an empty queue')
+  })
+
   describe('a set-up the mediator refuses fails at once, with its reason', () => {
     const proxies: Array<{ stop(): Promise<void> }> = []
     const mediators: AcapyLikeMediator[] = []
@@ -169,6 +180,14 @@ describe('ACA-Py as the external mediator', () => {
         'The external mediator did not grant mediation: The external mediator denied mediation (mediate-deny).',
       )
       expect(proxy.api.getStatus().status).toBe('init')
+    })
+
+    it('a mediator that lists no websocket and knows no pickup protocol: what to change', async () => {
+      const mediator = await mediatorWith({ advertiseWebsocket: false })
+      const proxy = await proxyFor('no-pickup')
+      await expect(proxy.api.connectToMediator(mediator.createInvitationUrl(['didexchange/1.1']))).rejects.toThrow(
+        /offers no way to pick messages up: .*\(ACA-Py: --inbound-transport ws/,
+      )
     })
 
     it('a single-use invitation used already: the problem report of the handshake', async () => {
