@@ -1,6 +1,7 @@
 import {
   AgentConfig,
   type AgentContext,
+  DidExchangeProtocol,
   type DependencyManager,
   MessagePickupModuleConfig,
   type Module,
@@ -14,6 +15,7 @@ import { forwardMiddleware } from './middlewares/forwardMiddleware'
 import { keylistUpdateMiddleware } from './middlewares/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './middlewares/mediationRequestMiddleware'
 import { upstreamSetupMiddleware } from './middlewares/upstreamSetupMiddleware'
+import { ProxyDidExchangeProtocol } from './protocol/ProxyDidExchangeProtocol'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
@@ -104,6 +106,12 @@ export class ProxyMediatorModule implements Module {
       // Stock pickup 2.0 acknowledges a delivery before anything was relayed: messages would be lost.
       throw new Error(
         'The proxy mediator needs ProxyPickupV2Protocol in MessagePickupModule({ protocols }); register the modules with proxyMediatorModules().',
+      )
+    }
+    if (!(agentContext.dependencyManager.resolve(DidExchangeProtocol) instanceof ProxyDidExchangeProtocol)) {
+      // Not fatal: a Credo mediator answers in a way Credo takes; an ACA-Py 0.7-0.11 one does not.
+      agentContext.config.logger.warn(
+        "Credo's own DID exchange is registered: set-up with an ACA-Py external mediator fails on its legacy answers. Register ProxyConnectionsModule (proxyMediatorModules() does).",
       )
     }
     await agentContext.dependencyManager.resolve(ProxyMediatorStateService).load(agentContext)
