@@ -6,6 +6,7 @@ import {
   MediationRepository,
   MessagePickupApi,
   MessageSender,
+  type OutOfBandRecord,
   OutOfBandRepository,
   OutOfBandRole,
   injectable,
@@ -152,6 +153,10 @@ export class UpstreamMediators {
         const known = connections.map((connection) => this.find(connection.id)).find(Boolean)
         if (known) return unchanged(known)
       }
+      // Received before by a mediator the proxy no longer has (removed, or a set-up a crash cut
+      // short): Credo would refuse the invitation as "already received", so what is left of that
+      // attempt is forgotten, and the mediator is connected to afresh.
+      for (const record of received) await this.forgetAttempt(agentContext, record)
       const mediationRecord = await this.recipient.requestMediation(agentContext, invitation)
       // Another invitation of a mediator the proxy has: known by the grant, which names the same route.
       const known = this.mediators.find(
@@ -196,6 +201,19 @@ export class UpstreamMediators {
             : 'Added as standby: picked up from, named in no grant until promoted (or failed over to).'
           : 'Added as primary: picked up from, and named in every new grant.',
       }
+    })
+  }
+
+  /** An earlier, abandoned use of an invitation: its connections, their mediations, and the invitation itself. */
+  private async forgetAttempt(agentContext: AgentContext, outOfBandRecord: OutOfBandRecord): Promise<void> {
+    for (const connection of await this.connectionService.findAllByOutOfBandId(agentContext, outOfBandRecord.id)) {
+      const mediations = await this.mediationRepository.findByQuery(agentContext, { connectionId: connection.id })
+      for (const mediation of mediations) await this.mediationRepository.delete(agentContext, mediation)
+      await this.connectionService.deleteById(agentContext, connection.id)
+    }
+    await this.outOfBandRepository.delete(agentContext, outOfBandRecord)
+    agentContext.config.logger.info('Forgot an earlier, abandoned connection through this mediator invitation', {
+      outOfBandId: outOfBandRecord.id,
     })
   }
 

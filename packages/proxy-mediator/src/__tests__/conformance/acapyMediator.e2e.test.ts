@@ -141,7 +141,7 @@ describe('ACA-Py as the external mediator', () => {
     await waitFor(() => Number(topology.mediator.queuedMessages === 0), 1, 30_000, 'an empty queue')
   })
 
-  describe('a set-up the mediator refuses fails at once, with its reason', () => {
+  describe('set-ups, each with a proxy of its own', () => {
     const proxies: Array<{ stop(): Promise<void> }> = []
     const mediators: AcapyLikeMediator[] = []
     let dir: string
@@ -170,6 +170,25 @@ describe('ACA-Py as the external mediator', () => {
       mediators.push(mediator)
       return mediator
     }
+
+    it('the same invitation connects again after a forced removal, and after a set-up a crash cut short', async () => {
+      const mediator = await mediatorWith({})
+      const invitationUrl = mediator.createInvitationUrl(['didexchange/1.1'])
+      const proxy = await proxyFor('again')
+      const first = await proxy.api.connectToMediator(invitationUrl)
+      await proxy.api.removeMediator(first.change.mediatorId, { force: true })
+      const again = await proxy.api.connectToMediator(invitationUrl)
+      expect(again.change.result).toBe('added')
+      expect(again.status).toBe('ready')
+
+      // What a kill -9 in the middle of an add leaves: the invitation received, nothing more.
+      const other = await mediatorWith({})
+      const otherUrl = other.createInvitationUrl(['didexchange/1.1'])
+      await proxy.agent.oob.receiveInvitationFromUrl(otherUrl, { autoAcceptInvitation: false })
+      const added = await proxy.api.connectToMediator(otherUrl, { primary: false })
+      expect(added.change).toMatchObject({ result: 'added', role: 'standby' })
+      expect(added.mediators.map((mediator) => mediator.state)).toEqual(['ready', 'ready'])
+    })
 
     it('a mediation an operator denies (no --open-mediation): the mediate-deny', async () => {
       const mediator = await mediatorWith({ openMediation: false })
