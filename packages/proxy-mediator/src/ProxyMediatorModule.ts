@@ -20,6 +20,7 @@ import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
+import { StorageProbeRepository } from './repository/StorageProbeRepository'
 import { AgentDirectory } from './services/AgentDirectory'
 import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
 import { DeadLetterStore } from './services/DeadLetterStore'
@@ -29,6 +30,7 @@ import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
 import { RelayPipeline } from './services/RelayPipeline'
+import { StorageHealth } from './services/StorageHealth'
 import { UpstreamChannel } from './services/UpstreamChannel'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
 import { UpstreamSetupWatch } from './services/UpstreamSetupWatch'
@@ -59,6 +61,8 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(ProxyMediatorStateRepository)
     dependencyManager.registerSingleton(OutboxRepository)
     dependencyManager.registerSingleton(DeadLetterRepository)
+    dependencyManager.registerSingleton(StorageProbeRepository)
+    dependencyManager.registerSingleton(StorageHealth)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
     dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(AgentDirectory)

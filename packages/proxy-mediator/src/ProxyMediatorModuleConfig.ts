@@ -68,6 +68,18 @@ export interface ProxyMediatorModuleConfigOptions {
    * pushes are the mediator's to send and are not held back. @default 200
    */
   pickupWindow?: number
+  /**
+   * While the store takes no writes (a full disk), how often to try a write, to learn that it
+   * works again and resume. @default 2000
+   */
+  storageProbeIntervalMs?: number
+  /**
+   * While the store takes no writes, the most messages taken by implicit pickup that are held in
+   * memory (relayed from there) before the proxy closes the sockets of those mediators, so that
+   * they keep their messages. Pausing pickup stops the flow first; this bounds what a mediator
+   * writes anyway. @default 1000
+   */
+  maxHeldInMemory?: number
   /** Timeout of one relay POST to an agent. @default 10000 */
   relayTimeoutMs?: number
   /**
@@ -150,6 +162,14 @@ export class ProxyMediatorModuleConfig {
 
   public get pickupWindow(): number {
     return this.options.pickupWindow ?? 200
+  }
+
+  public get storageProbeIntervalMs(): number {
+    return this.options.storageProbeIntervalMs ?? 2_000
+  }
+
+  public get maxHeldInMemory(): number {
+    return this.options.maxHeldInMemory ?? 1_000
   }
 
   public get relayTimeoutMs(): number {

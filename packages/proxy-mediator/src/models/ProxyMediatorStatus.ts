@@ -101,6 +101,11 @@ export interface RelayCounters {
   inFlight: number
   /** Messages waiting in the durable outbox (implicit pickup only). */
   outbox: number
+  /**
+   * Messages taken by implicit pickup while the store took no writes (a full disk): relayed from
+   * memory, and written to the outbox once it takes writes again.
+   */
+  heldInMemory: number
 }
 
 export interface ProxyMediatorStatus {

@@ -24,7 +24,7 @@ export class ProxyMediatorLifecycle {
   public async start(agentContext: AgentContext): Promise<void> {
     if (this.started) return
     this.started = true
-    this.pipeline.start()
+    this.pipeline.start(agentContext)
     await this.directory.load(agentContext)
     const pending = await this.pipeline.resumeOutbox(agentContext)
     if (pending > 0) agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)

@@ -10,6 +10,7 @@ export class RelayCounters {
   public deadLettered = 0
   public inFlight = 0
   public outbox = 0
+  public heldInMemory = 0
 
   public snapshot(): RelayCountersSnapshot {
     return {
@@ -19,6 +20,7 @@ export class RelayCounters {
       deadLettered: this.deadLettered,
       inFlight: this.inFlight,
       outbox: this.outbox,
+      heldInMemory: this.heldInMemory,
     }
   }
 }

@@ -8,6 +8,9 @@ import {
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { OutboxRecord } from '../repository/OutboxRecord'
 import { OutboxRepository } from '../repository/OutboxRepository'
+import { StorageProbeRecord } from '../repository/StorageProbeRecord'
+import { StorageProbeRepository } from '../repository/StorageProbeRepository'
+import { StorageUnavailableError } from '../errors/StorageUnavailableError'
 import { backoffDelay } from '../utils/backoff'
 import {
   type ForwardRefusalCode,
@@ -21,6 +24,7 @@ import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { type DeadLetter, DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
 import { RelayHttpClient } from './RelayHttpClient'
+import { StorageHealth } from './StorageHealth'
 
 /**
  * Where a forward came from, which says how it is settled once the agent answered 2xx (or once it
@@ -56,6 +60,12 @@ type RelayAttempt =
   | { kind: 'gone'; reason: string }
   | { kind: 'failed'; reason: string; permanent: boolean }
 
+/** A forward relayed from memory, and its outbox record once the store took it. */
+interface HeldForward {
+  forward: ParsedForward
+  record?: OutboxRecord
+}
+
 /** How often an agent may reject the same message with a 4xx before the proxy gives up on it. */
 const PERMANENT_REJECTION_ATTEMPTS = 3
 /** How many acknowledged ids are remembered, to recognize a copy offered again before the ack landed. */
@@ -79,8 +89,11 @@ export class RelayPipeline {
   private readonly claimed = new Set<string>()
   private readonly acknowledged = new Set<string>()
   private readonly running = new Set<Promise<void>>()
+  /** Forwards taken while the store took no writes, being relayed from memory. */
+  private readonly held = new Set<HeldForward>()
   private readonly sleepers = new Set<() => void>()
   private stopped = false
+  private agentContext?: AgentContext
 
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
@@ -89,6 +102,8 @@ export class RelayPipeline {
     private readonly deadLetters: DeadLetterStore,
     private readonly eventEmitter: EventEmitter,
     public readonly counters: RelayCounters,
+    private readonly storage: StorageHealth,
+    private readonly probes: StorageProbeRepository,
   ) {
     this.client = new RelayHttpClient(config.relayConcurrencyPerAgent)
   }
@@ -136,7 +151,22 @@ export class RelayPipeline {
         )
       } else {
         const record = new OutboxRecord(forward)
-        await this.outbox.save(agentContext, record)
+        try {
+          await this.outbox.save(agentContext, record)
+        } catch (error) {
+          this.storage.failed(agentContext, error)
+          const { failure } = this.storage
+          if (source.kind === 'posted') {
+            throw new StorageUnavailableError(
+              `The proxy cannot keep the forward: ${failure?.reason}`,
+              Math.ceil(this.config.storageProbeIntervalMs / 1000),
+            )
+          }
+          // Taken from a mediator that keeps nothing of it: never dropped, relayed from memory.
+          this.holdInMemory(agentContext, forward)
+          return { kind: 'accepted' }
+        }
+        this.storage.succeeded(agentContext)
         this.counters.outbox++
         this.track(agentContext, this.relayFromOutbox(agentContext, record))
       }
@@ -145,6 +175,49 @@ export class RelayPipeline {
       release()
       throw error
     }
+  }
+
+  /**
+   * A forward the outbox could not take (the store takes no writes): relayed from memory until the
+   * agent answered, and written to the outbox as soon as the store takes writes again, so that a
+   * restart from then on loses nothing.
+   */
+  private holdInMemory(agentContext: AgentContext, forward: ParsedForward): void {
+    const held: HeldForward = { forward }
+    this.held.add(held)
+    this.counters.heldInMemory++
+    if (this.held.size === this.config.maxHeldInMemory) this.storage.overHoldLimit()
+    this.track(
+      agentContext,
+      this.relayUntilSettled(agentContext, forward).then(async (settlement) => {
+        if (settlement === 'stopped') return
+        this.held.delete(held)
+        this.counters.heldInMemory--
+        if (held.record) await this.deleteFromOutbox(agentContext, held.record)
+      }),
+    )
+  }
+
+  /**
+   * The store's probe: the forwards held in memory written to the outbox, or, with none held, a
+   * record written and deleted. Throws while the store takes no writes.
+   */
+  private async probeStorage(agentContext: AgentContext): Promise<void> {
+    let wrote = false
+    for (const held of this.held) {
+      if (held.record) continue
+      const record = new OutboxRecord(held.forward)
+      await this.outbox.save(agentContext, record)
+      wrote = true
+      this.counters.outbox++
+      // Settled while it was being written: it is not needed any more.
+      if (this.held.has(held)) held.record = record
+      else await this.deleteFromOutbox(agentContext, record)
+    }
+    if (wrote) return
+    const probe = new StorageProbeRecord()
+    await this.probes.save(agentContext, probe)
+    await this.probes.delete(agentContext, probe)
   }
 
   /** After a restart: relay whatever was accepted into the outbox but not yet delivered. */
@@ -167,13 +240,16 @@ export class RelayPipeline {
     return this.deadLetters.list(agentContext, limit)
   }
 
-  public start(): void {
+  public start(agentContext: AgentContext): void {
     this.stopped = false
+    this.agentContext = agentContext
+    this.storage.probeWith(() => this.probeStorage(agentContext))
   }
 
   /** Waiting retries end at once as 'stopped': their messages stay unacknowledged, or in the outbox. */
   public stop(): void {
     this.stopped = true
+    this.storage.stop()
     for (const wake of this.sleepers) wake()
     this.sleepers.clear()
   }
@@ -184,8 +260,17 @@ export class RelayPipeline {
     await Promise.race([Promise.allSettled([...this.running]), deadline])
   }
 
+  /** After `drain`. A message still held in memory (the store took no writes) is gone with the process: said in the log. */
   public close(): void {
     this.client.close()
+    const unwritten = [...this.held].filter((held) => !held.record).length
+    if (unwritten > 0) {
+      sideEffect(() =>
+        this.agentContext?.config.logger.error(
+          `Stopping with ${unwritten} taken messages held in memory and not relayed: the store took no writes, so they are lost with this process`,
+        ),
+      )
+    }
   }
 
   private acknowledge(ledgerKey: string, source: { acknowledge: () => void }): void {
@@ -200,6 +285,10 @@ export class RelayPipeline {
   private async relayFromOutbox(agentContext: AgentContext, record: OutboxRecord): Promise<void> {
     const settlement = await this.relayUntilSettled(agentContext, record)
     if (settlement === 'stopped') return
+    await this.deleteFromOutbox(agentContext, record)
+  }
+
+  private async deleteFromOutbox(agentContext: AgentContext, record: OutboxRecord): Promise<void> {
     try {
       await this.outbox.delete(agentContext, record)
       this.counters.outbox--

@@ -37,6 +37,7 @@ export interface UpstreamSocket {
 export interface TrackedSocket extends UpstreamSocket {
   readonly url: string
   addEventListener(type: 'open' | 'close', listener: () => void): void
+  close(code?: number, reason?: string): void
 }
 
 /** Who follows one mediator's link: its pickup session. Called as things happen; never allowed to throw into the channel. */
@@ -239,6 +240,24 @@ export class UpstreamChannel {
     const link = this.links.get(connectionId)
     if (!link) return false
     return this.write(agentContext, link, new TrustPingMessage({ responseRequested: false }))
+  }
+
+  /**
+   * Asks the mediator to stop writing to this socket, and keep what comes: a message without
+   * return route, which resets the session's reply mode (ACA-Py's and Credo's alike). The socket
+   * stays open, and the keepalive with it.
+   */
+  public async quiet(agentContext: AgentContext, connectionId: string): Promise<boolean> {
+    const link = this.links.get(connectionId)
+    if (!link) return false
+    return this.write(agentContext, link, new TrustPingMessage({ responseRequested: false }), ReturnRouteTypes.none)
+  }
+
+  /** Closes every socket to this mediator: what it writes then stays with it. */
+  public closeSockets(connectionId: string, reason: string): void {
+    const link = this.links.get(connectionId)
+    if (!link) return
+    for (const socket of this.sockets) if (this.isSocketOf(link, socket)) socket.close(1001, reason)
   }
 
   private socketChanged(socket: TrackedSocket): void {
@@ -481,11 +500,16 @@ export class UpstreamChannel {
   }
 
   /** Packs a message for the mediator and writes it on its socket; false when there is no open socket. */
-  private async write(agentContext: AgentContext, link: UpstreamLink, message: AgentMessage): Promise<boolean> {
+  private async write(
+    agentContext: AgentContext,
+    link: UpstreamLink,
+    message: AgentMessage,
+    returnRoute = ReturnRouteTypes.all,
+  ): Promise<boolean> {
     const socket = link.socket?.readyState === SOCKET_OPEN ? link.socket : this.openSocketOf(link)
     if (!socket) return false
     // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
-    message.setReturnRouting(ReturnRouteTypes.all)
+    message.setReturnRouting(returnRoute)
     const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
     socket.send(JSON.stringify(packed))
     return true

@@ -34,6 +34,7 @@ import { AgentDirectory } from './AgentDirectory'
 import { type KeylistChange, KeylistMirror, type KeylistMirrorTarget } from './KeylistMirror'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { RelayPipeline } from './RelayPipeline'
+import { StorageHealth } from './StorageHealth'
 import { UpstreamChannel } from './UpstreamChannel'
 import { UpstreamMediationService } from './UpstreamMediationService'
 import { UpstreamSession, type UpstreamSessionDependencies } from './UpstreamSession'
@@ -94,11 +95,27 @@ export class UpstreamMediators {
     private readonly channel: UpstreamChannel,
     private readonly pipeline: RelayPipeline,
     private readonly directory: AgentDirectory,
+    private readonly storage: StorageHealth,
   ) {
     this.sessionDependencies = { config, messagePickupApi, connectionService, messageSender, channel }
     eventEmitter.on<UpstreamStatusReceivedEvent>(ProxyMediatorEventTypes.UpstreamStatusReceived, ({ payload }) =>
       this.find(payload.connectionId)?.session.noteStatus(payload.messageCount),
     )
+    storage.onChange(() => {
+      for (const { session } of this.mediators) {
+        if (storage.failure) session.pause()
+        else session.resume()
+      }
+      this.publishState()
+    })
+    // Paused, a mediator still wrote as many messages as memory may hold: its sockets are closed.
+    storage.onHoldLimit(() => {
+      for (const { entry } of this.mediators) {
+        if (entry.pickupMode === 'implicit') {
+          channel.closeSockets(entry.connectionId, 'the proxy cannot store more messages for now')
+        }
+      }
+    })
   }
 
   /** Resumes pickup from every mediator set up before (a restart needs no call). */
@@ -383,6 +400,10 @@ export class UpstreamMediators {
       return `Failed over: the primary ${primary.entry.connectionId} is not picked up from, so new grants name ${holder.entry.connectionId}.`
     }
     if (primary.session.isReady) return `Picking up from the primary external mediator (${primary.entry.pickupMode}).`
+    const storageFailure = this.storage.failure
+    if (storageFailure && primary.entry.pickupMode === 'implicit') {
+      return `Not picking up from the primary external mediator: the proxy's store takes no writes since ${new Date(storageFailure.since).toISOString()} (${storageFailure.reason}), and implicit pickup's messages must be written first. The mediator keeps them meanwhile; pickup resumes once a write succeeds.`
+    }
     const { lastError, socketState, recovery } = primary.session
     return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); ${recovery}.`
   }
@@ -508,6 +529,7 @@ export class UpstreamMediators {
     this.mediators.push({ entry, grant, session })
     this.publishState()
     await this.channel.open(agentContext, entry.connectionId)
+    if (this.storage.failure) session.pause()
     await session.start()
   }
 

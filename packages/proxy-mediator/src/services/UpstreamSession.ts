@@ -33,6 +33,8 @@ export interface UpstreamSessionDependencies {
  */
 export class UpstreamSession implements UpstreamLinkWatcher {
   private running = false
+  /** Implicit pickup while the store takes no writes: the mediator is asked to keep its messages. */
+  private paused = false
   private pollHealthy = false
   private reconnectCount = 0
   private reconnectAttempt = 0
@@ -79,6 +81,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   /** What the session is doing about not picking up, in words: only what is really under way. */
   public get recovery(): string {
     if (!this.running) return 'pickup is stopped'
+    if (this.paused) return 'paused while the store takes no writes; it resumes once a write succeeds'
     if (this.reconnectDueAt !== undefined) {
       const seconds = Math.max(0, Math.ceil((this.reconnectDueAt - Date.now()) / 1000))
       return `reconnecting in ${seconds} s (attempt ${this.reconnectAttempt})`
@@ -114,7 +117,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
 
   /** Pickup runs: the socket is open (websocket modes) or the last poll succeeded. */
   public get isReady(): boolean {
-    if (!this.running) return false
+    if (!this.running || this.paused) return false
     return this.usesSocket ? this.socketState === 'open' : this.pollHealthy
   }
 
@@ -150,6 +153,28 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     this.changed()
   }
 
+  /**
+   * The store takes no writes, and implicit pickup's messages must be written before anything else
+   * happens to them: no more pulls, and the mediator is asked to keep what comes (its session's reply
+   * mode is reset). Other modes need no store to take messages, and go on.
+   */
+  public pause(): void {
+    if (this.paused || this.mode !== 'implicit') return
+    this.paused = true
+    this.changed()
+    void this.deps.channel.quiet(this.agentContext, this.connectionId).catch(() => undefined)
+  }
+
+  /** The store takes writes again: pull, or open the session again if the socket went meanwhile. */
+  public resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.changed()
+    if (!this.running) return
+    if (this.socketState === 'open') void this.pull()
+    else void this.openSessionOrRetry()
+  }
+
   /** From the channel: a socket to the mediator opened or closed. */
   public socketChanged(): void {
     const state = this.socketState
@@ -161,7 +186,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     }
     this.changed()
     const lost = (previous === 'open' || previous === 'connecting') && (state === 'closed' || state === 'none')
-    if (lost && this.running && this.usesSocket) {
+    if (lost && this.running && this.usesSocket && !this.paused) {
       if (previous === 'open') {
         this.agentContext.config.logger.warn('The websocket to the external mediator closed; reconnecting', {
           connectionId: this.connectionId,
@@ -181,6 +206,8 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   }
 
   private async openSessionOrRetry(): Promise<void> {
+    // Opening the session asks the mediator to write again: not while paused (`resume` opens it).
+    if (this.paused) return
     try {
       await this.openSession()
     } catch (error) {
@@ -229,7 +256,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
    * plugin, which has no live mode, does). Nothing to do while the socket is not open: opening it asks.
    */
   private async pull(): Promise<void> {
-    if (!this.running || !this.usesSocket || this.socketState !== 'open') return
+    if (!this.running || this.paused || !this.usesSocket || this.socketState !== 'open') return
     try {
       await this.deps.channel.pull(this.agentContext, this.connectionId)
     } catch (error) {

@@ -23,7 +23,7 @@ function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
     mediators: [],
     failovers: 0,
     agents: [],
-    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0 },
+    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0, heldInMemory: 0 },
   }
 }
 

@@ -19,7 +19,7 @@ function status(
     agents: [
       { connectionId: 'c', mediationState: 'granted', keyCount: 1, recipientKeys: ['did:key:z6Mk'], failures: 0 },
     ],
-    counters: { relayed, retried: 1, failed: 3, deadLettered: 4, inFlight: 5, outbox: 6 },
+    counters: { relayed, retried: 1, failed: 3, deadLettered: 4, inFlight: 5, outbox: 6, heldInMemory: 7 },
   }
 }
 

@@ -8,6 +8,9 @@ import type { AgentDirectory, DownstreamAgent } from '../AgentDirectory'
 import type { DeadLetterStore } from '../DeadLetterStore'
 import { RelayCounters } from '../RelayCounters'
 import { type ForwardSource, RelayPipeline } from '../RelayPipeline'
+import { StorageHealth } from '../StorageHealth'
+import type { StorageProbeRepository } from '../../repository/StorageProbeRepository'
+import { StorageUnavailableError } from '../../errors/StorageUnavailableError'
 
 const AGENT_KEY = '7Z8ftDAzMvoyXnGEJye8DurzgQQXLAbYCaeeesM7UKHa'
 const OTHER_KEY = '7d3y2WdzxE7CfsWjkGy3WndkvZcj1EHMkzKJiFPiDecH'
@@ -30,6 +33,8 @@ describe('RelayPipeline', () => {
   let outbox: { save: jest.Mock; delete: jest.Mock; getAll: jest.Mock }
   let deadLetters: { keep: jest.Mock; list: jest.Mock }
   let emit: jest.Mock
+  let probes: { save: jest.Mock; delete: jest.Mock }
+  let storage: StorageHealth
   let pipeline: RelayPipeline
   const logger = { info: jest.fn(), warn: jest.fn(), debug: jest.fn(), error: jest.fn() }
   const agentContext = { config: { logger }, wallet: { unpack: jest.fn() } } as unknown as AgentContext
@@ -74,15 +79,24 @@ describe('RelayPipeline', () => {
     }
     deadLetters = { keep: jest.fn(), list: jest.fn() }
     emit = jest.fn()
+    probes = { save: jest.fn(), delete: jest.fn() }
+    const config = new ProxyMediatorModuleConfig({
+      relayRetryBaseDelayMs: 1,
+      relayRetryMaxDelayMs: 2,
+      storageProbeIntervalMs: 10,
+    })
+    storage = new StorageHealth(config)
     pipeline = new RelayPipeline(
-      new ProxyMediatorModuleConfig({ relayRetryBaseDelayMs: 1, relayRetryMaxDelayMs: 2 }),
+      config,
       { agentsByKey: new Map([[AGENT_KEY, agent]]) } as unknown as AgentDirectory,
       outbox as unknown as OutboxRepository,
       deadLetters as unknown as DeadLetterStore,
       { emit } as unknown as EventEmitter,
       new RelayCounters(),
+      storage,
+      probes as unknown as StorageProbeRepository,
     )
-    pipeline.start()
+    pipeline.start(agentContext)
   })
   afterEach(() => {
     pipeline.stop()
@@ -228,6 +242,49 @@ describe('RelayPipeline', () => {
     await pipeline.submit(agentContext, forwardTo(AGENT_KEY), source)
     await waitUntil(() => acknowledge.mock.calls.length === 1)
     expect(pipeline.counters.relayed).toBe(1)
+  })
+  describe('when the store takes no writes (a full disk)', () => {
+    const full = () => Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' })
+
+    it('relays a taken forward from memory, never drops it, and says the store is full', async () => {
+      outbox.save.mockRejectedValueOnce(full())
+      expect(await pipeline.submit(agentContext, forwardTo(AGENT_KEY), { kind: 'stream' })).toEqual({ kind: 'accepted' })
+      expect(storage.failure?.reason).toBe('storage full: SQLITE_FULL: database or disk is full')
+      expect(pipeline.counters.heldInMemory).toBe(1)
+      await settle()
+      expect(posts).toEqual([JSON.stringify(agentEnvelope)])
+      expect(pipeline.counters.heldInMemory).toBe(0)
+      expect(outboxRecords).toEqual([])
+    })
+
+    it('answers a posted forward that it cannot keep with a StorageUnavailableError saying when to try again', async () => {
+      outbox.save.mockRejectedValueOnce(full())
+      const refused = pipeline.submit(agentContext, forwardTo(AGENT_KEY), { kind: 'posted' })
+      await expect(refused).rejects.toThrow(StorageUnavailableError)
+      await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 1 })
+      expect(posts).toEqual([])
+    })
+
+    it('writes what it holds to the outbox once the store takes writes, and so learns that it does', async () => {
+      outbox.save.mockRejectedValueOnce(full())
+      answers = [() => new Promise(() => undefined)]
+      await pipeline.submit(agentContext, forwardTo(AGENT_KEY), { kind: 'stream' })
+      expect(storage.failure).toBeDefined()
+      const recovered = new Promise<void>((resolve) => storage.onChange(resolve))
+      await recovered
+      expect(storage.failure).toBeUndefined()
+      expect(outboxRecords).toHaveLength(1)
+      expect(outboxRecords[0].recipientKey).toBe(AGENT_KEY)
+    })
+
+    it('probes with a record of its own while it holds nothing, until a write succeeds', async () => {
+      storage.failed(agentContext, full())
+      probes.save.mockRejectedValueOnce(full())
+      const recovered = new Promise<void>((resolve) => storage.onChange(resolve))
+      await recovered
+      expect(probes.save).toHaveBeenCalledTimes(2)
+      expect(probes.delete).toHaveBeenCalledTimes(1)
+    })
   })
 })
 

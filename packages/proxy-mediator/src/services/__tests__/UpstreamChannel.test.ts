@@ -208,6 +208,7 @@ describe('UpstreamChannel', () => {
       url,
       readyState,
       send: jest.fn(),
+      close: jest.fn(),
       addEventListener: (type: string, listener: () => void) => {
         listeners[type] = [...(listeners[type] ?? []), listener]
       },
@@ -264,6 +265,21 @@ describe('UpstreamChannel', () => {
     expect(ping.response_requested).toBe(false)
     expect(ping['~transport']).toEqual({ return_route: 'all' })
     expect(mediatorSocket.send).toHaveBeenCalledTimes(1)
+  })
+
+  it("quiets the mediator with a message that asks for no return route, and closes only that mediator's sockets", async () => {
+    const mediatorSocket = trackedSocket(MEDIATOR_WEBSOCKET, 1)
+    const elsewhere = trackedSocket('ws://elsewhere.test:1', 1)
+    channel.trackSocket(mediatorSocket)
+    channel.trackSocket(elsewhere)
+    expect(await channel.quiet({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(true)
+    const [ping] = pack.mock.calls[0]
+    expect(ping['~transport']).toEqual({ return_route: 'none' })
+    expect(mediatorSocket.send).toHaveBeenCalledTimes(1)
+
+    channel.closeSockets(connection.id, 'full')
+    expect(mediatorSocket.close).toHaveBeenCalledWith(1001, 'full')
+    expect(elsewhere.close).not.toHaveBeenCalled()
   })
 
   it('pulls nothing while no socket to the mediator is open', async () => {

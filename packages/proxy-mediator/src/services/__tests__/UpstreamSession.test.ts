@@ -9,6 +9,7 @@ describe('UpstreamSession', () => {
   let pickupMessages: jest.Mock
   let sendMessage: jest.Mock
   let pull: jest.Mock
+  let quiet: jest.Mock
   let onChange: jest.Mock
   let socket: UpstreamSocketState
   let watcher: UpstreamLinkWatcher | undefined
@@ -40,6 +41,7 @@ describe('UpstreamSession', () => {
             watcher = next
           },
           pull,
+          quiet,
         } as unknown as UpstreamChannel,
       },
       agentContext,
@@ -58,6 +60,7 @@ describe('UpstreamSession', () => {
     pickupMessages = jest.fn().mockResolvedValue(undefined)
     sendMessage = jest.fn().mockResolvedValue(undefined)
     pull = jest.fn().mockResolvedValue(true)
+    quiet = jest.fn().mockResolvedValue(true)
     onChange = jest.fn()
     socket = 'none'
     watcher = undefined
@@ -128,6 +131,36 @@ describe('UpstreamSession', () => {
     watcher?.streamed()
     await new Promise(setImmediate)
     expect(pull).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+  })
+
+  it('pauses implicit pickup while the store takes no writes: not ready, no pulls, no reconnect; then resumes', async () => {
+    socket = 'open'
+    session = sessionFor('implicit')
+    await session.start()
+    session.pause()
+    expect(session.isReady).toBe(false)
+    expect(quiet).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+    expect(session.recovery).toMatch(/^paused while the store takes no writes/)
+    watcher?.streamed()
+    socketBecomes('closed')
+    await new Promise(setImmediate)
+    expect(pull).not.toHaveBeenCalled()
+    expect(session.recovery).toMatch(/^paused/)
+
+    socketBecomes('open')
+    session.resume()
+    await new Promise(setImmediate)
+    expect(session.isReady).toBe(true)
+    expect(pull).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not pause live pickup, which needs no store to take messages', async () => {
+    socket = 'open'
+    session = sessionFor('live')
+    await session.start()
+    session.pause()
+    expect(session.isReady).toBe(true)
+    expect(quiet).not.toHaveBeenCalled()
   })
 
   it('stops following the channel when stopped', async () => {
