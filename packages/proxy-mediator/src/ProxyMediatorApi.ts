@@ -3,18 +3,14 @@ import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediator
 import type { DeadLetter } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
+import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { RelayPipeline } from './services/RelayPipeline'
 import { UpstreamMediators } from './services/UpstreamMediators'
-import { recipientKids } from './utils/envelope'
 
-/** What became of an envelope posted straight to the proxy. */
-export type ForwardAcceptance =
-  | { kind: 'accepted' }
-  | { kind: 'refused'; reason: string; code: string }
-  | { kind: 'not-for-routing-key' }
+export type { ForwardAcceptance } from './services/PostedForwards'
 
-/** `agent.modules.proxyMediator`: a facade; the work is in its five collaborators. */
+/** `agent.modules.proxyMediator`: a facade; the work is in its collaborators. */
 @injectable()
 export class ProxyMediatorApi {
   public constructor(
@@ -24,6 +20,7 @@ export class ProxyMediatorApi {
     private readonly downstream: DownstreamMediationService,
     private readonly pipeline: RelayPipeline,
     private readonly ownKeys: OwnKeysService,
+    private readonly postedForwards: PostedForwards,
   ) {}
 
   /**
@@ -96,16 +93,13 @@ export class ProxyMediatorApi {
   }
 
   /**
-   * Takes a forward posted straight to the proxy's routing key, without Credo's pipeline, so that
-   * a transport can answer at once: accepted (in the outbox, relayed after), or refused with the
-   * reason. Anything not for the routing key is left to the transport (`not-for-routing-key`).
+   * Takes a forward posted straight to the proxy (an envelope for one of its keys: ask
+   * `isAddressedToProxy` first), without Credo's pipeline, so that a transport can answer at once:
+   * accepted (in the outbox, relayed after), or refused with the reason, a key no agent registered
+   * included; nothing refused is kept. What is not a forward is left to the transport (`not-a-forward`).
    */
-  public async acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance> {
-    if (!recipientKids(envelope).includes(await this.ownKeys.routingKey(this.agentContext))) {
-      return { kind: 'not-for-routing-key' }
-    }
-    const submission = await this.pipeline.submit(this.agentContext, { encrypted: envelope }, { kind: 'posted' })
-    return submission.kind === 'refused' ? submission : { kind: 'accepted' }
+  public acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance> {
+    return this.postedForwards.accept(this.agentContext, envelope)
   }
 
   /** Synchronous and cheap: everything in it is held in memory. */

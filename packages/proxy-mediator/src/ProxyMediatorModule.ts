@@ -21,6 +21,7 @@ import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchange
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
+import { PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
@@ -65,6 +66,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)
     dependencyManager.registerSingleton(OwnKeysService)
+    dependencyManager.registerSingleton(PostedForwards)
     dependencyManager.registerSingleton(ProxyMediatorLifecycle)
 
     // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration.

@@ -45,7 +45,7 @@ class FakeControl implements ProxyMediatorControl {
   }
   public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
   async acceptForward() {
-    return { kind: 'not-for-routing-key' } as const
+    return { kind: 'not-a-forward' } as const
   }
   async getDeadLetters(limit = 100) {
     return this.deadLetters.slice(0, limit)

@@ -88,7 +88,7 @@ class RecordingControl implements ProxyMediatorControl {
     return false
   }
   async acceptForward() {
-    return { kind: 'not-for-routing-key' } as const
+    return { kind: 'not-a-forward' } as const
   }
   async getDeadLetters() {
     return []

@@ -47,7 +47,7 @@ function fakeControl(
       act(`remove ${id}${options?.force ? ' force' : ''}`, { result: 'removed', mediatorId: id, detail: '' }),
     announceRoute: async () => 0,
     isAddressedToProxy: async () => false,
-    acceptForward: async () => ({ kind: 'not-for-routing-key' }) as const,
+    acceptForward: async () => ({ kind: 'not-a-forward' }) as const,
     getDeadLetters: async () => [],
   }
 }
