@@ -45,7 +45,10 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     countRejection: (reason) => metrics.countRejection(reason),
   })
   const { listening } = listenOnHost(httpApp.app, config.host)
-  const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app)
+  const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app, {
+    control: () => control,
+    recordRefusal: httpApp.recordRefusal,
+  })
   httpApp.finish()
   let server: Server | undefined
 
@@ -100,7 +103,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         maxSockets: config.maxWebsockets,
         maxSocketsPerAddress: config.maxWebsocketsPerAddress,
         idleTimeoutMs: config.websocketIdleTimeoutMs,
-        countRejection: (reason) => metrics.countRejection(reason),
+        recordRefusal: httpApp.recordRefusal,
       })
       subscribeToEvents()
 

@@ -2,7 +2,7 @@ import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { Logger } from '@credo-ts/core'
 import express, { type Request, type Response, Router } from 'express'
 import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
-import { RejectionLog } from '../http/RejectionLog'
+import type { RecordRefusal } from '../http/RefusalRecorder'
 import { asyncRoute } from '../http/asyncRoute'
 import { toHttpErrorResponse } from '../http/errorResponses'
 import { type Operator, OperatorAccess } from './OperatorAccess'
@@ -38,7 +38,7 @@ export interface OperatorPageOptions {
   adminApiKey?: string
   logger: Logger
   maxBodySizeBytes: number
-  countRejection?: (reason: string) => void
+  recordRefusal: RecordRefusal
   limits?: Partial<OperatorPageLimits>
 }
 
@@ -72,15 +72,11 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     sessionTtlMs: limits.sessionTtlMs,
   })
   const streams = new StatusStreams({ maxStreams: limits.maxStreams, intervalMs: limits.streamIntervalMs })
-  const rejections = new RejectionLog(logger)
   const router = Router()
   // Forms only; the parser is mounted on these routes alone, so it never reads other bodies.
   const parseForm = express.urlencoded({ extended: false, limit: options.maxBodySizeBytes, parameterLimit: 10 })
 
-  const refuse = (reason: string, line: string) => {
-    rejections.record(reason, line)
-    options.countRejection?.(reason)
-  }
+  const refuse = options.recordRefusal
 
   const sendPage = async (res: Response, operator: Operator, statusCode: number, notice?: Notice) => {
     const current = control()
