@@ -1,6 +1,6 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
-import type { DeadLetter } from './services/DeadLetterStore'
+import { type DeadLetter, type DeadLetterPage, type DeadLetterQuery, DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
@@ -21,6 +21,7 @@ export class ProxyMediatorApi {
     private readonly pipeline: RelayPipeline,
     private readonly ownKeys: OwnKeysService,
     private readonly postedForwards: PostedForwards,
+    private readonly deadLetters: DeadLetterStore,
   ) {}
 
   /**
@@ -87,9 +88,17 @@ export class ProxyMediatorApi {
     return this.ownKeys.isAddressedToUs(this.agentContext, envelope)
   }
 
-  /** Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they came. */
-  public getDeadLetters(limit?: number): Promise<DeadLetter[]> {
-    return this.pipeline.getDeadLetters(this.agentContext, limit)
+  /**
+   * Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they
+   * came (or as their size and digest, when too large to keep): the first page (`getDeadLetterPage`).
+   */
+  public async getDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    return (await this.getDeadLetterPage({ limit })).deadLetters
+  }
+
+  /** The dead letters a page at a time, bounded by count and by bytes; `next` asks for the following page. */
+  public getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterPage> {
+    return this.deadLetters.page(this.agentContext, query)
   }
 
   /**

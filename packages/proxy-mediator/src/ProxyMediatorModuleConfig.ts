@@ -91,6 +91,18 @@ export interface ProxyMediatorModuleConfigOptions {
    * operator to inspect; the oldest go first. 0 keeps none. @default 1000
    */
   deadLetterRetention?: number
+  /**
+   * The largest envelope a dead letter keeps whole, in bytes of its JSON; a larger one is kept as
+   * its size and SHA-256 digest only, so that whoever can make the proxy dead-letter a message (an
+   * anonymous sender, through the external mediator) cannot fill the disk. Real envelopes are a few
+   * KB. @default 65536 (64 KiB)
+   */
+  deadLetterEnvelopeMaxBytes?: number
+  /**
+   * The most bytes all dead letters may take together (what they keep of their envelopes, and
+   * their reasons); the oldest go first, as with `deadLetterRetention`. @default 16777216 (16 MiB)
+   */
+  deadLetterStoreMaxBytes?: number
   /** How the proxy relays: see `RelayMode`. @default 'proxy' */
   relayMode?: RelayMode
   /**
@@ -175,6 +187,14 @@ export class ProxyMediatorModuleConfig {
 
   public get deadLetterRetention(): number {
     return this.options.deadLetterRetention ?? 1_000
+  }
+
+  public get deadLetterEnvelopeMaxBytes(): number {
+    return this.options.deadLetterEnvelopeMaxBytes ?? 64 * 1024
+  }
+
+  public get deadLetterStoreMaxBytes(): number {
+    return this.options.deadLetterStoreMaxBytes ?? 16 * 1024 * 1024
   }
 
   public get relayMode(): RelayMode {

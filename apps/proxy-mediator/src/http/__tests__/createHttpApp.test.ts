@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import { serveOnLoopback } from './support/serveOnLoopback'
-import type { MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { DeadLetterQuery, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
   InvalidInvitationError,
   MediatorChangeRefusedError,
@@ -47,8 +47,10 @@ class FakeControl implements ProxyMediatorControl {
   async acceptForward() {
     return { kind: 'not-a-forward' } as const
   }
-  async getDeadLetters(limit = 100) {
-    return this.deadLetters.slice(0, limit)
+  public deadLetterQueries: DeadLetterQuery[] = []
+  async getDeadLetterPage(query: DeadLetterQuery = {}) {
+    this.deadLetterQueries.push(query)
+    return { deadLetters: this.deadLetters.slice(0, query.limit), next: 'next-cursor' }
   }
   public connectOptions: Array<{ primary?: boolean } | undefined> = []
   async connectToMediator(url: string, options?: { primary?: boolean }) {
@@ -332,15 +334,31 @@ describe('runner HTTP routes', () => {
     expect(rejections.filter((reason) => reason === 'invalid_json')).toHaveLength(20)
   })
 
-  it('lists dead letters behind the admin key, with a bounded limit', async () => {
+  it('pages dead letters behind the admin key, bounded by count and by bytes', async () => {
     expect((await fetch(`${baseUrl}/dead-letters`)).status).toBe(401)
     const headers = { 'x-api-key': 'admin-secret' }
     const listed = await fetch(`${baseUrl}/dead-letters?limit=5`, { headers })
     expect(listed.status).toBe(200)
-    expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters })
-    const tooMany = await fetch(`${baseUrl}/dead-letters?limit=100000`, { headers })
-    expect(tooMany.status).toBe(400)
-    expect(((await tooMany.json()) as { error: string }).error).toBe('invalid_limit')
+    expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters, next: 'next-cursor' })
+    const next = await fetch(`${baseUrl}/dead-letters?limit=5&max_bytes=2048&before=1767225600000.dl-1`, { headers })
+    expect(next.status).toBe(200)
+    expect(control?.deadLetterQueries).toEqual([
+      { limit: 5, maxBytes: 1024 * 1024, before: undefined },
+      { limit: 5, maxBytes: 2048, before: '1767225600000.dl-1' },
+    ])
+    for (const [query, error] of [
+      ['limit=100000', 'invalid_limit'],
+      ['max_bytes=10', 'invalid_max_bytes'],
+      ['max_bytes=1e9', 'invalid_max_bytes'],
+      ['before=not-a-cursor', 'invalid_cursor'],
+    ]) {
+      const refused = await fetch(`${baseUrl}/dead-letters?${query}`, { headers })
+      expect({ query, status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({
+        query,
+        status: 400,
+        error,
+      })
+    }
   })
 
   it('serves Prometheus text', async () => {

@@ -90,8 +90,8 @@ class RecordingControl implements ProxyMediatorControl {
   async acceptForward() {
     return { kind: 'not-a-forward' } as const
   }
-  async getDeadLetters() {
-    return []
+  async getDeadLetterPage() {
+    return { deadLetters: [] }
   }
 }
 

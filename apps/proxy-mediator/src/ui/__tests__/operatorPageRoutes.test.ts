@@ -48,7 +48,7 @@ function fakeControl(
     announceRoute: async () => 0,
     isAddressedToProxy: async () => false,
     acceptForward: async () => ({ kind: 'not-a-forward' }) as const,
-    getDeadLetters: async () => [],
+    getDeadLetterPage: async () => ({ deadLetters: [] }),
   }
 }
 
