@@ -13,10 +13,12 @@ import { forwardMiddleware } from './middlewares/forwardMiddleware'
 import { keylistUpdateMiddleware } from './middlewares/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from './middlewares/mediationRequestMiddleware'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
+import { AgentKeyRepository } from './repository/AgentKeyRepository'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { AgentDirectory } from './services/AgentDirectory'
+import { AgentKeylists } from './services/AgentKeylists'
 import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
@@ -55,9 +57,11 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(ProxyMediatorStateRepository)
     dependencyManager.registerSingleton(OutboxRepository)
     dependencyManager.registerSingleton(DeadLetterRepository)
+    dependencyManager.registerSingleton(AgentKeyRepository)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
     dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(AgentDirectory)
+    dependencyManager.registerSingleton(AgentKeylists)
     dependencyManager.registerSingleton(RelayCounters)
     dependencyManager.registerSingleton(RelayPipeline)
     dependencyManager.registerSingleton(UpstreamChannel)

@@ -103,6 +103,13 @@ export interface ProxyMediatorModuleConfigOptions {
    * their reasons); the oldest go first, as with `deadLetterRetention`. @default 16777216 (16 MiB)
    */
   deadLetterStoreMaxBytes?: number
+  /**
+   * The most recipient keys one mediated agent may register. A keylist-update that would take it
+   * past this is refused whole with a problem report that says so. Each key costs a record in the
+   * store and two entries in memory; an agent registers one key per connection (ACA-Py).
+   * @default 100000
+   */
+  maxKeysPerAgent?: number
   /** How the proxy relays: see `RelayMode`. @default 'proxy' */
   relayMode?: RelayMode
   /**
@@ -195,6 +202,10 @@ export class ProxyMediatorModuleConfig {
 
   public get deadLetterStoreMaxBytes(): number {
     return this.options.deadLetterStoreMaxBytes ?? 16 * 1024 * 1024
+  }
+
+  public get maxKeysPerAgent(): number {
+    return this.options.maxKeysPerAgent ?? 100_000
   }
 
   public get relayMode(): RelayMode {

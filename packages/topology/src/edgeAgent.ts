@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import {
   type Agent,
   BasicMessageEventTypes,
@@ -11,6 +12,10 @@ import {
   MediationRecipientModule,
   MediationRepository,
   MediatorPickupStrategy,
+  MediationRecipientService,
+  type KeylistUpdatedEvent,
+  RoutingEventTypes,
+  TypedArrayEncoder,
 } from '@credo-ts/core'
 import type { InitConfig, LogLevel } from '@credo-ts/core'
 import { type RoleAgent, startRoleAgent } from './buildAgent'
@@ -119,6 +124,50 @@ export async function removeInvitationKeys(agent: Agent, outOfBandId: string): P
     await agent.mediationRecipient.notifyKeylistUpdate(mediatorConnection, key, KeylistUpdateAction.remove)
   }
   return [...keys].map((key) => new DidKey(Key.fromPublicKeyBase58(key, KeyType.Ed25519)).did)
+}
+
+/** What the mediator answered for each key of a keylist-update: `success`, `no_change`, `client_error`... */
+export type KeylistResults = Record<string, number>
+
+/**
+ * Registers `keys` (base58) with the default mediator, `batchSize` to a keylist-update, each batch
+ * awaited as Credo's own routing awaits one; returns how the mediator answered, counted by result.
+ * An update the mediator refuses gets no response: it fails with Credo's timeout.
+ */
+export async function registerKeys(
+  agent: Agent,
+  keys: readonly string[],
+  { batchSize = 1_000, timeoutMs = 60_000 } = {},
+): Promise<KeylistResults> {
+  const results: KeylistResults = {}
+  const count = (event: KeylistUpdatedEvent) => {
+    // Typed as the updates sent; they are the mediator's answers, each with its result.
+    for (const { result } of event.payload.keylist as unknown as Array<{ result: string }>) {
+      results[result] = (results[result] ?? 0) + 1
+    }
+  }
+  agent.events.on<KeylistUpdatedEvent>(RoutingEventTypes.RecipientKeylistUpdated, count)
+  try {
+    const service = agent.dependencyManager.resolve(MediationRecipientService)
+    for (let start = 0; start < keys.length; start += batchSize) {
+      const updates = keys.slice(start, start + batchSize).map((key) => ({
+        recipientKey: Key.fromPublicKeyBase58(key, KeyType.Ed25519),
+        action: KeylistUpdateAction.add,
+      }))
+      // Read again each time: Credo writes the keys into its own record of the mediation.
+      const mediator = await agent.mediationRecipient.findDefaultMediator()
+      if (!mediator) throw new Error('The agent has no default mediator')
+      await service.keylistUpdateAndAwait(agent.context, mediator, updates, timeoutMs)
+    }
+  } finally {
+    agent.events.off<KeylistUpdatedEvent>(RoutingEventTypes.RecipientKeylistUpdated, count)
+  }
+  return results
+}
+
+/** `count` Ed25519 public keys (base58) that no wallet holds: keys to register, never to decrypt with. */
+export function randomVerkeys(count: number): string[] {
+  return Array.from({ length: count }, () => TypedArrayEncoder.toBase58(randomBytes(32)))
 }
 
 /** The sender side: accept an invitation and wait until the connection is complete. */
