@@ -2,6 +2,7 @@ import { type Request, Router } from 'express'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { asyncRoute } from './asyncRoute'
 import { BadRequestError } from './errorResponses'
+import { refuseCrossSite } from './refuseCrossSite'
 import { requireApiKey } from './requireApiKey'
 
 const MAX_LIMIT = 1_000
@@ -21,6 +22,7 @@ export function deadLetterRoutes(control: ProxyMediatorControlProvider, adminApi
   const router = Router()
   router.get(
     '/dead-letters',
+    refuseCrossSite('none'),
     requireApiKey(adminApiKey),
     asyncRoute(async (req, res) => {
       const current = control()

@@ -40,7 +40,10 @@ export class StartingError extends Error {
 /** The codes of BadRequestError that are not a plain 400. */
 const STATUS_OF_CODE: Record<string, number> = {
   unsupported_media_type: 415,
+  json_required: 415,
+  unexpected_body: 415,
   payload_too_large: 413,
+  cross_site_request: 403,
 }
 
 interface BodyParserError {

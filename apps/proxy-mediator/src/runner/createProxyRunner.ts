@@ -84,6 +84,11 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         walletBackend: config.walletBackend,
         storageDir: config.storageDir,
       })
+      if (config.adminApiKey === undefined) {
+        logger.warn(
+          `No admin API key (--admin-api-key): whoever reaches ${config.host}:${config.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters. Set one unless only trusted hosts can reach this port.`,
+        )
+      }
       try {
         await agent.initialize()
       } catch (error) {

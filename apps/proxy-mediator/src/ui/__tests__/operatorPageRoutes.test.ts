@@ -451,6 +451,32 @@ describe("operator's page, without an admin key", () => {
     expect(running.connected).toEqual([invitation])
   })
 
+  it('streams only to sessions it gave, and takes no form from another site’s page', async () => {
+    // Made-up cookies: before, any id was a session here, and 16 of them held every stream.
+    for (let index = 0; index < 20; index++) {
+      const madeUp = await fetch(`${running.baseUrl}/ui/events`, {
+        headers: { cookie: `${SESSION_COOKIE}=made-up-${index}` },
+      })
+      expect(madeUp.status).toBe(401)
+      await madeUp.body?.cancel()
+    }
+    const page = await fetch(`${running.baseUrl}/`)
+    const { cookie } = sessionCookieOf(page)
+    const stream = await fetch(`${running.baseUrl}/ui/events`, { headers: { cookie } })
+    expect(stream.status).toBe(200)
+    await stream.body?.cancel()
+
+    const fields = { invitation_url: 'http://mediator:3001?oob=abc', csrf_token: csrfTokenIn(await page.text()) }
+    const forged = await fetch(`${running.baseUrl}/ui/mediator-invitation`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'sec-fetch-site': 'cross-site' },
+      body: new URLSearchParams(fields).toString(),
+    })
+    expect(forged.status).toBe(403)
+    expect(running.connected).toEqual([])
+  })
+
   it('leaves POST / to the DIDComm endpoint', async () => {
     const response = await fetch(`${running.baseUrl}/`, { method: 'POST', headers: { 'content-type': 'text/plain' } })
     expect(response.status).not.toBe(200)
