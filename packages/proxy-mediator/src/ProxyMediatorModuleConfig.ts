@@ -79,6 +79,12 @@ export interface ProxyMediatorModuleConfigOptions {
   /** How long connecting to the external mediator may take, per step. @default 20000 */
   mediatorTimeoutMs?: number
   /**
+   * How long fetching a short invitation URL (one without `oob=`, `c_i=` or `d_m=`) may take in all,
+   * redirects and body included. The body is read up to 64 KiB, after at most 3 redirects. A change
+   * of mediators waits for it, and every other change is refused meanwhile. @default 10000
+   */
+  invitationFetchTimeoutMs?: number
+  /**
    * The handshake protocols the agent invitation offers, in order of preference. An agent takes
    * the first one it supports. Ignored for the `connections/1.0` format.
    * @default DEFAULT_AGENT_HANDSHAKE_PROTOCOLS (didexchange/1.1, didexchange/1.0, connections/1.0)
@@ -214,6 +220,10 @@ export class ProxyMediatorModuleConfig {
 
   public get primaryFailoverAfterMs(): number {
     return this.options.primaryFailoverAfterMs ?? 0
+  }
+
+  public get invitationFetchTimeoutMs(): number {
+    return this.options.invitationFetchTimeoutMs ?? 10_000
   }
 
   public get mediatorTimeoutMs(): number {

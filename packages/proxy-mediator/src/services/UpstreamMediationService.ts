@@ -25,6 +25,7 @@ import { InvalidInvitationError } from '../errors/InvalidInvitationError'
 import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
 import { MediatorUnreachableError } from '../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
+import { INVITATION_BODY_LIMITS, resolveInvitationUrl } from '../utils/fetchInvitation'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 
 const PICKUP_V2_PROTOCOL = 'https://didcomm.org/messagepickup/2.0'
@@ -53,8 +54,13 @@ export class UpstreamMediationService {
     } catch {
       throw new InvalidInvitationError(`'${invitationUrl.slice(0, 200)}' is not a URL`)
     }
+    // A short URL is fetched here, bounded; Credo's fetch bounds neither the body nor the redirects.
+    const inlineUrl = await resolveInvitationUrl(invitationUrl, {
+      ...INVITATION_BODY_LIMITS,
+      timeoutMs: this.config.invitationFetchTimeoutMs,
+    })
     try {
-      return await agentContext.dependencyManager.resolve(OutOfBandApi).parseInvitation(invitationUrl)
+      return await agentContext.dependencyManager.resolve(OutOfBandApi).parseInvitation(inlineUrl)
     } catch (error) {
       throw new InvalidInvitationError(`Not a DIDComm invitation (oob=, c_i= or d_m=): ${(error as Error).message}`)
     }
