@@ -28,6 +28,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       mediatorTimeoutMs: config.mediatorTimeoutMs,
       relayTimeoutMs: config.relayTimeoutMs,
       relayConcurrencyPerAgent: config.relayConcurrency,
+      maxKeysPerAgent: config.maxKeysPerAgent,
       multiUseAgentInvitation: config.multiUseInvitation,
       agentInvitationLabel: config.label,
       agentHandshakeProtocols: config.agentHandshakeProtocols,

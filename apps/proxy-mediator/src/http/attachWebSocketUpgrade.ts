@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
 import type { RecordRefusal } from './RefusalRecorder'
+import { refuseSocket } from './refuseSocket'
 
 export interface WebSocketLimits {
   isDraining: () => boolean
@@ -53,12 +54,9 @@ export function attachWebSocketUpgrade(
     })
   })
 
-  function refuse(socket: Duplex, status: number, reason: string) {
+  function refuse(socket: Duplex, status: 429 | 503, reason: string) {
     limits.recordRefusal(reason, `Websocket upgrade refused with ${status}: ${reason}`)
-    socket.write(
-      `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    )
-    socket.destroy()
+    refuseSocket(socket, status)
   }
 }
 

@@ -12,6 +12,7 @@ import type { RunnerConfig } from '../config/RunnerConfig'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
+import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
 
@@ -44,7 +45,17 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     },
     countRejection: (reason) => metrics.countRejection(reason),
   })
-  const { listening } = listenOnHost(httpApp.app, config.host)
+  const { listening } = listenOnHost(
+    httpApp.app,
+    config.host,
+    { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+    (created) =>
+      limitConnections(created, {
+        maxConnections: config.maxConnections,
+        maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+        recordRefusal: httpApp.recordRefusal,
+      }),
+  )
   const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app, {
     control: () => control,
     recordRefusal: httpApp.recordRefusal,
