@@ -32,7 +32,7 @@ export class DidcommHttpInboundTransport implements InboundTransport {
       req.once('close', () => transportService.removeSession(session))
       try {
         // Parsed once, by the gate in front of this route.
-        await agent.receiveMessage(gatedEnvelopeOf(res) ?? JSON.parse(req.body), session)
+        await agent.receiveMessage(gatedEnvelopeOf(res) ?? JSON.parse(String(req.body)), session)
         if (!res.headersSent) res.status(200).end()
       } catch (error) {
         if (!res.headersSent) next(classifyInboundError(error))

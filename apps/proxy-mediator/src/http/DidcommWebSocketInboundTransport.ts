@@ -55,7 +55,7 @@ export class DidcommWebSocketInboundTransport implements InboundTransport {
     // Frames that arrive after a refusal, while the socket closes, are not read.
     if (socket.readyState !== socket.OPEN) return
     try {
-      const verdict = await gateInboundMessage(rawText(data), control(), limits)
+      const verdict = await gateInboundMessage(rawBytes(data), control(), limits)
       if (verdict.kind === 'refused') return this.refuse(socket, verdict.refusal)
       if (verdict.kind === 'taken') return
       await agent.receiveMessage(verdict.envelope, session)
@@ -79,10 +79,10 @@ export class DidcommWebSocketInboundTransport implements InboundTransport {
   }
 }
 
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8')
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
-  return Buffer.from(data).toString('utf8')
+function rawBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return Buffer.from(data)
 }
 
 function closeReason(code: string): string {

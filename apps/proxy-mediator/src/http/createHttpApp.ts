@@ -55,10 +55,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
   })
 
-  // Credo's transport parses DIDComm bodies with a fixed 5mb limit. Parsing them here first,
-  // with the configured limit, makes that limit apply (body-parser skips a body already read)
-  // and sends an oversized message to our error handler: 413 with a JSON body.
-  app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
+  // DIDComm bodies are read here, with the configured limit: an oversized message goes to our error
+  // handler (413 with a JSON body). As bytes, as a websocket frame comes: the gate decodes only what
+  // passes its header check.
+  app.use(express.raw({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
   app.post(
     '/',
     validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control, {

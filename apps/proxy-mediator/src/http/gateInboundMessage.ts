@@ -36,13 +36,12 @@ export type GateVerdict =
  * no agent registered its key; everything else goes on to Credo.
  */
 export async function gateInboundMessage(
-  raw: string,
+  raw: string | Buffer,
   control: ProxyMediatorControl | undefined,
   limits: InboundLimits,
 ): Promise<GateVerdict> {
   const refused = (refusal: BadRequestError): GateVerdict => ({ kind: 'refused', refusal })
-  // A string's length is at most its UTF-8 size: the exact count is taken only near the limit.
-  if (raw.length > limits.maxMessageBytes / 3 && Buffer.byteLength(raw) > limits.maxMessageBytes) {
+  if (isLargerThan(raw, limits.maxMessageBytes)) {
     return refused(
       new BadRequestError(
         `The message is larger than ${limits.maxMessageBytes} bytes. Raise max-body-size if it should be accepted.`,
@@ -50,10 +49,11 @@ export async function gateInboundMessage(
       ),
     )
   }
+  // Read from the bytes as they came (a frame): a refused flood is never even decoded.
   if (protectedHeaderLength(raw) > limits.maxProtectedHeaderBytes) return refused(headerTooLarge(limits))
   let message: unknown
   try {
-    message = JSON.parse(raw)
+    message = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'))
   } catch {
     return refused(new BadRequestError('The body is not JSON; a DIDComm v1 envelope was expected.', 'invalid_json'))
   }
@@ -110,11 +110,18 @@ function headerTooLarge(limits: EnvelopeLimits): BadRequestError {
   )
 }
 
+function isLargerThan(raw: string | Buffer, maxBytes: number): boolean {
+  if (Buffer.isBuffer(raw)) return raw.length > maxBytes
+  // A string's UTF-8 size is between its length and three times it: counted only in between.
+  return raw.length > maxBytes || (raw.length * 3 > maxBytes && Buffer.byteLength(raw) > maxBytes)
+}
+
 /**
  * The length of the `protected` string of a raw envelope, found without parsing it (a base64url
- * value holds no quote); 0 when there is none to find, and the full parse decides.
+ * value holds no quote, and is ASCII: characters and bytes count alike); 0 when there is none to
+ * find, and the full parse decides.
  */
-function protectedHeaderLength(raw: string): number {
+function protectedHeaderLength(raw: string | Buffer): number {
   const key = raw.indexOf('"protected"')
   if (key < 0) return 0
   const open = raw.indexOf('"', raw.indexOf(':', key + 11) + 1)

@@ -26,7 +26,7 @@ export function validateDidcommBody(
         ),
       )
     }
-    if (typeof req.body !== 'string') return next()
+    if (!Buffer.isBuffer(req.body)) return next()
     try {
       const verdict = await gateInboundMessage(req.body, control(), limits)
       if (verdict.kind === 'refused') return next(verdict.refusal)

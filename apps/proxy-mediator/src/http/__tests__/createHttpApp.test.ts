@@ -113,7 +113,7 @@ describe('runner HTTP routes', () => {
     drain = httpApp.startDraining
     // Stands in for the route the DIDComm transport adds to the same app.
     httpApp.app.post('/', (req, res) => {
-      didcommBodies.push(req.body)
+      didcommBodies.push(String(req.body))
       res.status(200).end()
     })
     httpApp.finish()

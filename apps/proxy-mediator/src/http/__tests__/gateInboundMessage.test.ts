@@ -69,6 +69,20 @@ describe('the inbound gate, shared by HTTP and websocket', () => {
     expect(counter.lookups).toBe(0)
   })
 
+  it('reads a websocket frame as the bytes it came in, and decodes only what passes the header check', async () => {
+    const counter = new LookupCounter(['proxy-kid'])
+    const flood = Buffer.from(envelopeFor(...Array.from({ length: 40 }, (_, i) => `kid-${i}`)))
+    expect(codeOf(await gateInboundMessage(flood, counter.control, LIMITS))).toBe('header_too_large')
+    expect(codeOf(await gateInboundMessage(Buffer.alloc(5000, 0x20), counter.control, LIMITS))).toBe(
+      'payload_too_large',
+    )
+    const raw = envelopeFor('proxy-kid')
+    expect(await gateInboundMessage(Buffer.from(raw), counter.control, LIMITS)).toEqual({
+      kind: 'for-credo',
+      envelope: JSON.parse(raw),
+    })
+  })
+
   it('refuses an envelope for none of the proxy keys after one look-up, and asks for no forward', async () => {
     const counter = new LookupCounter(['proxy-kid'])
     expect(codeOf(await gateInboundMessage(envelopeFor('stranger'), counter.control, LIMITS))).toBe('unknown_recipient')
