@@ -23,8 +23,9 @@ import { AgentDirectory } from './AgentDirectory'
 
 /** Where Credo records per connection whether the agent writes keys as did:key (`ConnectionMetadataKeys`, not exported). */
 export const USE_DID_KEYS_METADATA = '_internal/useDidKeysForProtocol'
-/** Writes between two turns of the event loop: a keylist of thousands must not hold /health up. */
+/** Writes, and keys read, between two turns of the event loop: a keylist of thousands must not hold /health up. */
 const WRITES_PER_TURN = 64
+const KEYS_READ_PER_TURN = 256
 
 /** What one keylist-update did: the answer to the agent, and the keys that changed. */
 export interface KeylistChange {
@@ -105,12 +106,18 @@ export class AgentKeylists {
         { problemCode: 'request_not_accepted' },
       )
     }
-    const invalid = message.updates.map((update) => update.recipientKey).filter((key) => !isEd25519Key(key))
+    // Each key read once (a did:key is decoded), a turn of the event loop at a time.
+    const verkeys: Array<string | undefined> = []
+    for (const update of message.updates) {
+      verkeys.push(ed25519Verkey(update.recipientKey))
+      if (verkeys.length % KEYS_READ_PER_TURN === 0) await nextTurn()
+    }
+    const invalid = message.updates.filter((_update, index) => verkeys[index] === undefined)
     if (invalid.length > 0) {
       throw new ProblemReportError(
         `keylist-update refused: ${invalid
           .slice(0, 5)
-          .map((key) => `'${String(key).slice(0, 100)}'`)
+          .map(({ recipientKey }) => `'${String(recipientKey).slice(0, 100)}'`)
           .join(', ')} is not an Ed25519 key (raw base58 or did:key)`,
         { problemCode: 'request_not_accepted' },
       )
@@ -120,8 +127,8 @@ export class AgentKeylists {
     const added = new Set<string>()
     const removed = new Set<string>()
     const holds = (key: string) => added.has(key) || (!removed.has(key) && agent.recipientKeys.has(key))
-    const results = message.updates.map((update) => {
-      const key = toVerkey(update.recipientKey)
+    const results = message.updates.map((update, index) => {
+      const key = verkeys[index] as string
       let result: KeylistUpdateResult
       if (update.action === KeylistUpdateAction.add) {
         const owner = this.directory.ownerOf(key)
@@ -185,16 +192,22 @@ export class AgentKeylists {
     let written = 0
     for (const key of keys) {
       await write(key)
-      if (++written % WRITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
+      if (++written % WRITES_PER_TURN === 0) await nextTurn()
     }
   }
 }
 
-function isEd25519Key(key: unknown): boolean {
-  if (typeof key !== 'string') return false
+/** The key as base58, when it is an Ed25519 key (raw base58 or did:key). */
+function ed25519Verkey(key: unknown): string | undefined {
+  if (typeof key !== 'string') return undefined
   try {
-    return TypedArrayEncoder.fromBase58(toVerkey(key)).length === 32
+    const verkey = toVerkey(key)
+    return TypedArrayEncoder.fromBase58(verkey).length === 32 ? verkey : undefined
   } catch {
-    return false
+    return undefined
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
