@@ -278,7 +278,7 @@ describe("operator's page, with an admin key", () => {
             connectionId: 'c-1',
             label: '<img src=x onerror=alert(1)>',
             mediationState: 'granted',
-            keyCount: 1,
+            keyCount: 40_001,
             recipientKeys: ['did:key:z6Mk1'],
             lastDeliveryAt: '2026-01-01T00:00:00.000Z',
             failures: 2,
@@ -293,6 +293,8 @@ describe("operator's page, with an admin key", () => {
     expect(body).toContain('reconnecting &lt;b&gt;soon&lt;/b&gt;')
     expect(body).toContain('data-mediator-id="m-1"')
     expect(body).toContain('did:key:z6Mk1')
+    // The status lists the first keys of a long keylist, and says how many it leaves out.
+    expect(body).toContain('data-testid="more-keys">and 40,000 more<')
     expect(body).toContain('data-testid="mediator-held">7<')
     expect(body).toContain('&lt;b&gt;refused&lt;/b&gt;')
     expect(body).toContain('data-testid="mediator-actions"')
