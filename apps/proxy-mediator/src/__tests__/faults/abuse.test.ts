@@ -35,7 +35,7 @@ async function hostileBodies(topology: ProcessTopology): Promise<Array<[string, 
     ['routing key, forward for no agent', await forwardForNoAgent(routingKey)],
     ['invitation key, forward for no agent', await forwardForNoAgent(invitationKey)],
     ['recipient list of 100 kids', recipientFloodEnvelope(100)],
-    ['recipient flood of 2,500 kids', recipientFloodEnvelope(2_500)],
+    ['recipient flood of 2,000 kids', recipientFloodEnvelope(2_000)],
     ['oversized body', JSON.stringify({ protected: 'e30', iv: 'a', ciphertext: 'x'.repeat(MAX_BODY_BYTES), tag: 'a' })],
   ]
 }
