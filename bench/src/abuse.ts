@@ -2,41 +2,63 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { freePort } from '@proxy-mediator/topology'
+import { freePort, recipientFloodEnvelope } from '@proxy-mediator/topology'
 import { sleep } from './clock'
 import { startRunner } from './proxy'
 import { type LatencySummary, ratio, summarize } from './stats'
 
-export interface AbuseReport {
-  recipientsPerEnvelope: number
-  envelopeBytes: number
-  floodClients: number
-  floodSeconds: number
-  floodRequests: number
-  floodStatuses: Record<number, number>
-  healthIdleMs: LatencySummary
-  healthUnderFloodMs: LatencySummary
+type Lag = { p99: number; max: number }
+
+/** One flood: how it came, how the runner answered, and what it cost everyone else. */
+export interface FloodReport {
+  /** `http`: POSTs of the envelope. `websocket`: each client opens a socket, sends it as a frame, waits for the close. */
+  transport: 'http' | 'websocket'
+  clients: number
+  seconds: number
+  /** Envelopes sent and answered. */
+  requests: number
+  /** The answers, counted: HTTP statuses, or websocket close codes and reasons. */
+  answers: Record<string, number>
+  healthMs: LatencySummary
   healthP99Ratio: number
-  eventLoopLagIdleMs: { p99: number; max: number }
-  eventLoopLagUnderFloodMs: { p99: number; max: number }
+  eventLoopLagMs: Lag
   eventLoopLagP99Ratio: number
 }
 
-/** Posts the envelope from `clients` concurrent loops until the deadline, then reports the answers. */
+export interface AbuseReport {
+  recipientsPerEnvelope: number
+  envelopeBytes: number
+  healthIdleMs: LatencySummary
+  eventLoopLagIdleMs: Lag
+  floods: FloodReport[]
+}
+
+/** Sends the envelope from `clients` concurrent loops until the deadline, then reports the answers. */
 const FLOOD_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
-const { endpoint, envelope, clients, deadline } = workerData
-const statuses = {}
+const { transport, endpoint, envelope, clients, deadline, wsModule } = workerData
+const answers = {}
 let requests = 0
+const postOnce = async () => {
+  const response = await fetch(endpoint + '/', { method: 'POST', headers: { 'content-type': 'application/didcomm-envelope-enc' }, body: envelope })
+  await response.arrayBuffer()
+  return String(response.status)
+}
+const WebSocket = transport === 'websocket' ? require(wsModule) : undefined
+const frameOnce = () => new Promise((resolve) => {
+  const socket = new WebSocket(endpoint.replace('http', 'ws'))
+  socket.once('open', () => socket.send(envelope))
+  socket.once('close', (code, reason) => resolve(code + ' ' + reason.toString()))
+  socket.once('error', (error) => resolve('error ' + error.message))
+})
 const client = async () => {
   while (Date.now() < deadline) {
-    const response = await fetch(endpoint + '/', { method: 'POST', headers: { 'content-type': 'application/didcomm-envelope-enc' }, body: envelope })
-    await response.arrayBuffer()
-    statuses[response.status] = (statuses[response.status] || 0) + 1
+    const answer = await (transport === 'websocket' ? frameOnce() : postOnce())
+    answers[answer] = (answers[answer] || 0) + 1
     requests++
   }
 }
-Promise.all(Array.from({ length: clients }, client)).then(() => parentPort.postMessage({ statuses, requests }))
+Promise.all(Array.from({ length: clients }, client)).then(() => parentPort.postMessage({ answers, requests }))
 `
 
 const RECIPIENTS = 40_000
@@ -46,51 +68,46 @@ const FLOOD_SECONDS = 10
 /**
  * What an anonymous recipient flood costs the real runner: /health latency and the runner's own
  * event-loop lag (prom-client's monitorEventLoopDelay, reset at each scrape), idle and while 10
- * clients post envelopes listing 40,000 recipients each, as the issue measured them (3.1 s of
- * event loop per envelope before the limits). Ratios, not absolute times: the machine varies.
+ * clients send envelopes listing 40,000 recipients each, as the issues measured them: POSTed (3.1 s
+ * of event loop per envelope before the limits), then as websocket frames (/health up to 9 s, the
+ * upstream socket dropped, before every frame went through the same gate). Ratios, not absolute
+ * times: the machine varies.
  */
 export async function runAbuseReport(progress: (line: string) => void): Promise<AbuseReport> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-abuse-'))
   const runner = await startRunner({ port: await freePort(), storageDir: join(dir, 'proxy'), relayConcurrency: 16 })
   try {
-    const envelope = floodEnvelope(RECIPIENTS)
+    const envelope = recipientFloodEnvelope(RECIPIENTS)
     await scrapeLag(runner.endpoint)
     progress('idle: /health, 200 times')
     const healthIdleMs = await healthLatencies(runner.endpoint, () => false, 200)
     const eventLoopLagIdleMs = await scrapeLag(runner.endpoint)
-
-    progress(
-      `flood: ${FLOOD_CLIENTS} clients posting ${RECIPIENTS.toLocaleString('en')}-recipient envelopes for ${FLOOD_SECONDS} s`,
-    )
-    const deadline = Date.now() + FLOOD_SECONDS * 1000
-    // The flood comes from a worker thread, so that this thread's /health probe measures the
-    // runner, not its own event loop busy pushing bodies.
-    const flood = new Worker(FLOOD_WORKER, {
-      eval: true,
-      workerData: { endpoint: runner.endpoint, envelope, clients: FLOOD_CLIENTS, deadline },
-    })
-    const flooded = new Promise<{ statuses: Record<number, number>; requests: number }>((resolve, reject) => {
-      flood.once('message', resolve)
-      flood.once('error', reject)
-    })
-    const [healthUnderFloodMs, { statuses, requests: floodRequests }] = await Promise.all([
-      healthLatencies(runner.endpoint, () => Date.now() >= deadline),
-      flooded,
-    ])
-    const eventLoopLagUnderFloodMs = await scrapeLag(runner.endpoint)
+    const floods: FloodReport[] = []
+    for (const transport of ['http', 'websocket'] as const) {
+      progress(
+        `${transport} flood: ${FLOOD_CLIENTS} clients sending ${RECIPIENTS.toLocaleString('en')}-recipient envelopes for ${FLOOD_SECONDS} s`,
+      )
+      const { answers, requests, healthMs } = await flood(transport, runner.endpoint, envelope)
+      const eventLoopLagMs = await scrapeLag(runner.endpoint)
+      floods.push({
+        transport,
+        clients: FLOOD_CLIENTS,
+        seconds: FLOOD_SECONDS,
+        requests,
+        answers,
+        healthMs,
+        healthP99Ratio: ratio(healthMs.p99, healthIdleMs.p99),
+        eventLoopLagMs,
+        eventLoopLagP99Ratio: ratio(eventLoopLagMs.p99, eventLoopLagIdleMs.p99),
+      })
+      await sleep(1_000)
+    }
     return {
       recipientsPerEnvelope: RECIPIENTS,
       envelopeBytes: envelope.length,
-      floodClients: FLOOD_CLIENTS,
-      floodSeconds: FLOOD_SECONDS,
-      floodRequests,
-      floodStatuses: statuses,
       healthIdleMs,
-      healthUnderFloodMs,
-      healthP99Ratio: ratio(healthUnderFloodMs.p99, healthIdleMs.p99),
       eventLoopLagIdleMs,
-      eventLoopLagUnderFloodMs,
-      eventLoopLagP99Ratio: ratio(eventLoopLagUnderFloodMs.p99, eventLoopLagIdleMs.p99),
+      floods,
     }
   } finally {
     await runner.stop()
@@ -98,23 +115,25 @@ export async function runAbuseReport(progress: (line: string) => void): Promise<
   }
 }
 
-function floodEnvelope(recipients: number): string {
-  const kid = 'H3C2AVvLMv6gmMNam3uVAjZpfkcJCwDmqPV'
-  const header = {
-    enc: 'xchacha20poly1305_ietf',
-    typ: 'JWM/1.0',
-    alg: 'Anoncrypt',
-    recipients: Array.from({ length: recipients }, (_, index) => ({
-      encrypted_key: 'AAAA',
-      header: { kid: `${kid}${index}` },
-    })),
-  }
-  return JSON.stringify({
-    protected: Buffer.from(JSON.stringify(header)).toString('base64url'),
-    iv: 'AAAAAAAAAAAAAAAA',
-    ciphertext: 'AAAA',
-    tag: 'AAAAAAAAAAAAAAAAAAAAAA',
+/**
+ * The flood comes from a worker thread, so that this thread's /health probe measures the runner,
+ * not its own event loop busy pushing bodies.
+ */
+async function flood(transport: FloodReport['transport'], endpoint: string, envelope: string) {
+  const deadline = Date.now() + FLOOD_SECONDS * 1000
+  const worker = new Worker(FLOOD_WORKER, {
+    eval: true,
+    workerData: { transport, endpoint, envelope, clients: FLOOD_CLIENTS, deadline, wsModule: require.resolve('ws') },
   })
+  const flooded = new Promise<{ answers: Record<string, number>; requests: number }>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  const [healthMs, { answers, requests }] = await Promise.all([
+    healthLatencies(endpoint, () => Date.now() >= deadline),
+    flooded,
+  ])
+  return { healthMs, answers, requests }
 }
 
 /** Sequential GET /health round trips, `count` of them or until `stop()`. */
@@ -130,7 +149,7 @@ async function healthLatencies(endpoint: string, stop: () => boolean, count = Nu
 }
 
 /** The runner's event-loop lag since the previous scrape (prom-client resets it at each one). */
-async function scrapeLag(endpoint: string): Promise<{ p99: number; max: number }> {
+async function scrapeLag(endpoint: string): Promise<Lag> {
   const text = await (await fetch(`${endpoint}/metrics`)).text()
   const seconds = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
   return {

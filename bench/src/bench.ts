@@ -42,7 +42,7 @@ const USAGE = `yarn bench [options]
   --e2e-messages N      basic messages per path and round (default 300)
   --e2e-rounds N        alternating rounds of the two paths (default 2)
   --wallet              the portable wallet's unpack and pack against raw libsodium (CPU µs and bytes allocated per call)
-  --abuse               what an anonymous recipient flood costs: /health latency and event-loop lag, idle and flooded
+  --abuse               what an anonymous recipient flood costs, POSTed and as websocket frames: /health latency and event-loop lag, idle and flooded
   --soak                memory soak instead of the regular runs (100000 messages)
   --soak-messages N     messages of the soak (default 100000)
   --soak-rate R         offered rate of the soak, msg/s (default 1000)
@@ -612,15 +612,22 @@ async function reportAbuse(args: Args) {
   const jsonPath = args.json ?? join(RESULTS_DIR, `abuse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
   const ms = (value: number) => `${value.toFixed(1)} ms`
+  const summary = ({ p50, p99, max }: { p50: number; p99: number; max: number }) =>
+    `${ms(p50)} / ${ms(p99)} / ${ms(max)}`
+  const lag = ({ p99, max }: { p99: number; max: number }) => `${ms(p99)} / ${ms(max)}`
+  const floods = report.floods
   process.stdout.write(
     [
-      `\nRecipient flood: ${report.floodClients} clients, ${report.floodRequests} envelopes of ${report.recipientsPerEnvelope.toLocaleString('en')} recipients (${(report.envelopeBytes / 1e6).toFixed(1)} MB) in ${report.floodSeconds} s; answers ${JSON.stringify(report.floodStatuses)}`,
-      '| measure | idle | under the flood | ratio |',
-      '| --- | --- | --- | --- |',
-      `| GET /health p50 / p99 / max | ${ms(report.healthIdleMs.p50)} / ${ms(report.healthIdleMs.p99)} / ${ms(report.healthIdleMs.max)} | ${ms(report.healthUnderFloodMs.p50)} / ${ms(report.healthUnderFloodMs.p99)} / ${ms(report.healthUnderFloodMs.max)} | p99 ${report.healthP99Ratio.toFixed(1)}x |`,
-      `| event-loop lag p99 / max | ${ms(report.eventLoopLagIdleMs.p99)} / ${ms(report.eventLoopLagIdleMs.max)} | ${ms(report.eventLoopLagUnderFloodMs.p99)} / ${ms(report.eventLoopLagUnderFloodMs.max)} | p99 ${report.eventLoopLagP99Ratio.toFixed(1)}x |`,
+      `\nRecipient floods: envelopes of ${report.recipientsPerEnvelope.toLocaleString('en')} recipients (${(report.envelopeBytes / 1e6).toFixed(1)} MB), ${floods[0]?.clients} clients for ${floods[0]?.seconds} s each`,
+      ...floods.map(
+        (flood) => `- ${flood.transport}: ${flood.requests} envelopes; answers ${JSON.stringify(flood.answers)}`,
+      ),
+      `| measure | idle | ${floods.map((flood) => `${flood.transport} flood`).join(' | ')} |`,
+      `| --- | --- | ${floods.map(() => '---').join(' | ')} |`,
+      `| GET /health p50 / p99 / max | ${summary(report.healthIdleMs)} | ${floods.map((flood) => `${summary(flood.healthMs)} (p99 ${flood.healthP99Ratio.toFixed(1)}x)`).join(' | ')} |`,
+      `| event-loop lag p99 / max | ${lag(report.eventLoopLagIdleMs)} | ${floods.map((flood) => `${lag(flood.eventLoopLagMs)} (p99 ${flood.eventLoopLagP99Ratio.toFixed(1)}x)`).join(' | ')} |`,
       `\nJSON report: ${jsonPath}`,
-      `abuse: /health p99 ${ms(report.healthUnderFloodMs.p99)} under a recipient flood (${report.healthP99Ratio.toFixed(1)}x idle), event-loop lag p99 ${ms(report.eventLoopLagUnderFloodMs.p99)} (${report.eventLoopLagP99Ratio.toFixed(1)}x idle)\n`,
+      `abuse: /health p99 ${floods.map((flood) => `${ms(flood.healthMs.p99)} under the ${flood.transport} flood (${flood.healthP99Ratio.toFixed(1)}x idle)`).join(', ')}; event-loop lag p99 ${floods.map((flood) => `${ms(flood.eventLoopLagMs.p99)} (${flood.transport})`).join(', ')}\n`,
     ].join('\n'),
   )
 }

@@ -1,20 +1,16 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
-import type { DeadLetter } from './services/DeadLetterStore'
+import { type DeadLetter, type DeadLetterPage, type DeadLetterQuery, DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
+import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { RelayPipeline } from './services/RelayPipeline'
 import { UpstreamMediators } from './services/UpstreamMediators'
-import { recipientKids } from './utils/envelope'
 
-/** What became of an envelope posted straight to the proxy. */
-export type ForwardAcceptance =
-  | { kind: 'accepted' }
-  | { kind: 'refused'; reason: string; code: string }
-  | { kind: 'not-for-routing-key' }
+export type { ForwardAcceptance } from './services/PostedForwards'
 
-/** `agent.modules.proxyMediator`: a facade; the work is in its five collaborators. */
+/** `agent.modules.proxyMediator`: a facade; the work is in its collaborators. */
 @injectable()
 export class ProxyMediatorApi {
   public constructor(
@@ -24,6 +20,8 @@ export class ProxyMediatorApi {
     private readonly downstream: DownstreamMediationService,
     private readonly pipeline: RelayPipeline,
     private readonly ownKeys: OwnKeysService,
+    private readonly postedForwards: PostedForwards,
+    private readonly deadLetters: DeadLetterStore,
   ) {}
 
   /**
@@ -90,22 +88,27 @@ export class ProxyMediatorApi {
     return this.ownKeys.isAddressedToUs(this.agentContext, envelope)
   }
 
-  /** Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they came. */
-  public getDeadLetters(limit?: number): Promise<DeadLetter[]> {
-    return this.pipeline.getDeadLetters(this.agentContext, limit)
+  /**
+   * Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they
+   * came (or as their size and digest, when too large to keep): the first page (`getDeadLetterPage`).
+   */
+  public async getDeadLetters(limit?: number): Promise<DeadLetter[]> {
+    return (await this.getDeadLetterPage({ limit })).deadLetters
+  }
+
+  /** The dead letters a page at a time, bounded by count and by bytes; `next` asks for the following page. */
+  public getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterPage> {
+    return this.deadLetters.page(this.agentContext, query)
   }
 
   /**
-   * Takes a forward posted straight to the proxy's routing key, without Credo's pipeline, so that
-   * a transport can answer at once: accepted (in the outbox, relayed after), or refused with the
-   * reason. Anything not for the routing key is left to the transport (`not-for-routing-key`).
+   * Takes a forward posted straight to the proxy (an envelope for one of its keys: ask
+   * `isAddressedToProxy` first), without Credo's pipeline, so that a transport can answer at once:
+   * accepted (in the outbox, relayed after), or refused with the reason, a key no agent registered
+   * included; nothing refused is kept. What is not a forward is left to the transport (`not-a-forward`).
    */
-  public async acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance> {
-    if (!recipientKids(envelope).includes(await this.ownKeys.routingKey(this.agentContext))) {
-      return { kind: 'not-for-routing-key' }
-    }
-    const submission = await this.pipeline.submit(this.agentContext, { encrypted: envelope }, { kind: 'posted' })
-    return submission.kind === 'refused' ? submission : { kind: 'accepted' }
+  public acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance> {
+    return this.postedForwards.accept(this.agentContext, envelope)
   }
 
   /** Synchronous and cheap: everything in it is held in memory. */

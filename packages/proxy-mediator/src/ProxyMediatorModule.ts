@@ -17,15 +17,18 @@ import { mediationRequestMiddleware } from './middlewares/mediationRequestMiddle
 import { upstreamSetupMiddleware } from './middlewares/upstreamSetupMiddleware'
 import { ProxyDidExchangeProtocol } from './protocol/ProxyDidExchangeProtocol'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
+import { AgentKeyRepository } from './repository/AgentKeyRepository'
 import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { StorageProbeRepository } from './repository/StorageProbeRepository'
 import { AgentDirectory } from './services/AgentDirectory'
+import { AgentKeylists } from './services/AgentKeylists'
 import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
+import { PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
@@ -63,9 +66,11 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(DeadLetterRepository)
     dependencyManager.registerSingleton(StorageProbeRepository)
     dependencyManager.registerSingleton(StorageHealth)
+    dependencyManager.registerSingleton(AgentKeyRepository)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
     dependencyManager.registerSingleton(DeadLetterStore)
     dependencyManager.registerSingleton(AgentDirectory)
+    dependencyManager.registerSingleton(AgentKeylists)
     dependencyManager.registerSingleton(RelayCounters)
     dependencyManager.registerSingleton(RelayPipeline)
     dependencyManager.registerSingleton(UpstreamChannel)
@@ -75,6 +80,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)
     dependencyManager.registerSingleton(OwnKeysService)
+    dependencyManager.registerSingleton(PostedForwards)
     dependencyManager.registerSingleton(ProxyMediatorLifecycle)
 
     // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration. Credo

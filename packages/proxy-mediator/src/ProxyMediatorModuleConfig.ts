@@ -98,6 +98,12 @@ export interface ProxyMediatorModuleConfigOptions {
   /** How long connecting to the external mediator may take, per step. @default 20000 */
   mediatorTimeoutMs?: number
   /**
+   * How long fetching a short invitation URL (one without `oob=`, `c_i=` or `d_m=`) may take in all,
+   * redirects and body included. The body is read up to 64 KiB, after at most 3 redirects. A change
+   * of mediators waits for it, and every other change is refused meanwhile. @default 10000
+   */
+  invitationFetchTimeoutMs?: number
+  /**
    * The handshake protocols the agent invitation offers, in order of preference. An agent takes
    * the first one it supports. Ignored for the `connections/1.0` format.
    * @default DEFAULT_AGENT_HANDSHAKE_PROTOCOLS (didexchange/1.1, didexchange/1.0, connections/1.0)
@@ -110,6 +116,25 @@ export interface ProxyMediatorModuleConfigOptions {
    * operator to inspect; the oldest go first. 0 keeps none. @default 1000
    */
   deadLetterRetention?: number
+  /**
+   * The largest envelope a dead letter keeps whole, in bytes of its JSON; a larger one is kept as
+   * its size and SHA-256 digest only, so that whoever can make the proxy dead-letter a message (an
+   * anonymous sender, through the external mediator) cannot fill the disk. Real envelopes are a few
+   * KB. @default 65536 (64 KiB)
+   */
+  deadLetterEnvelopeMaxBytes?: number
+  /**
+   * The most bytes all dead letters may take together (what they keep of their envelopes, and
+   * their reasons); the oldest go first, as with `deadLetterRetention`. @default 16777216 (16 MiB)
+   */
+  deadLetterStoreMaxBytes?: number
+  /**
+   * The most recipient keys one mediated agent may register. A keylist-update that would take it
+   * past this is refused whole with a problem report that says so. Each key costs a record in the
+   * store and two entries in memory; an agent registers one key per connection (ACA-Py).
+   * @default 100000
+   */
+  maxKeysPerAgent?: number
   /** How the proxy relays: see `RelayMode`. @default 'proxy' */
   relayMode?: RelayMode
   /**
@@ -208,12 +233,28 @@ export class ProxyMediatorModuleConfig {
     return this.options.deadLetterRetention ?? 1_000
   }
 
+  public get deadLetterEnvelopeMaxBytes(): number {
+    return this.options.deadLetterEnvelopeMaxBytes ?? 64 * 1024
+  }
+
+  public get deadLetterStoreMaxBytes(): number {
+    return this.options.deadLetterStoreMaxBytes ?? 16 * 1024 * 1024
+  }
+
+  public get maxKeysPerAgent(): number {
+    return this.options.maxKeysPerAgent ?? 100_000
+  }
+
   public get relayMode(): RelayMode {
     return this.options.relayMode ?? 'proxy'
   }
 
   public get primaryFailoverAfterMs(): number {
     return this.options.primaryFailoverAfterMs ?? 0
+  }
+
+  public get invitationFetchTimeoutMs(): number {
+    return this.options.invitationFetchTimeoutMs ?? 10_000
   }
 
   public get mediatorTimeoutMs(): number {

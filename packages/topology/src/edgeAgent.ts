@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import {
   type Agent,
   BasicMessageEventTypes,
@@ -11,6 +12,13 @@ import {
   MediationRecipientModule,
   MediationRepository,
   MediatorPickupStrategy,
+  KeylistUpdate,
+  KeylistUpdateMessage,
+  KeylistUpdateResponseMessage,
+  type KeylistUpdated,
+  MessageSender,
+  OutboundMessageContext,
+  TypedArrayEncoder,
 } from '@credo-ts/core'
 import type { InitConfig, LogLevel } from '@credo-ts/core'
 import { type RoleAgent, startRoleAgent } from './buildAgent'
@@ -119,6 +127,84 @@ export async function removeInvitationKeys(agent: Agent, outOfBandId: string): P
     await agent.mediationRecipient.notifyKeylistUpdate(mediatorConnection, key, KeylistUpdateAction.remove)
   }
   return [...keys].map((key) => new DidKey(Key.fromPublicKeyBase58(key, KeyType.Ed25519)).did)
+}
+
+/** What the mediator answered for each key of a keylist-update: `success`, `no_change`, `client_error`... */
+export type KeylistResults = Record<string, number>
+
+/** The keylist-updates of `registerKeys` waiting for their answer, by thread, per agent. */
+const awaitedKeylists = new WeakMap<Agent, Map<string, (updated: KeylistUpdated[]) => void>>()
+
+/**
+ * Registers `keys` (base58) with the default mediator, `batchSize` to a keylist-update, each batch
+ * awaited; returns how the mediator answered, counted by result. An update the mediator refuses
+ * gets no answer: it fails after `timeoutMs`.
+ *
+ * The agent keeps no keylist of its own for these, as ACA-Py keeps a route per key: Credo's
+ * recipient rewrites its whole mediation record on every answer, which with tens of thousands of
+ * keys blocks its event loop for seconds (long enough for its keep-alive socket to the mediator to
+ * go stale), and would measure Credo's bookkeeping rather than the mediator's.
+ */
+export async function registerKeys(
+  agent: Agent,
+  keys: readonly string[],
+  { batchSize = 1_000, timeoutMs = 60_000 } = {},
+): Promise<KeylistResults> {
+  const mediator = await agent.mediationRecipient.findDefaultMediator()
+  if (!mediator) throw new Error('The agent has no default mediator')
+  const connection = await agent.connections.getById(mediator.connectionId)
+  const waiting = answersFor(agent)
+  const results: KeylistResults = {}
+  for (let start = 0; start < keys.length; start += batchSize) {
+    const message = new KeylistUpdateMessage({
+      updates: keys.slice(start, start + batchSize).map(
+        (key) =>
+          new KeylistUpdate({
+            recipientKey: new DidKey(Key.fromPublicKeyBase58(key, KeyType.Ed25519)).did,
+            action: KeylistUpdateAction.add,
+          }),
+      ),
+    })
+    const answered = new Promise<KeylistUpdated[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(message.threadId)
+        reject(new Error(`No keylist-update-response within ${timeoutMs} ms (the mediator refused the update?)`))
+      }, timeoutMs)
+      waiting.set(message.threadId, (updated) => {
+        clearTimeout(timer)
+        waiting.delete(message.threadId)
+        resolve(updated)
+      })
+    })
+    await agent.dependencyManager
+      .resolve(MessageSender)
+      .sendMessage(new OutboundMessageContext(message, { agentContext: agent.context, connection }))
+    for (const { result } of await answered) results[result] = (results[result] ?? 0) + 1
+  }
+  return results
+}
+
+/** The waiting updates of this agent, and once per agent the middleware that hands them their answer. */
+function answersFor(agent: Agent): Map<string, (updated: KeylistUpdated[]) => void> {
+  let waiting = awaitedKeylists.get(agent)
+  if (!waiting) {
+    const answers = new Map<string, (updated: KeylistUpdated[]) => void>()
+    agent.dependencyManager.registerMessageHandlerMiddleware(async (messageContext, next) => {
+      const { message } = messageContext
+      const answer = message instanceof KeylistUpdateResponseMessage ? answers.get(message.threadId) : undefined
+      // An answer to registerKeys skips Credo's recipient bookkeeping (see above).
+      if (answer) answer((message as KeylistUpdateResponseMessage).updated)
+      else await next()
+    })
+    awaitedKeylists.set(agent, answers)
+    waiting = answers
+  }
+  return waiting
+}
+
+/** `count` Ed25519 public keys (base58) that no wallet holds: keys to register, never to decrypt with. */
+export function randomVerkeys(count: number): string[] {
+  return Array.from({ length: count }, () => TypedArrayEncoder.toBase58(randomBytes(32)))
 }
 
 /** The sender side: accept an invitation and wait until the connection is complete. */

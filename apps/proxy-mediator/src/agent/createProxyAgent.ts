@@ -1,10 +1,13 @@
 import { Agent, HttpOutboundTransport, KeyDerivationMethod, type Logger, WsOutboundTransport } from '@credo-ts/core'
-import { WsInboundTransport, agentDependencies } from '@credo-ts/node'
+import { agentDependencies } from '@credo-ts/node'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { WebSocketServer } from 'ws'
 import type { RunnerConfig } from '../config/RunnerConfig'
 import { DidcommHttpInboundTransport } from '../http/DidcommHttpInboundTransport'
+import { DidcommWebSocketInboundTransport } from '../http/DidcommWebSocketInboundTransport'
+import type { ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
+import type { RecordRefusal } from '../http/RefusalRecorder'
 import { loadWalletModule } from './loadWalletModule'
 import { storageDirFileSystem } from './storageDirFileSystem'
 
@@ -26,6 +29,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       mediatorTimeoutMs: config.mediatorTimeoutMs,
       relayTimeoutMs: config.relayTimeoutMs,
       relayConcurrencyPerAgent: config.relayConcurrency,
+      maxKeysPerAgent: config.maxKeysPerAgent,
       multiUseAgentInvitation: config.multiUseInvitation,
       agentInvitationLabel: config.label,
       agentHandshakeProtocols: config.agentHandshakeProtocols,
@@ -48,12 +52,23 @@ export interface ProxyAgentParts {
   webSocketServer: WebSocketServer
 }
 
+/** What the inbound websocket transport needs of the runner: the gate's look-ups and the record of refusals. */
+export interface InboundGateParts {
+  control: ProxyMediatorControlProvider
+  recordRefusal: RecordRefusal
+}
+
 /**
  * The proxy's Credo agent: the proxy mediator module, the stock mediator and recipient roles,
  * the chosen wallet, HTTP and WebSocket transports in and out. `app` carries the runner's routes;
- * Credo adds its DIDComm POST route to it.
+ * the DIDComm POST route is added to it.
  */
-export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Express): ProxyAgentParts {
+export function createProxyAgent(
+  config: RunnerConfig,
+  logger: Logger,
+  app: Express,
+  gate: InboundGateParts,
+): ProxyAgentParts {
   const agent = new Agent({
     config: {
       label: config.label,
@@ -74,7 +89,19 @@ export function createProxyAgent(config: RunnerConfig, logger: Logger, app: Expr
   // Frames are bounded like bodies; ws's own default is 100 MiB.
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: config.maxBodySizeBytes })
   agent.registerInboundTransport(httpInbound)
-  agent.registerInboundTransport(new WsInboundTransport({ server: webSocketServer }))
+  agent.registerInboundTransport(
+    new DidcommWebSocketInboundTransport({
+      webSocketServer,
+      control: gate.control,
+      recordRefusal: gate.recordRefusal,
+      logger,
+      limits: {
+        maxMessageBytes: config.maxBodySizeBytes,
+        maxRecipients: config.maxEnvelopeRecipients,
+        maxProtectedHeaderBytes: config.maxProtectedHeaderBytes,
+      },
+    }),
+  )
   agent.registerOutboundTransport(new HttpOutboundTransport())
   agent.registerOutboundTransport(new WsOutboundTransport())
 

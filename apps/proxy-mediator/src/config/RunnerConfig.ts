@@ -28,6 +28,10 @@ export interface RunnerConfig {
   maxWebsockets: number
   maxWebsocketsPerAddress: number
   websocketIdleTimeoutMs: number
+  maxConnections: number
+  maxConnectionsPerAddress: number
+  headersTimeoutMs: number
+  requestTimeoutMs: number
   walletBackend: WalletBackend
   walletId: string
   walletKey: string
@@ -48,6 +52,7 @@ export interface RunnerConfig {
   relayMode: RelayModeOption
   relayTimeoutMs: number
   relayConcurrency: number
+  maxKeysPerAgent: number
   multiUseInvitation: boolean
   /** Full protocol URIs, in order of preference. */
   agentHandshakeProtocols: string[]

@@ -76,6 +76,8 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     'mediator-timeout',
     'relay-timeout',
     'shutdown-timeout',
+    'headers-timeout',
+    'request-timeout',
   ]) {
     checkInteger(name, num(name), 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
@@ -84,6 +86,15 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   checkInteger('max-protected-header-size', num('max-protected-header-size'), 256, 10_000_000, issues)
   checkInteger('max-websockets', num('max-websockets'), 1, 1_000_000, issues)
   checkInteger('max-websockets-per-address', num('max-websockets-per-address'), 1, 1_000_000, issues)
+  checkInteger('max-connections', num('max-connections'), 1, 1_000_000, issues)
+  checkInteger('max-connections-per-address', num('max-connections-per-address'), 1, 1_000_000, issues)
+  if (num('headers-timeout') > num('request-timeout')) {
+    issues.push({
+      field: 'headers-timeout',
+      message: `must not be longer than request-timeout (${num('request-timeout')} ms), which bounds the headers too; got ${num('headers-timeout')}.`,
+    })
+  }
+  checkInteger('max-keys-per-agent', num('max-keys-per-agent'), 1, 10_000_000, issues)
   checkInteger('websocket-idle-timeout', num('websocket-idle-timeout'), 1, MAX_DURATION_MS, issues, 'milliseconds')
   checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
   checkInteger('pickup-window', num('pickup-window'), 1, 100_000, issues)
@@ -135,6 +146,10 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     maxWebsockets: num('max-websockets'),
     maxWebsocketsPerAddress: num('max-websockets-per-address'),
     websocketIdleTimeoutMs: num('websocket-idle-timeout'),
+    maxConnections: num('max-connections'),
+    maxConnectionsPerAddress: num('max-connections-per-address'),
+    headersTimeoutMs: num('headers-timeout'),
+    requestTimeoutMs: num('request-timeout'),
     walletBackend: str('wallet-backend') as RunnerConfig['walletBackend'],
     walletId: str('wallet-id')!,
     walletKey: walletKey!,
@@ -154,6 +169,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     relayMode: str('relay-mode') as RunnerConfig['relayMode'],
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),
+    maxKeysPerAgent: num('max-keys-per-agent'),
     multiUseInvitation: values['multi-use-invitation'] as boolean,
     agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],
     agentInvitationFormat: str('agent-invitation-format') as RunnerConfig['agentInvitationFormat'],

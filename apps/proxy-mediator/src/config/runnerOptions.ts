@@ -116,6 +116,37 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 30_000,
   },
   {
+    name: 'max-connections',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Most connections open at once on the port (HTTP, keep-alive and websockets alike); more are answered 503 and closed before anything is read. Keep it, with room to spare, under the process file-descriptor limit (ulimit -n).',
+    default: 2_000,
+  },
+  {
+    name: 'max-connections-per-address',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Most connections open at once from one remote address; more are answered 429 and closed. Behind a reverse proxy every client has its address: raise it, or bound clients there.',
+    default: 200,
+  },
+  {
+    name: 'headers-timeout',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description: 'Milliseconds a client may take to send the headers of a request before its connection is closed.',
+    default: 10_000,
+  },
+  {
+    name: 'request-timeout',
+    type: 'number',
+    group: GROUP_NETWORK,
+    description:
+      'Milliseconds a client may take to send a whole request, body included, before its connection is closed (at least headers-timeout).',
+    default: 30_000,
+  },
+  {
     name: 'wallet-backend',
     type: 'string',
     group: GROUP_WALLET,
@@ -270,6 +301,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 16,
   },
   {
+    name: 'max-keys-per-agent',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      'Most recipient keys one mediated agent may register (keylist-update); an update past it is refused whole with a problem report. ACA-Py registers one key per connection.',
+    default: 100_000,
+  },
+  {
     name: 'multi-use-invitation',
     type: 'boolean',
     group: GROUP_RELAY,
@@ -298,7 +337,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_ADMIN,
     description:
-      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open.',
+      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open. Without it the proxy warns at start. With it or without, the admin routes take JSON only and refuse requests from other sites\' pages (Origin, Sec-Fetch-Site).',
     secret: true,
   },
   {

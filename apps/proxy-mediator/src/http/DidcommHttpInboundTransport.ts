@@ -4,6 +4,7 @@ import { type Agent, type InboundTransport, TransportService, utils } from '@cre
 import { HttpTransportSession } from '@credo-ts/node/build/transport/HttpInboundTransport'
 import type { Express } from 'express'
 import { classifyInboundError } from './classifyInboundError'
+import { gatedEnvelopeOf } from './validateDidcommBody'
 
 /**
  * The DIDComm POST endpoint. Credo's HttpInboundTransport hands a message to the agent by event
@@ -30,7 +31,8 @@ export class DidcommHttpInboundTransport implements InboundTransport {
       // A client that goes away must not leave a session to write a return-route reply to.
       req.once('close', () => transportService.removeSession(session))
       try {
-        await agent.receiveMessage(JSON.parse(req.body), session)
+        // Parsed once, by the gate in front of this route.
+        await agent.receiveMessage(gatedEnvelopeOf(res) ?? JSON.parse(String(req.body)), session)
         if (!res.headersSent) res.status(200).end()
       } catch (error) {
         if (!res.headersSent) next(classifyInboundError(error))

@@ -1,5 +1,11 @@
 import type { EncryptedMessage } from '@credo-ts/core'
-import type { DeadLetter, ForwardAcceptance, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type {
+  DeadLetterPage,
+  DeadLetterQuery,
+  ForwardAcceptance,
+  MediatorChange,
+  ProxyMediatorStatus,
+} from '@proxy-mediator/proxy-mediator'
 
 /**
  * The part of `agent.modules.proxyMediator` the routes use. Routes depend on this narrow
@@ -18,7 +24,7 @@ export interface ProxyMediatorControl {
   announceRoute(): Promise<number>
   isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
   acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance>
-  getDeadLetters(limit?: number): Promise<DeadLetter[]>
+  getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterPage>
 }
 
 /** Undefined while the agent is still starting (wallet opening, transports starting). */

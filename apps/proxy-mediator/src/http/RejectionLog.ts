@@ -39,6 +39,10 @@ export class RejectionLog {
       .sort(([, a], [, b]) => b - a)
       .map(([reason, count]) => `${count.toLocaleString('en')} ${reason}`)
       .join(', ')
-    this.logger.warn(`Rejected ${total.toLocaleString('en')} requests in the last minute: ${byReason}`)
+    try {
+      this.logger.warn(`Rejected ${total.toLocaleString('en')} requests in the last minute: ${byReason}`)
+    } catch {
+      // Called from a timer: a logger that throws must not end the process.
+    }
   }
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
+import type { RecordRefusal } from './RefusalRecorder'
+import { refuseSocket } from './refuseSocket'
 
 export interface WebSocketLimits {
   isDraining: () => boolean
@@ -10,7 +12,7 @@ export interface WebSocketLimits {
   maxSocketsPerAddress: number
   /** A socket that sends no message for this long after opening is closed. */
   idleTimeoutMs: number
-  countRejection?: (reason: string) => void
+  recordRefusal: RecordRefusal
 }
 
 /**
@@ -41,20 +43,20 @@ export function attachWebSocketUpgrade(
         else perAddress.set(address, left)
       })
       // ws reports a frame over maxPayload (and other protocol errors) as an 'error' event on the
-      // socket and then closes it (1009); Credo's transport listens for none, so without this one
-      // a single oversized frame would be an uncaught exception that ends the process.
-      webSocket.on('error', (error) => limits.countRejection?.(websocketErrorReason(error)))
+      // socket and then closes it (1009); without a listener a single oversized frame would be an
+      // uncaught exception that ends the process. It is a refusal like any other, logged as one.
+      webSocket.on('error', (error) => {
+        const reason = websocketErrorReason(error)
+        limits.recordRefusal(reason, `Websocket from ${address} closed: ${reason}: ${error.message}`)
+      })
       closeIfSilent(webSocket, limits.idleTimeoutMs)
       webSocketServer.emit('connection', webSocket, request)
     })
   })
 
-  function refuse(socket: Duplex, status: number, reason: string) {
-    limits.countRejection?.(reason)
-    socket.write(
-      `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    )
-    socket.destroy()
+  function refuse(socket: Duplex, status: 429 | 503, reason: string) {
+    limits.recordRefusal(reason, `Websocket upgrade refused with ${status}: ${reason}`)
+    refuseSocket(socket, status)
   }
 }
 

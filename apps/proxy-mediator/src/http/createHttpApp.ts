@@ -3,8 +3,9 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Registry } from 'prom-client'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { NotFoundError, toHttpErrorResponse } from './errorResponses'
-import { RejectionLog } from './RejectionLog'
-import { type EnvelopeLimits, validateDidcommBody } from './validateDidcommBody'
+import { type RecordRefusal, refusalRecorder } from './RefusalRecorder'
+import type { EnvelopeLimits } from './gateInboundMessage'
+import { validateDidcommBody } from './validateDidcommBody'
 import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
 import { mediatorRoutes } from './mediatorRoutes'
@@ -29,6 +30,8 @@ export interface HttpApp {
   app: Express
   /** Adds what must come after every route: the JSON 404 and the error handler. */
   finish(): void
+  /** The record of refused input this app keeps: the other ways in (websocket, connections) use it too. */
+  recordRefusal: RecordRefusal
   /** Stop taking input: every new request gets 503 while the process shuts down. */
   startDraining(): void
   readonly draining: boolean
@@ -42,6 +45,7 @@ export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger } = options
+  const recordRefusal = refusalRecorder(logger, options.countRejection)
   const app = express()
   app.disable('x-powered-by')
   let draining = false
@@ -51,11 +55,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
   })
 
-  // Credo's transport parses DIDComm bodies with a fixed 5mb limit. Parsing them here first,
-  // with the configured limit, makes that limit apply (body-parser skips a body already read)
-  // and sends an oversized message to our error handler: 413 with a JSON body.
-  app.use(express.text({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
-  app.post('/', validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control, options.envelopeLimits))
+  // DIDComm bodies are read here, with the configured limit: an oversized message goes to our error
+  // handler (413 with a JSON body). As bytes, as a websocket frame comes: the gate decodes only what
+  // passes its header check.
+  app.use(express.raw({ type: DIDCOMM_CONTENT_TYPES, limit: options.maxBodySizeBytes }))
+  app.post(
+    '/',
+    validateDidcommBody(DIDCOMM_CONTENT_TYPES, options.control, {
+      ...options.envelopeLimits,
+      maxMessageBytes: options.maxBodySizeBytes,
+    }),
+  )
 
   app.use(statusRoutes(options.control, options.registry, options.adminApiKey))
   app.use(deadLetterRoutes(options.control, options.adminApiKey))
@@ -83,19 +93,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     adminApiKey: options.adminApiKey,
     logger,
     maxBodySizeBytes: options.maxBodySizeBytes,
-    countRejection: options.countRejection,
+    recordRefusal,
     limits: options.operatorPageLimits,
   })
   app.use(operatorPage.router)
 
-  const rejections = new RejectionLog(logger)
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body } = toHttpErrorResponse(error)
     if (status >= 500) logger.error(`${req.method} ${req.path} failed`, { error })
     else {
       // Refused input is the client's doing: a line per reason and minute, and a counter.
-      rejections.record(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)
-      options.countRejection?.(body.error)
+      recordRefusal(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)
     }
     if (res.headersSent) {
       res.end()
@@ -106,6 +114,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   return {
     app,
+    recordRefusal,
     finish() {
       app.use((req, _res, next) =>
         next(new NotFoundError(`There is no ${req.method} ${req.path}. See the README for the routes.`)),

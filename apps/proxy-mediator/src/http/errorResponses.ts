@@ -37,6 +37,15 @@ export class StartingError extends Error {
   }
 }
 
+/** The codes of BadRequestError that are not a plain 400. */
+const STATUS_OF_CODE: Record<string, number> = {
+  unsupported_media_type: 415,
+  json_required: 415,
+  unexpected_body: 415,
+  payload_too_large: 413,
+  cross_site_request: 403,
+}
+
 interface BodyParserError {
   type?: string
   status?: number
@@ -45,9 +54,7 @@ interface BodyParserError {
 
 /** Maps any error thrown while handling a request to a status and a body that is safe to show. */
 export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
-  if (error instanceof BadRequestError) {
-    return respond(error.code === 'unsupported_media_type' ? 415 : 400, error.code, error.message)
-  }
+  if (error instanceof BadRequestError) return respond(STATUS_OF_CODE[error.code] ?? 400, error.code, error.message)
   if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
   if (error instanceof StartingError) return respond(503, 'starting', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)

@@ -3,6 +3,7 @@ import type { Logger } from '@credo-ts/core'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
 import { asyncRoute } from './asyncRoute'
 import { readMediatorInvitation, safeHost } from './readMediatorInvitation'
+import { refuseCrossSite } from './refuseCrossSite'
 import { requireApiKey } from './requireApiKey'
 
 export interface InvitationRoutesOptions {
@@ -36,11 +37,17 @@ export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logge
     res.json({ invitation_url: invitationUrl })
   })
   // Whoever holds the invitation can become a mediated agent, so it is as private as the key.
-  router.get(['/retrieve_agent_invitation', '/invitation'], requireApiKey(adminApiKey), getAgentInvitation)
+  // A new single-use invitation per call: no other site's page may make the browser ask for one.
+  router.get(
+    ['/retrieve_agent_invitation', '/invitation'],
+    refuseCrossSite('none'),
+    requireApiKey(adminApiKey),
+    getAgentInvitation,
+  )
 
-  // The JSON parser is mounted on these routes only, so it never touches DIDComm bodies.
-  // It reads any content type: integration scripts often post JSON with curl's form default.
-  const parseJson = express.json({ limit: maxBodySizeBytes, type: () => true, strict: true })
+  // The JSON parser is mounted on these routes only, so it never touches DIDComm bodies. JSON only
+  // (refuseCrossSite): a page of another site cannot post it without the browser asking first.
+  const parseJson = express.json({ limit: maxBodySizeBytes, strict: true })
 
   const receiveMediatorInvitation = asyncRoute(async (req, res) => {
     const current = control()
@@ -63,6 +70,7 @@ export function invitationRoutes({ control, adminApiKey, maxBodySizeBytes, logge
   })
   router.post(
     ['/receive_mediator_invitation', '/mediator-invitation'],
+    refuseCrossSite('json'),
     requireApiKey(adminApiKey),
     parseJson,
     receiveMediatorInvitation,

@@ -1,14 +1,27 @@
-import { type Server, createServer } from 'node:http'
+import { type Server, type ServerOptions, createServer } from 'node:http'
 import type { Express } from 'express'
 import { ConfigError } from '../config/ConfigError'
 
+/** How long a client may take to send a request: its headers, and all of it, body included. */
+export interface RequestTimeouts {
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+}
+
 /**
- * Credo's HttpInboundTransport starts the server with `app.listen(port)`, which binds every
- * interface and throws listen errors (EADDRINUSE) as an unhandled 'error' event. This replaces
- * `listen` on this one app so that the server binds `host`, and so that the caller can await
- * the outcome: `listening` resolves with the server or rejects with a readable error.
+ * A transport starts the server with `app.listen(port)`, which binds every interface and throws
+ * listen errors (EADDRINUSE) as an unhandled 'error' event. This replaces `listen` on this one app
+ * so that the server binds `host`, and so that the caller can await the outcome: `listening`
+ * resolves with the server or rejects with a readable error. A slow request is cut off by
+ * `timeouts` (Node's default lets one hold its socket for 300 s).
  */
-export function listenOnHost(app: Express, host: string): { listening: Promise<Server> } {
+export function listenOnHost(
+  app: Express,
+  host: string,
+  timeouts: RequestTimeouts,
+  /** Whatever must hold from the first connection on (connection caps). */
+  prepare: (server: Server) => void = () => undefined,
+): { listening: Promise<Server> } {
   let settle: { resolve: (server: Server) => void; reject: (error: Error) => void } | undefined
   const listening = new Promise<Server>((resolve, reject) => {
     settle = { resolve, reject }
@@ -17,7 +30,14 @@ export function listenOnHost(app: Express, host: string): { listening: Promise<S
   listening.catch(() => undefined)
 
   app.listen = ((port: number) => {
-    const server = createServer(app)
+    const options: ServerOptions = {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // How often Node looks for requests past those timeouts; its default, 30 s, would add up to that.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+    }
+    const server = createServer(options, app)
+    prepare(server)
     server.once('error', (error: NodeJS.ErrnoException) => {
       // A listen failure is a setting to fix: the field and the fix, like any invalid config.
       const issue =

@@ -4,6 +4,7 @@ import type { ProxyMediatorControl, ProxyMediatorControlProvider } from './Proxy
 import { asyncRoute } from './asyncRoute'
 import { BadRequestError, StartingError } from './errorResponses'
 import { readMediatorInvitation, safeHost } from './readMediatorInvitation'
+import { refuseCrossSite } from './refuseCrossSite'
 import { requireApiKey } from './requireApiKey'
 
 export interface MediatorRoutesOptions {
@@ -26,7 +27,8 @@ const MEDIATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
  */
 export function mediatorRoutes({ control, adminApiKey, maxBodySizeBytes, logger }: MediatorRoutesOptions): Router {
   const router = Router()
-  const parseJson = express.json({ limit: maxBodySizeBytes, type: () => true, strict: true })
+  // JSON only (refuseCrossSite): a page of another site cannot post it without the browser asking first.
+  const parseJson = express.json({ limit: maxBodySizeBytes, strict: true })
   const current = (): ProxyMediatorControl => {
     const found = control()
     if (!found) throw new StartingError()
@@ -37,6 +39,12 @@ export function mediatorRoutes({ control, adminApiKey, maxBodySizeBytes, logger 
     return { status, reason, failovers, mediators }
   }
 
+  // Only POST /mediators has a body; the other changes take none.
+  const jsonOnly = refuseCrossSite('json')
+  const noBody = refuseCrossSite('none')
+  router.use('/mediators', (req, res, next) =>
+    (req.method === 'POST' && req.path === '/' ? jsonOnly : noBody)(req, res, next),
+  )
   router.use('/mediators', requireApiKey(adminApiKey))
 
   router.get(

@@ -12,6 +12,7 @@ import type { RunnerConfig } from '../config/RunnerConfig'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
+import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
 
@@ -44,8 +45,21 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     },
     countRejection: (reason) => metrics.countRejection(reason),
   })
-  const { listening } = listenOnHost(httpApp.app, config.host)
-  const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app)
+  const { listening } = listenOnHost(
+    httpApp.app,
+    config.host,
+    { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+    (created) =>
+      limitConnections(created, {
+        maxConnections: config.maxConnections,
+        maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+        recordRefusal: httpApp.recordRefusal,
+      }),
+  )
+  const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app, {
+    control: () => control,
+    recordRefusal: httpApp.recordRefusal,
+  })
   httpApp.finish()
   let server: Server | undefined
 
@@ -81,6 +95,11 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         walletBackend: config.walletBackend,
         storageDir: config.storageDir,
       })
+      if (config.adminApiKey === undefined) {
+        logger.warn(
+          `No admin API key (--admin-api-key): whoever reaches ${config.host}:${config.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters. Set one unless only trusted hosts can reach this port.`,
+        )
+      }
       try {
         await agent.initialize()
       } catch (error) {
@@ -100,7 +119,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         maxSockets: config.maxWebsockets,
         maxSocketsPerAddress: config.maxWebsocketsPerAddress,
         idleTimeoutMs: config.websocketIdleTimeoutMs,
-        countRejection: (reason) => metrics.countRejection(reason),
+        recordRefusal: httpApp.recordRefusal,
       })
       subscribeToEvents()
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Request, Response } from 'express'
 import { CsrfTokens } from './CsrfTokens'
 import { OperatorSessions } from './OperatorSessions'
@@ -22,8 +22,9 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest()
 /**
  * Who may see the page and act in it. With an admin key, only a browser signed in with it (a
  * session in memory, its id in a cookie). Without one the page is open, as /status's details
- * are, but each browser still gets a random id in a cookie so that forms carry a CSRF token
- * bound to it: another site cannot make the browser act.
+ * are, but each browser still gets a session, in memory too, so that forms carry a CSRF token
+ * bound to it (another site cannot make the browser act) and a live stream needs a session the
+ * proxy gave: a made-up cookie holds none of the page's few streams.
  */
 export class OperatorAccess {
   private readonly sessions: OperatorSessions
@@ -40,24 +41,22 @@ export class OperatorAccess {
   }
 
   /**
-   * The operator of a request, or undefined while sign-in is required and the request has no
-   * valid session. `issue` (the page itself) gives an open page's visitor an id when it has none.
+   * The operator of a request: its session, when the proxy gave it and it has not ended. Without
+   * one, `issue` (the page itself, and its forms) starts one for an open page; a page that needs
+   * sign-in gets none.
    */
   public operatorOf(req: Request, res: Response, { issue = false } = {}): Operator | undefined {
     const cookieId = readSessionCookie(req)
-    if (this.requiresSignIn) {
-      return this.sessions.isValid(cookieId) ? this.operatorFor(cookieId as string, true) : undefined
-    }
-    if (cookieId) return this.operatorFor(cookieId, false)
-    if (!issue) return undefined
-    const id = randomBytes(32).toString('base64url')
-    setSessionCookie(req, res, id)
+    if (this.sessions.isValid(cookieId)) return this.operatorFor(cookieId as string, this.requiresSignIn)
+    if (this.requiresSignIn || !issue) return undefined
+    const id = this.sessions.create()
+    setSessionCookie(req, res, id, this.options.sessionTtlMs)
     return this.operatorFor(id, false)
   }
 
   /** Whether this request may still stream: its session was not ended or expired meanwhile. */
   public isStillValid(operator: Operator): boolean {
-    return !this.requiresSignIn || this.sessions.isValid(operator.sessionId)
+    return this.sessions.isValid(operator.sessionId)
   }
 
   /** Constant-time over SHA-256 digests, so neither the key's content nor its length leaks. */

@@ -10,8 +10,9 @@ export interface OperatorSessionsOptions {
 
 /**
  * The sessions of the operator's page, in memory: an opaque random id (what the cookie holds,
- * never the admin key) and its expiry. Only a correct admin key creates one, so an anonymous
- * request cannot fill the store; the cap bounds it anyway. A restart signs everyone out.
+ * never the admin key) and its expiry. With an admin key only the key creates one; without one,
+ * every browser that opens the page gets one, and the cap bounds them (the oldest ends first).
+ * A restart signs everyone out.
  */
 export class OperatorSessions {
   /** Insertion order is sign-in order, so the first entry is the oldest. */

@@ -2,9 +2,10 @@ import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { Logger } from '@credo-ts/core'
 import express, { type Request, type Response, Router } from 'express'
 import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
-import { RejectionLog } from '../http/RejectionLog'
+import type { RecordRefusal } from '../http/RefusalRecorder'
 import { asyncRoute } from '../http/asyncRoute'
 import { toHttpErrorResponse } from '../http/errorResponses'
+import { refuseCrossSite } from '../http/refuseCrossSite'
 import { type Operator, OperatorAccess } from './OperatorAccess'
 import { StatusStreams } from './StatusStreams'
 import { invitationQrCode } from './invitationQrCode'
@@ -38,7 +39,7 @@ export interface OperatorPageOptions {
   adminApiKey?: string
   logger: Logger
   maxBodySizeBytes: number
-  countRejection?: (reason: string) => void
+  recordRefusal: RecordRefusal
   limits?: Partial<OperatorPageLimits>
 }
 
@@ -72,15 +73,13 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     sessionTtlMs: limits.sessionTtlMs,
   })
   const streams = new StatusStreams({ maxStreams: limits.maxStreams, intervalMs: limits.streamIntervalMs })
-  const rejections = new RejectionLog(logger)
   const router = Router()
+  // The page's own forms and stream only: another site's page cannot make the browser send them.
+  const ownSiteOnly = refuseCrossSite('form')
   // Forms only; the parser is mounted on these routes alone, so it never reads other bodies.
   const parseForm = express.urlencoded({ extended: false, limit: options.maxBodySizeBytes, parameterLimit: 10 })
 
-  const refuse = (reason: string, line: string) => {
-    rejections.record(reason, line)
-    options.countRejection?.(reason)
-  }
+  const refuse = options.recordRefusal
 
   const sendPage = async (res: Response, operator: Operator, statusCode: number, notice?: Notice) => {
     const current = control()
@@ -142,6 +141,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     router.post(
       path,
       pageSecurityHeaders,
+      ownSiteOnly,
       parseForm,
       asyncRoute(async (req, res) => {
         const operator = await formOperator(req, res)
@@ -168,7 +168,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
 
   // No CSRF token here: there is no session yet to bind one to, and a forged sign-in would
   // need the admin key itself.
-  router.post('/ui/sign-in', pageSecurityHeaders, parseForm, (req, res) => {
+  router.post('/ui/sign-in', pageSecurityHeaders, ownSiteOnly, parseForm, (req, res) => {
     if (!access.requiresSignIn) {
       res.redirect(303, '/')
       return
@@ -235,7 +235,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     })
   })
 
-  router.get('/ui/events', pageSecurityHeaders, (req, res) => {
+  router.get('/ui/events', pageSecurityHeaders, ownSiteOnly, (req, res) => {
     // Express answers HEAD with the GET route: a HEAD must not hold a stream open.
     if (req.method === 'HEAD') {
       res.status(405).set('allow', 'GET').end()

@@ -141,4 +141,37 @@ describe('one proxy, several agents, and bad forwards', () => {
     await waitFor(() => topology.agent.received.length - before, 3, 30_000)
     expect(new Set(topology.agent.received.slice(before))).toEqual(new Set(sent))
   })
+
+  it('refuses a forward posted for the agent invitation key to a key no agent registered, and keeps nothing', async () => {
+    const wallet = topology.sender.agent.context.wallet
+    const { invitationUrl } = await topology.proxy.api.getAgentInvitation()
+    const invitation = await topology.sender.agent.oob.parseInvitation(invitationUrl)
+    const invitationKey = DidKey.fromDid(invitation.getInlineServices()[0].recipientKeys[0]).key.publicKeyBase58
+    const unknownKey = (await wallet.createKey({ keyType: KeyType.Ed25519 })).publicKeyBase58
+    const inner = await wallet.pack({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': utils.uuid() }, [
+      unknownKey,
+    ])
+    const forward = {
+      '@type': 'https://didcomm.org/routing/1.0/forward',
+      '@id': utils.uuid(),
+      to: unknownKey,
+      msg: inner,
+    }
+    // Anoncrypt, as a stranger who holds the public invitation would pack it.
+    const posted = await wallet.pack(forward, [invitationKey])
+    const deadLettersBefore = await topology.proxy.api.getDeadLetterPage({ limit: 1000 })
+
+    expect(await topology.proxy.api.isAddressedToProxy(posted)).toBe(true)
+    expect(await topology.proxy.api.acceptForward(posted)).toEqual({
+      kind: 'refused',
+      code: 'unknown_recipient',
+      reason: `no agent registered key ${unknownKey}`,
+    })
+    expect(await topology.proxy.api.getDeadLetterPage({ limit: 1000 })).toEqual(deadLettersBefore)
+    // A message for the invitation key that is no forward is left to Credo.
+    const ping = await wallet.pack({ '@type': 'https://didcomm.org/trust_ping/1.0/ping', '@id': utils.uuid() }, [
+      invitationKey,
+    ])
+    expect(await topology.proxy.api.acceptForward(ping)).toEqual({ kind: 'not-a-forward' })
+  })
 })

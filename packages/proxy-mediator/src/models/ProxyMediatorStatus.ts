@@ -78,7 +78,7 @@ export interface DownstreamAgentStatus {
   mediationState: string
   /** The number of recipient keys the agent registered with keylist-update. */
   keyCount: number
-  /** Those keys, as did:key. */
+  /** Those keys, as did:key, in the order they were registered: the first 100 (`keyCount` counts them all). */
   recipientKeys: string[]
   /** The agent's HTTP endpoint, from its DID doc, when known. */
   endpoint?: string

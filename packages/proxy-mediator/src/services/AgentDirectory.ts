@@ -15,6 +15,7 @@ import {
 } from '@credo-ts/core'
 import type { DownstreamAgentStatus } from '../models/ProxyMediatorStatus'
 import { verkeyToDidKey } from '../utils/keys'
+import { pageOf } from '../utils/pageOf'
 
 export interface DownstreamAgent {
   connectionId: string
@@ -33,12 +34,16 @@ type MediationRecordEvent =
   | RecordUpdatedEvent<MediationRecord>
   | RecordDeletedEvent<MediationRecord>
 
+/** How many of an agent's keys its status lists (all are counted): a status a second must not cost the whole keylist. */
+const KEYS_LISTED_IN_STATUS = 100
+
 /**
  * The proxy's routing table, in memory: which agent owns which recipient key, and where its
  * HTTP endpoint is. Credo would query storage and resolve the agent's DID on every forward;
- * here the table follows Credo's own repository events on mediation records, applied at the
- * moment the record is written, so a forward sent right after an agent's keylist update already
- * finds its key, whoever wrote the record.
+ * here the agents follow Credo's own repository events on mediation records, applied at the
+ * moment the record is written, and their keys come from the keylist index (`AgentKeylists`),
+ * key by key, before the agent is answered: a forward sent right after an agent's keylist update
+ * already finds its key. Only the keys of a granted mediation are routed.
  */
 @injectable()
 export class AgentDirectory {
@@ -46,6 +51,8 @@ export class AgentDirectory {
   private readonly keyTable = new Map<string, DownstreamAgent>()
   /** The routing table itself: the relay reads it directly, a map look-up per forward and nothing more. */
   public readonly agentsByKey: ReadonlyMap<string, DownstreamAgent> = this.keyTable
+  /** Every registered key and its agent, routed or not: a key belongs to one agent at a time. */
+  private readonly owners = new Map<string, DownstreamAgent>()
   private readonly connectionByRecordId = new Map<string, string>()
   private listener?: (event: MediationRecordEvent) => void
 
@@ -74,7 +81,7 @@ export class AgentDirectory {
       label: agent.label,
       mediationState: agent.mediationState,
       keyCount: agent.recipientKeys.size,
-      recipientKeys: [...agent.recipientKeys].map(verkeyToDidKey),
+      recipientKeys: pageOf(agent.recipientKeys, 0, KEYS_LISTED_IN_STATUS).map(verkeyToDidKey),
       endpoint: agent.endpoint,
       lastDeliveryAt: agent.lastDeliveryAt ? new Date(agent.lastDeliveryAt).toISOString() : undefined,
       failures: agent.failures,
@@ -93,6 +100,34 @@ export class AgentDirectory {
     for (const type of Object.values(RepositoryEventTypes)) this.eventEmitter.on(type, this.listener)
   }
 
+  /** The agent of this connection, once its mediation record was seen. */
+  public agentOf(connectionId: string): DownstreamAgent | undefined {
+    return this.agentsByConnection.get(connectionId)
+  }
+
+  /** The agent that registered this key (base58), routed or not. */
+  public ownerOf(key: string): DownstreamAgent | undefined {
+    return this.owners.get(key)
+  }
+
+  /** Keys the agent registered; routed at once while its mediation is granted. */
+  public addKeys(agent: DownstreamAgent, keys: Iterable<string>): void {
+    const routed = agent.mediationState === MediationState.Granted
+    for (const key of keys) {
+      agent.recipientKeys.add(key)
+      this.owners.set(key, agent)
+      if (routed) this.keyTable.set(key, agent)
+    }
+  }
+
+  public removeKeys(agent: DownstreamAgent, keys: Iterable<string>): void {
+    for (const key of keys) {
+      agent.recipientKeys.delete(key)
+      if (this.owners.get(key) === agent) this.owners.delete(key)
+      if (this.keyTable.get(key) === agent) this.keyTable.delete(key)
+    }
+  }
+
   /** Synchronous, so the table is current before the code that wrote the record goes on. */
   private apply(agentContext: AgentContext, record: MediationRecord): void {
     const { connectionId } = record
@@ -107,13 +142,20 @@ export class AgentDirectory {
       }
       this.agentsByConnection.set(connectionId, agent)
     }
-    for (const key of agent.recipientKeys) this.keyTable.delete(key)
-    agent.mediationState = record.state
-    agent.recipientKeys = new Set(record.recipientKeys)
     this.connectionByRecordId.set(record.id, connectionId)
-    if (record.state === MediationState.Granted) {
-      for (const key of agent.recipientKeys) this.keyTable.set(key, agent)
+    const wasRouted = !isNew && agent.mediationState === MediationState.Granted
+    agent.mediationState = record.state
+    const routed = record.state === MediationState.Granted
+    // Only a change of state touches every key: an update of the record (a thread id) touches none.
+    if (routed !== wasRouted) {
+      for (const key of agent.recipientKeys) {
+        if (routed) this.keyTable.set(key, agent)
+        else if (this.keyTable.get(key) === agent) this.keyTable.delete(key)
+      }
     }
+    // Keys Credo wrote into the record itself (before the keylist index, which takes them over at start).
+    const legacy = record.recipientKeys.filter((key) => !agent.recipientKeys.has(key))
+    if (legacy.length > 0) this.addKeys(agent, legacy)
     // Until the endpoint is known a relay fails and is retried, never dropped; it is known long
     // before the first forward, which needs the agent's grant and keylist update first.
     if (isNew) void this.describe(agentContext, agent)
@@ -124,7 +166,7 @@ export class AgentDirectory {
     if (!connectionId) return
     this.connectionByRecordId.delete(recordId)
     const agent = this.agentsByConnection.get(connectionId)
-    for (const key of agent?.recipientKeys ?? []) this.keyTable.delete(key)
+    if (agent) this.removeKeys(agent, [...agent.recipientKeys])
     this.agentsByConnection.delete(connectionId)
   }
 

@@ -22,15 +22,17 @@ import { KeylistMessage } from '../messages/KeylistMessage'
 import type { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { DEFAULT_AGENT_HANDSHAKE_PROTOCOLS, ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { verkeyToDidKey } from '../utils/keys'
+import { pageOf } from '../utils/pageOf'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { AgentDirectory } from './AgentDirectory'
+import { USE_DID_KEYS_METADATA } from './AgentKeylists'
 import { UpstreamMediators } from './UpstreamMediators'
 import type { DownstreamAgentStatus } from '../models/ProxyMediatorStatus'
 
 /** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
 const AGENT_INVITATION_METADATA = 'proxyMediator:agentInvitation'
-/** Where Credo records per connection whether the agent writes keys as did:key (`ConnectionMetadataKeys`, not exported). */
-const USE_DID_KEYS_METADATA = '_internal/useDidKeysForProtocol'
+/** The most keys one keylist answer carries: an agent may hold 100,000. */
+const KEYLIST_PAGE_MAX = 1_000
 const DEFAULT_INVITATION_SHAPE = ['oob/1.1', ...DEFAULT_AGENT_HANDSHAKE_PROTOCOLS].join(' ')
 
 /**
@@ -202,18 +204,16 @@ export class DownstreamMediationService {
 
   /**
    * RFC 0211 `keylist`: the agent's registered keys, in the form it registered them (did:key or
-   * raw base58, as Credo records per connection), paginated as asked.
+   * raw base58, as Credo records per connection), from the keylist index, paginated as asked and at
+   * most `KEYLIST_PAGE_MAX` at a time (`remaining` says how many more there are).
    */
   public async createKeylist(
     messageContext: InboundMessageContext<KeylistQueryMessage>,
   ): Promise<OutboundMessageContext<KeylistMessage>> {
     const { agentContext, message } = messageContext
     const connection = messageContext.assertReadyConnection()
-    const record = await this.mediationRepository.findSingleByQuery(agentContext, {
-      connectionId: connection.id,
-      role: MediationRole.Mediator,
-    })
-    if (!record || record.state !== MediationState.Granted) {
+    const agent = this.directory.agentOf(connection.id)
+    if (!agent || agent.mediationState !== MediationState.Granted) {
       throw new ProblemReportError('No mediation is granted on this connection; send a mediate-request first', {
         problemCode: 'request_not_accepted',
       })
@@ -222,18 +222,16 @@ export class DownstreamMediationService {
       connection.metadata.get<Record<string, boolean>>(USE_DID_KEYS_METADATA)?.[
         KeylistUpdateMessage.type.protocolUri
       ] ?? agentContext.config.useDidKeyInProtocols
-    const offset = message.paginate?.offset ?? 0
-    const limit = message.paginate?.limit ?? record.recipientKeys.length
-    const page = record.recipientKeys.slice(offset, offset + limit)
+    const total = agent.recipientKeys.size
+    const offset = Math.max(0, message.paginate?.offset ?? 0)
+    const asked = message.paginate?.limit
+    const limit = asked !== undefined && asked > 0 ? Math.min(asked, KEYLIST_PAGE_MAX) : KEYLIST_PAGE_MAX
+    const page = pageOf(agent.recipientKeys, offset, limit)
     return new OutboundMessageContext(
       new KeylistMessage({
         threadId: message.threadId,
         keys: page.map((key) => ({ recipient_key: usesDidKey ? verkeyToDidKey(key) : key })),
-        pagination: {
-          count: page.length,
-          offset,
-          remaining: Math.max(0, record.recipientKeys.length - offset - page.length),
-        },
+        pagination: { count: page.length, offset, remaining: Math.max(0, total - offset - page.length) },
       }),
       { agentContext, connection },
     )

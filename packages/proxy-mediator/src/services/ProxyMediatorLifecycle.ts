@@ -1,5 +1,6 @@
 import { type AgentContext, injectable } from '@credo-ts/core'
 import { AgentDirectory } from './AgentDirectory'
+import { AgentKeylists } from './AgentKeylists'
 import { RelayPipeline } from './RelayPipeline'
 import { UpstreamMediators } from './UpstreamMediators'
 
@@ -7,8 +8,8 @@ import { UpstreamMediators } from './UpstreamMediators'
 const STOP_DRAIN_TIMEOUT_MS = 10_000
 
 /**
- * Start, stop and drain, in the one order that loses nothing: the routing table and the relay
- * before any message can arrive; on stop, no more pickup first, then the relays in flight settle,
+ * Start, stop and drain, in the one order that loses nothing: the routing table (agents, then
+ * their keys) and the relay before any message can arrive; on stop, no more pickup first, then the relays in flight settle,
  * then their acknowledgements go out, and only then the sockets to the agents close.
  */
 @injectable()
@@ -17,6 +18,7 @@ export class ProxyMediatorLifecycle {
 
   public constructor(
     private readonly directory: AgentDirectory,
+    private readonly keylists: AgentKeylists,
     private readonly pipeline: RelayPipeline,
     private readonly upstream: UpstreamMediators,
   ) {}
@@ -26,6 +28,7 @@ export class ProxyMediatorLifecycle {
     this.started = true
     this.pipeline.start(agentContext)
     await this.directory.load(agentContext)
+    await this.keylists.load(agentContext)
     const pending = await this.pipeline.resumeOutbox(agentContext)
     if (pending > 0) agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
     await this.upstream.start(agentContext)

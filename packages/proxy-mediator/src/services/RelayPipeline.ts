@@ -21,7 +21,7 @@ import {
 } from '../utils/envelope'
 import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
-import { type DeadLetter, DeadLetterStore } from './DeadLetterStore'
+import { DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
 import { RelayHttpClient } from './RelayHttpClient'
 import { StorageHealth } from './StorageHealth'
@@ -234,10 +234,6 @@ export class RelayPipeline {
     let count = 0
     for (const key of this.claimed) if (key.startsWith(prefix)) count++
     return count
-  }
-
-  public getDeadLetters(agentContext: AgentContext, limit?: number): Promise<DeadLetter[]> {
-    return this.deadLetters.list(agentContext, limit)
   }
 
   public start(agentContext: AgentContext): void {

@@ -35,6 +35,7 @@ import { InvalidInvitationError } from '../errors/InvalidInvitationError'
 import { KeylistUpdateRefusedError } from '../errors/KeylistUpdateRefusedError'
 import { MediatorUnreachableError } from '../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../models/ProxyMediatorStatus'
+import { INVITATION_BODY_LIMITS, resolveInvitationUrl } from '../utils/fetchInvitation'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
@@ -66,8 +67,13 @@ export class UpstreamMediationService {
     } catch {
       throw new InvalidInvitationError(`'${invitationUrl.slice(0, 200)}' is not a URL`)
     }
+    // A short URL is fetched here, bounded; Credo's fetch bounds neither the body nor the redirects.
+    const inlineUrl = await resolveInvitationUrl(invitationUrl, {
+      ...INVITATION_BODY_LIMITS,
+      timeoutMs: this.config.invitationFetchTimeoutMs,
+    })
     try {
-      return await agentContext.dependencyManager.resolve(OutOfBandApi).parseInvitation(invitationUrl)
+      return await agentContext.dependencyManager.resolve(OutOfBandApi).parseInvitation(inlineUrl)
     } catch (error) {
       throw new InvalidInvitationError(`Not a DIDComm invitation (oob=, c_i= or d_m=): ${(error as Error).message}`)
     }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { TypedArrayEncoder } from '@credo-ts/core'
-import { loadSodium, packDidcommV1 } from '@proxy-mediator/portable-wallet'
+import { recipientFloodEnvelope } from '@proxy-mediator/topology'
 import WebSocket from 'ws'
+import { DIDCOMM, anoncrypt, forwardFor, publicKeysOf, rssOf } from './support/hostileInput'
 import { type ProcessTopology, report, useProcessTopology } from './support/processTopology'
 
 // An anonymous client against the real runner, set up with a real mediator and agent: every body
@@ -10,43 +9,15 @@ const MAX_BODY_BYTES = 256 * 1024
 const FUZZED_BODIES = 10_000
 const IN_FLIGHT = 64
 const PER_ADDRESS = 20
-const DIDCOMM = 'application/didcomm-envelope-enc'
-
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024
-const verkeyOfDidKey = (didKey: string) =>
-  TypedArrayEncoder.toBase58(TypedArrayEncoder.fromBase58(didKey.slice('did:key:z'.length)).slice(2))
 
 /** The kinds of hostile body, each a function of the proxy's own keys. */
 async function hostileBodies(topology: ProcessTopology): Promise<Array<[string, string]>> {
-  const sodium = await loadSodium()
-  const toX25519 = (verkey: string) => sodium.crypto_sign_ed25519_pk_to_curve25519(TypedArrayEncoder.fromBase58(verkey))
-  const status = await topology.status()
-  const routingKey = verkeyOfDidKey(status.upstream.proxyRoutingKey ?? '')
-  const invitationUrl = (await topology.proxy.getJson<{ invitation_url: string }>('/retrieve_agent_invitation'))?.body
-    .invitation_url as string
-  const invitation = JSON.parse(
-    Buffer.from(new URL(invitationUrl).searchParams.get('oob') ?? '', 'base64url').toString(),
-  )
-  const invitationKey = verkeyOfDidKey(invitation.services[0].recipientKeys[0])
-  const stranger = TypedArrayEncoder.toBase58(sodium.crypto_sign_keypair().publicKey)
-  const envelope = (plaintext: Record<string, unknown>, to: string) =>
-    JSON.stringify(packDidcommV1(plaintext, [to], toX25519))
+  const { routingKey, invitationKey, stranger } = await publicKeysOf(topology)
+  const envelope = async (plaintext: Record<string, unknown>, to: string) =>
+    JSON.stringify(await anoncrypt(plaintext, to))
+  const forwardForNoAgent = async (packedFor: string) =>
+    JSON.stringify(await forwardFor(stranger, await anoncrypt({}, stranger), packedFor))
   const withGarbage = (body: string) => JSON.stringify({ ...JSON.parse(body), ciphertext: 'Z2FyYmFnZQ' })
-  const recipientList = (count: number) =>
-    JSON.stringify({
-      protected: Buffer.from(
-        JSON.stringify({
-          alg: 'Anoncrypt',
-          recipients: Array.from({ length: count }, (_, index) => ({
-            encrypted_key: 'AAAA',
-            header: { kid: `${stranger.slice(0, 30)}${index}` },
-          })),
-        }),
-      ).toString('base64url'),
-      iv: 'AAAA',
-      ciphertext: 'AAAA',
-      tag: 'AAAA',
-    })
 
   return [
     ['garbage', 'not json \u0000\u00ff'],
@@ -57,24 +28,14 @@ async function hostileBodies(topology: ProcessTopology): Promise<Array<[string, 
       'plaintext forward',
       JSON.stringify({ '@type': 'https://didcomm.org/routing/1.0/forward', '@id': '12345678', to: stranger, msg: {} }),
     ],
-    ['envelope for an unknown key', envelope({ '@type': 'x' }, stranger)],
-    ['invitation key, garbage ciphertext', withGarbage(envelope({ '@type': 'x' }, invitationKey))],
-    ['invitation key, junk inside', envelope({ no: 'type' }, invitationKey)],
-    ['routing key, garbage ciphertext', withGarbage(envelope({ '@type': 'x' }, routingKey))],
-    [
-      'routing key, forward for no agent',
-      envelope(
-        {
-          '@type': 'https://didcomm.org/routing/1.0/forward',
-          '@id': '12345678',
-          to: stranger,
-          msg: JSON.parse(envelope({}, stranger)),
-        },
-        routingKey,
-      ),
-    ],
-    ['recipient list of 100 kids', recipientList(100)],
-    ['recipient flood of 2,500 kids', recipientList(2_500)],
+    ['envelope for an unknown key', await envelope({ '@type': 'x' }, stranger)],
+    ['invitation key, garbage ciphertext', withGarbage(await envelope({ '@type': 'x' }, invitationKey))],
+    ['invitation key, junk inside', await envelope({ no: 'type' }, invitationKey)],
+    ['routing key, garbage ciphertext', withGarbage(await envelope({ '@type': 'x' }, routingKey))],
+    ['routing key, forward for no agent', await forwardForNoAgent(routingKey)],
+    ['invitation key, forward for no agent', await forwardForNoAgent(invitationKey)],
+    ['recipient list of 100 kids', recipientFloodEnvelope(100)],
+    ['recipient flood of 2,000 kids', recipientFloodEnvelope(2_000)],
     ['oversized body', JSON.stringify({ protected: 'e30', iv: 'a', ciphertext: 'x'.repeat(MAX_BODY_BYTES), tag: 'a' })],
   ]
 }

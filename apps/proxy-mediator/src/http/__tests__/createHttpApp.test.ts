@@ -1,6 +1,5 @@
 import type { Server } from 'node:http'
-import { serveOnLoopback } from './support/serveOnLoopback'
-import type { MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { DeadLetterQuery, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
   InvalidInvitationError,
   MediatorChangeRefusedError,
@@ -12,6 +11,8 @@ import { Registry } from 'prom-client'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
 import { createHttpApp } from '../createHttpApp'
+import { serveOnLoopback } from './support/serveOnLoopback'
+import { serveTestApp } from './support/serveTestApp'
 
 const AGENT_INVITATION = 'http://proxy.internal:3000?oob=eyJ0eXAiOiJ4In0'
 
@@ -45,10 +46,12 @@ class FakeControl implements ProxyMediatorControl {
   }
   public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
   async acceptForward() {
-    return { kind: 'not-for-routing-key' } as const
+    return { kind: 'not-a-forward' } as const
   }
-  async getDeadLetters(limit = 100) {
-    return this.deadLetters.slice(0, limit)
+  public deadLetterQueries: DeadLetterQuery[] = []
+  async getDeadLetterPage(query: DeadLetterQuery = {}) {
+    this.deadLetterQueries.push(query)
+    return { deadLetters: this.deadLetters.slice(0, query.limit), next: 'next-cursor' }
   }
   public connectOptions: Array<{ primary?: boolean } | undefined> = []
   async connectToMediator(url: string, options?: { primary?: boolean }) {
@@ -110,7 +113,7 @@ describe('runner HTTP routes', () => {
     drain = httpApp.startDraining
     // Stands in for the route the DIDComm transport adds to the same app.
     httpApp.app.post('/', (req, res) => {
-      didcommBodies.push(req.body)
+      didcommBodies.push(String(req.body))
       res.status(200).end()
     })
     httpApp.finish()
@@ -332,15 +335,31 @@ describe('runner HTTP routes', () => {
     expect(rejections.filter((reason) => reason === 'invalid_json')).toHaveLength(20)
   })
 
-  it('lists dead letters behind the admin key, with a bounded limit', async () => {
+  it('pages dead letters behind the admin key, bounded by count and by bytes', async () => {
     expect((await fetch(`${baseUrl}/dead-letters`)).status).toBe(401)
     const headers = { 'x-api-key': 'admin-secret' }
     const listed = await fetch(`${baseUrl}/dead-letters?limit=5`, { headers })
     expect(listed.status).toBe(200)
-    expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters })
-    const tooMany = await fetch(`${baseUrl}/dead-letters?limit=100000`, { headers })
-    expect(tooMany.status).toBe(400)
-    expect(((await tooMany.json()) as { error: string }).error).toBe('invalid_limit')
+    expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters, next: 'next-cursor' })
+    const next = await fetch(`${baseUrl}/dead-letters?limit=5&max_bytes=2048&before=1767225600000.dl-1`, { headers })
+    expect(next.status).toBe(200)
+    expect(control?.deadLetterQueries).toEqual([
+      { limit: 5, maxBytes: 1024 * 1024, before: undefined },
+      { limit: 5, maxBytes: 2048, before: '1767225600000.dl-1' },
+    ])
+    for (const [query, error] of [
+      ['limit=100000', 'invalid_limit'],
+      ['max_bytes=10', 'invalid_max_bytes'],
+      ['max_bytes=1e9', 'invalid_max_bytes'],
+      ['before=not-a-cursor', 'invalid_cursor'],
+    ]) {
+      const refused = await fetch(`${baseUrl}/dead-letters?${query}`, { headers })
+      expect({ query, status: refused.status, error: ((await refused.json()) as { error: string }).error }).toEqual({
+        query,
+        status: 400,
+        error,
+      })
+    }
   })
 
   it('serves Prometheus text', async () => {
@@ -360,5 +379,125 @@ describe('runner HTTP routes', () => {
     await postInvitation(JSON.stringify({ invitation_url: 'http://mediator:3001?oob=SECRET-INVITATION' }))
     expect(logLines.join('\n')).not.toContain('SECRET-INVITATION')
     expect(logLines.join('\n')).toContain('mediator:3001')
+  })
+})
+
+describe.each([
+  ['without an admin key', undefined],
+  ['with an admin key', 'admin-secret'],
+])('admin routes refuse cross-site requests, %s', (_name, adminApiKey) => {
+  let server: Server
+  let baseUrl: string
+  let control: FakeControl
+
+  beforeEach(async () => {
+    control = new FakeControl()
+    ;({ server, baseUrl } = await serveTestApp(() => control, adminApiKey))
+  })
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  const key: Record<string, string> = adminApiKey ? { 'x-api-key': adminApiKey } : {}
+  const invitation = JSON.stringify({ invitation_url: 'http://attacker.example?oob=abc' })
+  const send = (path: string, method: string, headers: Record<string, string>, body?: string) =>
+    fetch(`${baseUrl}${path}`, { method, headers: { ...key, ...headers }, body })
+  const errorOf = async (response: Response) => ({
+    status: response.status,
+    error: ((await response.json()) as { error?: string }).error,
+  })
+
+  it.each([
+    // What a page of another site can make a browser send without asking the proxy first.
+    [
+      'a text/plain form with a JSON body',
+      '/mediators',
+      'POST',
+      { 'content-type': 'text/plain' },
+      invitation,
+      415,
+      'json_required',
+    ],
+    [
+      'an urlencoded form',
+      '/receive_mediator_invitation',
+      'POST',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'invitation_url=http%3A%2F%2Fattacker.example%3Foob%3Dabc',
+      415,
+      'json_required',
+    ],
+    [
+      'announce-route as a plain form',
+      '/mediators/announce-route',
+      'POST',
+      { 'content-type': 'text/plain' },
+      '',
+      415,
+      'unexpected_body',
+    ],
+    // What a browser says of a request from another site, whatever it carries.
+    [
+      'JSON from another origin',
+      '/mediators',
+      'POST',
+      { 'content-type': 'application/json', origin: 'http://attacker.example' },
+      invitation,
+      403,
+      'cross_site_request',
+    ],
+    [
+      'a cross-site fetch',
+      '/mediators/announce-route',
+      'POST',
+      { 'sec-fetch-site': 'cross-site' },
+      undefined,
+      403,
+      'cross_site_request',
+    ],
+    [
+      'a same-site fetch (another port)',
+      '/mediators/m-1/drain',
+      'POST',
+      { 'sec-fetch-site': 'same-site' },
+      undefined,
+      403,
+      'cross_site_request',
+    ],
+    ['an opaque origin', '/mediators/m-1', 'DELETE', { origin: 'null' }, undefined, 403, 'cross_site_request'],
+    [
+      'a read of the invitation from another site',
+      '/invitation',
+      'GET',
+      { 'sec-fetch-site': 'cross-site' },
+      undefined,
+      403,
+      'cross_site_request',
+    ],
+    [
+      'a read of the dead letters from another site',
+      '/dead-letters',
+      'GET',
+      { origin: 'http://attacker.example' },
+      undefined,
+      403,
+      'cross_site_request',
+    ],
+  ])('refuses %s', async (_case, path, method, headers, body, status, error) => {
+    expect(await errorOf(await send(path, method, headers, body))).toEqual({ status, error })
+    expect(control.connectedTo).toEqual([])
+  })
+
+  it('takes the same calls from a script, and from the proxy’s own page', async () => {
+    const json = { 'content-type': 'application/json' }
+    expect((await send('/mediators', 'POST', json, invitation)).status).toBe(201)
+    expect((await send('/mediators/announce-route', 'POST', {})).status).toBe(200)
+    const ownPage = { ...json, origin: baseUrl, 'sec-fetch-site': 'same-origin' }
+    expect((await send('/receive_mediator_invitation', 'POST', ownPage, invitation)).status).toBe(200)
+    // Behind a reverse proxy that rewrites Host, the browser's own word is taken.
+    const proxied = { ...json, origin: 'https://proxy.example.org', 'sec-fetch-site': 'same-origin' }
+    expect((await send('/mediator-invitation', 'POST', proxied, invitation)).status).toBe(200)
+    expect((await send('/invitation', 'GET', { 'sec-fetch-site': 'none' })).status).toBe(200)
+    expect(control.connectedTo).toHaveLength(3)
   })
 })

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http'
-import { serveOnLoopback } from './support/serveOnLoopback'
 import {
   type MediatorChange,
   MediatorChangeRefusedError,
@@ -8,11 +7,11 @@ import {
   SetupInProgressError,
   type UpstreamMediatorStatus,
 } from '@proxy-mediator/proxy-mediator'
-import { Registry } from 'prom-client'
 import { mediatorStatus, proxyStatus } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
 import { createHttpApp } from '../createHttpApp'
+import { serveTestApp } from './support/serveTestApp'
 
 // The admin routes of the external mediators, in-process, with a stand-in for the module that
 // records each call: the key, the validation of ids and bodies, the answers, and the module's errors.
@@ -88,10 +87,10 @@ class RecordingControl implements ProxyMediatorControl {
     return false
   }
   async acceptForward() {
-    return { kind: 'not-for-routing-key' } as const
+    return { kind: 'not-a-forward' } as const
   }
-  async getDeadLetters() {
-    return []
+  async getDeadLetterPage() {
+    return { deadLetters: [] }
   }
 }
 
@@ -102,16 +101,7 @@ describe('external mediator routes', () => {
 
   beforeEach(async () => {
     control = new RecordingControl()
-    const httpApp = createHttpApp({
-      control: () => control,
-      registry: new Registry(),
-      logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
-      adminApiKey: KEY,
-      maxBodySizeBytes: 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
-    })
-    httpApp.finish()
-    ;({ server, baseUrl } = await serveOnLoopback(httpApp.app))
+    ;({ server, baseUrl } = await serveTestApp(() => control, KEY))
   })
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve))

@@ -47,8 +47,8 @@ function fakeControl(
       act(`remove ${id}${options?.force ? ' force' : ''}`, { result: 'removed', mediatorId: id, detail: '' }),
     announceRoute: async () => 0,
     isAddressedToProxy: async () => false,
-    acceptForward: async () => ({ kind: 'not-for-routing-key' }) as const,
-    getDeadLetters: async () => [],
+    acceptForward: async () => ({ kind: 'not-a-forward' }) as const,
+    getDeadLetterPage: async () => ({ deadLetters: [] }),
   }
 }
 
@@ -278,7 +278,7 @@ describe("operator's page, with an admin key", () => {
             connectionId: 'c-1',
             label: '<img src=x onerror=alert(1)>',
             mediationState: 'granted',
-            keyCount: 1,
+            keyCount: 40_001,
             recipientKeys: ['did:key:z6Mk1'],
             lastDeliveryAt: '2026-01-01T00:00:00.000Z',
             failures: 2,
@@ -293,6 +293,8 @@ describe("operator's page, with an admin key", () => {
     expect(body).toContain('reconnecting &lt;b&gt;soon&lt;/b&gt;')
     expect(body).toContain('data-mediator-id="m-1"')
     expect(body).toContain('did:key:z6Mk1')
+    // The status lists the first keys of a long keylist, and says how many it leaves out.
+    expect(body).toContain('data-testid="more-keys">and 40,000 more<')
     expect(body).toContain('data-testid="mediator-held">7<')
     expect(body).toContain('&lt;b&gt;refused&lt;/b&gt;')
     expect(body).toContain('data-testid="mediator-actions"')
@@ -449,6 +451,32 @@ describe("operator's page, without an admin key", () => {
       303,
     )
     expect(running.connected).toEqual([invitation])
+  })
+
+  it('streams only to sessions it gave, and takes no form from another site’s page', async () => {
+    // Made-up cookies: before, any id was a session here, and 16 of them held every stream.
+    for (let index = 0; index < 20; index++) {
+      const madeUp = await fetch(`${running.baseUrl}/ui/events`, {
+        headers: { cookie: `${SESSION_COOKIE}=made-up-${index}` },
+      })
+      expect(madeUp.status).toBe(401)
+      await madeUp.body?.cancel()
+    }
+    const page = await fetch(`${running.baseUrl}/`)
+    const { cookie } = sessionCookieOf(page)
+    const stream = await fetch(`${running.baseUrl}/ui/events`, { headers: { cookie } })
+    expect(stream.status).toBe(200)
+    await stream.body?.cancel()
+
+    const fields = { invitation_url: 'http://mediator:3001?oob=abc', csrf_token: csrfTokenIn(await page.text()) }
+    const forged = await fetch(`${running.baseUrl}/ui/mediator-invitation`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'sec-fetch-site': 'cross-site' },
+      body: new URLSearchParams(fields).toString(),
+    })
+    expect(forged.status).toBe(403)
+    expect(running.connected).toEqual([])
   })
 
   it('leaves POST / to the DIDComm endpoint', async () => {

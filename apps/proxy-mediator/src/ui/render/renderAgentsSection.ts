@@ -28,8 +28,11 @@ function renderAgentRow(agent: DownstreamAgentStatus): SafeHtml {
   </tr>`
 }
 
-/** The keys the agent registered. */
+/** The keys the agent registered: the first ones the status lists, and how many more there are. */
 function renderKeys(agent: DownstreamAgentStatus): SafeHtml {
   if (agent.recipientKeys.length === 0) return html`<span class="unknown">none</span>`
-  return html`<ul class="keys mono">${agent.recipientKeys.map((key) => html`<li>${key}</li>`)}</ul>`
+  const more = agent.keyCount - agent.recipientKeys.length
+  return html`<ul class="keys mono">${agent.recipientKeys.map((key) => html`<li>${key}</li>`)}${
+    more > 0 ? html`<li data-testid="more-keys">and ${more.toLocaleString('en')} more</li>` : ''
+  }</ul>`
 }

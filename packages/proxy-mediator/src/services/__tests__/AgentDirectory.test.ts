@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import {
   type AgentContext,
   type ConnectionService,
@@ -8,6 +9,7 @@ import {
   MediationRole,
   MediationState,
   RepositoryEventTypes,
+  TypedArrayEncoder,
 } from '@credo-ts/core'
 import { agentDependencies } from '@credo-ts/node'
 import { Subject } from 'rxjs'
@@ -78,14 +80,30 @@ describe('AgentDirectory', () => {
     ])
   })
 
-  it('applies a keylist change the moment the record is written, before any await', () => {
-    const updated = record({ connectionId: 'existing', recipientKeys: [KEY_A, KEY_B] })
-    emit(RepositoryEventTypes.RecordUpdated, { record: updated })
+  it('takes keys from the keylist index at once, and keys Credo wrote into the record as the agent’s too', () => {
+    const agent = directory.agentOf('existing')
+    if (!agent) throw new Error('the existing agent was not loaded')
+    directory.addKeys(agent, [KEY_B])
     expect(directory.agentsByKey.get(KEY_B)?.connectionId).toBe('existing')
-
-    updated.recipientKeys = [KEY_B]
-    emit(RepositoryEventTypes.RecordUpdated, { record: updated })
+    directory.removeKeys(agent, [KEY_A])
     expect(directory.agentsByKey.get(KEY_A)).toBeUndefined()
+    expect(directory.ownerOf(KEY_A)).toBeUndefined()
+
+    // An update of the record (a new thread) leaves the keys as they are.
+    emit(RepositoryEventTypes.RecordUpdated, { record: record({ connectionId: 'existing', threadId: 'another' }) })
+    expect(directory.agentsByKey.get(KEY_B)?.connectionId).toBe('existing')
+    emit(RepositoryEventTypes.RecordUpdated, { record: record({ connectionId: 'existing', recipientKeys: [KEY_N] }) })
+    expect([...agent.recipientKeys]).toEqual([KEY_B, KEY_N])
+  })
+
+  it('lists the first 100 keys of an agent in its status, and counts them all', () => {
+    const agent = directory.agentOf('existing')
+    if (!agent) throw new Error('the existing agent was not loaded')
+    const many = Array.from({ length: 250 }, () => TypedArrayEncoder.toBase58(randomBytes(32)))
+    directory.addKeys(agent, many)
+    const [status] = directory.list().map(({ keyCount, recipientKeys }) => ({ keyCount, listed: recipientKeys.length }))
+    expect(status).toEqual({ keyCount: 251, listed: 100 })
+    expect(directory.ownerOf(many[249])).toBe(agent)
   })
 
   it('routes to an agent only once its mediation is granted', () => {

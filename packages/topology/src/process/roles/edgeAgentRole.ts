@@ -1,6 +1,8 @@
 import {
   createMediatedInvitation,
   createMediatedInvitationUrl,
+  randomVerkeys,
+  registerKeys,
   removeInvitationKeys,
   requestMediationAgain,
   startEdgeAgent,
@@ -35,6 +37,14 @@ runRole('edge agent', async () => {
       },
       /** Tells the mediator to stop routing the keys of an invitation and its connections; returns them as did:key. */
       removeInvitationKeys: (outOfBandId) => removeInvitationKeys(agent.agent, outOfBandId as string),
+      /**
+       * Registers `count` fresh keys with the default mediator, `batchSize` to a keylist-update;
+       * resolves with the mediator's answers counted by result, or rejects when one is refused.
+       */
+      registerRandomKeys: (args) => {
+        const { count, batchSize, timeoutMs } = args as { count: number; batchSize?: number; timeoutMs?: number }
+        return registerKeys(agent.agent, randomVerkeys(count), { batchSize, timeoutMs })
+      },
       /** Contents of the basic messages received since this process started, duplicates included. */
       received: async () => agent.received,
       receivedCount: async () => agent.received.length,

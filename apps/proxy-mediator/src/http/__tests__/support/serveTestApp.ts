@@ -1,0 +1,23 @@
+import type { Server } from 'node:http'
+import { Registry } from 'prom-client'
+import { RunnerLogger } from '../../../logging/RunnerLogger'
+import type { ProxyMediatorControl } from '../../ProxyMediatorControl'
+import { createHttpApp } from '../../createHttpApp'
+import { serveOnLoopback } from './serveOnLoopback'
+
+/** The runner's routes over a stand-in module, on a loopback port, with small limits and no log. */
+export async function serveTestApp(
+  control: () => ProxyMediatorControl | undefined,
+  adminApiKey: string | undefined,
+): Promise<{ server: Server; baseUrl: string }> {
+  const httpApp = createHttpApp({
+    control,
+    registry: new Registry(),
+    logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
+    adminApiKey,
+    maxBodySizeBytes: 1024,
+    envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
+  })
+  httpApp.finish()
+  return serveOnLoopback(httpApp.app)
+}
