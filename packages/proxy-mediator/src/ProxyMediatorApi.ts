@@ -6,6 +6,7 @@ import { OwnKeysService } from './services/OwnKeysService'
 import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { RelayPipeline } from './services/RelayPipeline'
+import { StorageHealth, storageStatusOf } from './services/StorageHealth'
 import { UpstreamMediators } from './services/UpstreamMediators'
 
 export type { ForwardAcceptance } from './services/PostedForwards'
@@ -22,6 +23,7 @@ export class ProxyMediatorApi {
     private readonly ownKeys: OwnKeysService,
     private readonly postedForwards: PostedForwards,
     private readonly deadLetters: DeadLetterStore,
+    private readonly storage: StorageHealth,
   ) {}
 
   /**
@@ -121,6 +123,7 @@ export class ProxyMediatorApi {
       failovers: this.upstream.failovers,
       agents: this.downstream.listAgents(),
       counters: this.pipeline.counters.snapshot(),
+      storage: storageStatusOf(this.storage.failure),
     }
   }
 

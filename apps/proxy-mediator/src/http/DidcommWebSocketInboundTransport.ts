@@ -1,4 +1,5 @@
 import { type Agent, type InboundTransport, type Logger, TransportService, utils } from '@credo-ts/core'
+import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 // Credo's own session over a socket (return-route replies); the transport around it is what is replaced.
 import { WebSocketTransportSession } from '@credo-ts/node/build/transport/WsInboundTransport'
 import type { RawData, WebSocket, WebSocketServer } from 'ws'
@@ -8,9 +9,10 @@ import { classifyInboundError } from './classifyInboundError'
 import { BadRequestError } from './errorResponses'
 import { type InboundLimits, gateInboundMessage } from './gateInboundMessage'
 
-/** Close codes (RFC 6455): a frame refused for its content, and one refused for its size. */
+/** Close codes (RFC 6455, and IANA's 1013): a frame refused for its content, for its size, and one not taken for now. */
 const POLICY_VIOLATION = 1008
 const MESSAGE_TOO_BIG = 1009
+const TRY_AGAIN_LATER = 1013
 /** A close frame's reason holds at most 123 bytes. */
 const MAX_CLOSE_REASON_BYTES = 123
 
@@ -60,6 +62,7 @@ export class DidcommWebSocketInboundTransport implements InboundTransport {
       if (verdict.kind === 'taken') return
       await agent.receiveMessage(verdict.envelope, session)
     } catch (error) {
+      if (error instanceof StorageUnavailableError) return this.tryAgainLater(socket, error)
       const classified = classifyInboundError(error)
       if (classified instanceof BadRequestError) return this.refuse(socket, classified)
       // The proxy's own failure, not the client's input: logged with its stack, the socket stays.
@@ -69,6 +72,12 @@ export class DidcommWebSocketInboundTransport implements InboundTransport {
         // A logger that throws must not become an unhandled rejection.
       }
     }
+  }
+
+  /** The proxy cannot keep the forward now (its store takes no writes): the client sends it again later. */
+  private tryAgainLater(socket: WebSocket, error: StorageUnavailableError) {
+    this.options.recordRefusal('storage_unavailable', `Websocket frame not taken: ${error.message}`)
+    if (socket.readyState === socket.OPEN) socket.close(TRY_AGAIN_LATER, 'storage_unavailable')
   }
 
   private refuse(socket: WebSocket, refusal: BadRequestError) {

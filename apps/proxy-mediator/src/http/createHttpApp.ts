@@ -99,8 +99,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(operatorPage.router)
 
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
-    const { status, body } = toHttpErrorResponse(error)
-    if (status >= 500) logger.error(`${req.method} ${req.path} failed`, { error })
+    const { status, body, headers } = toHttpErrorResponse(error)
+    // A full store is a state of the proxy, logged when it begins and ends, not once per request.
+    if (status >= 500 && body.error !== 'storage_unavailable') logger.error(`${req.method} ${req.path} failed`, { error })
     else {
       // Refused input is the client's doing: a line per reason and minute, and a counter.
       recordRefusal(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)
@@ -109,6 +110,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       res.end()
       return
     }
+    if (headers) res.set(headers)
     res.status(status).json(body)
   }
 

@@ -4,6 +4,7 @@ import {
   MediatorNotFoundError,
   MediatorUnreachableError,
   SetupInProgressError,
+  StorageUnavailableError,
 } from '@proxy-mediator/proxy-mediator'
 
 /** The body of every error response: a code a script can branch on, and a sentence for a person. Never a stack. */
@@ -15,6 +16,8 @@ export interface ErrorBody {
 export interface HttpErrorResponse {
   status: number
   body: ErrorBody
+  /** e.g. Retry-After, when the client should come back later. */
+  headers?: Record<string, string>
 }
 
 /** An error the routes raise themselves for bad input. */
@@ -62,6 +65,12 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
   if (error instanceof MediatorNotFoundError) return respond(404, 'mediator_not_found', error.message)
   if (error instanceof SetupInProgressError) return respond(409, 'setup_in_progress', error.message)
   if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)
+  if (error instanceof StorageUnavailableError) {
+    return {
+      ...respond(503, 'storage_unavailable', `${error.message}; send it again later.`),
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    }
+  }
 
   // Errors of express's body parsers carry a `type` and a 4xx `status`.
   const parserError = error as BodyParserError & Error

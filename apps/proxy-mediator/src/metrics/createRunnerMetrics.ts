@@ -121,6 +121,24 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
   )
 
   new Gauge({
+    name: 'proxy_mediator_storage_writable',
+    help: 'Whether the proxy\'s store takes writes (1) or not (0, a full disk): implicit pickup pauses, posted forwards get 503.',
+    registers: [registry],
+    collect() {
+      this.set(getStatus()?.storage.writable === false ? 0 : 1)
+    },
+  })
+
+  new Gauge({
+    name: 'proxy_mediator_messages_held_in_memory',
+    help: 'Messages taken by implicit pickup while the store took no writes, relayed from memory until written or delivered.',
+    registers: [registry],
+    collect() {
+      this.set(getStatus()?.counters.heldInMemory ?? 0)
+    },
+  })
+
+  new Gauge({
     name: 'proxy_mediator_relays_in_flight',
     help: 'Relays to agents currently in flight.',
     registers: [registry],

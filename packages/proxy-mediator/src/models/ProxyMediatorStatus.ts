@@ -108,6 +108,15 @@ export interface RelayCounters {
   heldInMemory: number
 }
 
+/** Whether the proxy's store takes writes (a full disk does not). */
+export interface StorageStatus {
+  writable: boolean
+  /** ISO time the first write failed; absent while it takes writes. */
+  failingSince?: string
+  /** In words, e.g. "storage full: SQLITE_FULL: database or disk is full". */
+  reason?: string
+}
+
 export interface ProxyMediatorStatus {
   status: ProxyMediatorState
   /** Why the state is what it is, in words an operator can act on. */
@@ -120,4 +129,5 @@ export interface ProxyMediatorStatus {
   failovers: number
   agents: DownstreamAgentStatus[]
   counters: RelayCounters
+  storage: StorageStatus
 }

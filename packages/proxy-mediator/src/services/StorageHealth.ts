@@ -1,5 +1,6 @@
 import { type AgentContext, injectable } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import type { StorageStatus } from '../models/ProxyMediatorStatus'
 import { sideEffect } from '../utils/sideEffect'
 
 /** Why the store takes no writes, and since when. */
@@ -107,4 +108,10 @@ export function describeStorageError(error: unknown): string {
   const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code
   const full = code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|ENOSPC|disk is full/i.test(message)
   return `${full ? 'storage full' : 'storage failing'}: ${message}`
+}
+
+export function storageStatusOf(failure: StorageFailure | undefined): StorageStatus {
+  return failure
+    ? { writable: false, failingSince: new Date(failure.since).toISOString(), reason: failure.reason }
+    : { writable: true }
 }

@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 import type { Server } from 'node:http'
 import type { Agent, EncryptedMessage } from '@credo-ts/core'
 import type { ForwardAcceptance } from '@proxy-mediator/proxy-mediator'
@@ -25,6 +26,7 @@ describe('the DIDComm websocket endpoint', () => {
   let received: EncryptedMessage[]
   let lookups: number
   let forwardAnswer: ForwardAcceptance
+  let storageFull: boolean
   let transport: DidcommWebSocketInboundTransport
 
   beforeEach(async () => {
@@ -33,13 +35,17 @@ describe('the DIDComm websocket endpoint', () => {
     received = []
     lookups = 0
     forwardAnswer = { kind: 'not-a-forward' }
+    storageFull = false
     const logger = new RunnerLogger({ level: 'info', format: 'json', write: (line) => logLines.push(line) })
     const control = {
       isAddressedToProxy: async (envelope: EncryptedMessage) => {
         lookups++
         return envelope.protected === header(['proxy-kid'])
       },
-      acceptForward: async () => forwardAnswer,
+      acceptForward: async () => {
+        if (storageFull) throw new StorageUnavailableError('The proxy cannot keep the forward: storage full', 2)
+        return forwardAnswer
+      },
     } as unknown as ProxyMediatorControl
     const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 })
     const recordRefusal = refusalRecorder(logger, (reason) => counted.push(reason))
@@ -127,6 +133,13 @@ describe('the DIDComm websocket endpoint', () => {
     expect(socket.readyState).toBe(WebSocket.OPEN)
     expect(received).toEqual([])
     socket.close()
+  })
+
+  it('closes with 1013 (try again later) a forward it cannot keep while its store takes no writes, logging no error', async () => {
+    storageFull = true
+    expect(await closeAfter(envelopeFor('proxy-kid'))).toEqual({ code: 1013, reason: 'storage_unavailable' })
+    expect(counted).toEqual(['storage_unavailable'])
+    expect(logLines.filter((line) => line.includes('"level":"error"'))).toEqual([])
   })
 
   it('hands an envelope for the proxy that is no forward to the agent', async () => {

@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 import type { Server } from 'node:http'
 import type { DeadLetterQuery, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
@@ -25,6 +26,7 @@ function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
     failovers: 0,
     agents: [],
     counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0, heldInMemory: 0 },
+    storage: { writable: true },
   }
 }
 
@@ -45,7 +47,11 @@ class FakeControl implements ProxyMediatorControl {
     return header.recipients.some((recipient: { header: { kid: string } }) => this.ownKids.has(recipient.header.kid))
   }
   public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
+  /** What posted forwards meet: a store that takes no writes throws as the module does. */
+  public storageFull = false
   async acceptForward() {
+    if (this.storageFull)
+      throw new StorageUnavailableError('The proxy cannot keep the forward: storage full: ENOSPC', 2)
     return { kind: 'not-a-forward' } as const
   }
   public deadLetterQueries: DeadLetterQuery[] = []
@@ -285,6 +291,37 @@ describe('runner HTTP routes', () => {
     expect(response.status).toBe(400)
     expect(((await response.json()) as { error: string }).error).toBe('plaintext_not_accepted')
     expect(didcommBodies).toEqual([])
+  })
+
+  it('answers a forward it cannot keep while its store takes no writes with 503 and Retry-After, counted as a refusal, not logged as an error', async () => {
+    if (!control) throw new Error('no control')
+    control.storageFull = true
+    try {
+      const envelope = {
+        protected: Buffer.from(JSON.stringify({ recipients: [{ header: { kid: 'proxy-kid' } }] })).toString(
+          'base64url',
+        ),
+        iv: 'y',
+        ciphertext: 'z',
+        tag: 't',
+      }
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await fetch(`${baseUrl}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/didcomm-envelope-enc' },
+          body: JSON.stringify(envelope),
+        })
+        expect(response.status).toBe(503)
+        expect(response.headers.get('retry-after')).toBe('2')
+        expect(await response.json()).toEqual({
+          error: 'storage_unavailable',
+          detail: 'The proxy cannot keep the forward: storage full: ENOSPC; send it again later.',
+        })
+      }
+      expect(rejections).toEqual(['storage_unavailable', 'storage_unavailable'])
+    } finally {
+      if (control) control.storageFull = false
+    }
   })
 
   it('bounds the recipient list and the protected header before any key look-up', async () => {

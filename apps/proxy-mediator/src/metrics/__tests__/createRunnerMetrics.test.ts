@@ -20,6 +20,7 @@ function status(
       { connectionId: 'c', mediationState: 'granted', keyCount: 1, recipientKeys: ['did:key:z6Mk'], failures: 0 },
     ],
     counters: { relayed, retried: 1, failed: 3, deadLettered: 4, inFlight: 5, outbox: 6, heldInMemory: 7 },
+    storage: { writable: false, failingSince: new Date(0).toISOString(), reason: 'storage full: ENOSPC' },
   }
 }
 
@@ -38,6 +39,8 @@ describe('createRunnerMetrics', () => {
     expect(text).toContain('proxy_mediator_upstream_reconnects_total 2')
     expect(text).toContain('proxy_mediator_relays_in_flight 5')
     expect(text).toContain('proxy_mediator_outbox_messages 6')
+    expect(text).toContain('proxy_mediator_messages_held_in_memory 7')
+    expect(text).toContain('proxy_mediator_storage_writable 0')
     expect(text).toContain('proxy_mediator_upstream_state{state="ready"} 1')
     expect(text).toContain('proxy_mediator_upstream_state{state="init"} 0')
     expect(text).toContain('proxy_mediator_relay_duration_seconds_count 2')
