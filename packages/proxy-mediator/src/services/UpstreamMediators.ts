@@ -401,8 +401,8 @@ export class UpstreamMediators {
     }
     if (primary.session.isReady) return `Picking up from the primary external mediator (${primary.entry.pickupMode}).`
     const storageFailure = this.storage.failure
-    if (storageFailure && primary.entry.pickupMode === 'implicit') {
-      return `Not picking up from the primary external mediator: the proxy's store takes no writes since ${new Date(storageFailure.since).toISOString()} (${storageFailure.reason}), and implicit pickup's messages must be written first. The mediator keeps them meanwhile; pickup resumes once a write succeeds.`
+    if (storageFailure && ['implicit', 'poll-v1'].includes(primary.entry.pickupMode)) {
+      return `Not picking up from the primary external mediator: the proxy's store takes no writes since ${new Date(storageFailure.since).toISOString()} (${storageFailure.reason}), and what ${primary.entry.pickupMode} pickup takes must be written first. The mediator keeps it meanwhile; pickup resumes once a write succeeds.`
     }
     const { lastError, socketState, recovery } = primary.session
     return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); ${recovery}.`

@@ -154,24 +154,27 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   }
 
   /**
-   * The store takes no writes, and implicit pickup's messages must be written before anything else
-   * happens to them: no more pulls, and the mediator is asked to keep what comes (its session's reply
-   * mode is reset). Other modes need no store to take messages, and go on.
+   * The store takes no writes, and what implicit pickup and pickup 1.0 take must be written before
+   * anything else happens to it (the mediator keeps nothing): no more pulls or polls, and with
+   * implicit pickup the mediator is asked to keep what comes (its session's reply mode is reset).
+   * Pickup 2.0 needs no store to take messages (nothing is acknowledged before the relay), and goes on.
    */
   public pause(): void {
-    if (this.paused || this.mode !== 'implicit') return
+    if (this.paused || !this.needsStore) return
     this.paused = true
     this.changed()
-    void this.deps.channel.quiet(this.agentContext, this.connectionId).catch(() => undefined)
+    if (this.mode === 'implicit')
+      void this.deps.channel.quiet(this.agentContext, this.connectionId).catch(() => undefined)
   }
 
-  /** The store takes writes again: pull, or open the session again if the socket went meanwhile. */
+  /** The store takes writes again: pull (poll), or open the session again if the socket went meanwhile. */
   public resume(): void {
     if (!this.paused) return
     this.paused = false
     this.changed()
     if (!this.running) return
-    if (this.socketState === 'open') void this.pull()
+    if (!this.usesSocket) void this.poll()
+    else if (this.socketState === 'open') void this.pull()
     else void this.openSessionOrRetry()
   }
 
@@ -203,6 +206,11 @@ export class UpstreamSession implements UpstreamLinkWatcher {
 
   private get usesSocket(): boolean {
     return this.mode === 'live' || this.mode === 'implicit'
+  }
+
+  /** Modes whose messages the mediator forgets once sent: the proxy must write them first. */
+  private get needsStore(): boolean {
+    return this.mode === 'implicit' || this.mode === 'poll-v1'
   }
 
   private async openSessionOrRetry(): Promise<void> {
@@ -275,6 +283,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   }
 
   private async poll(): Promise<void> {
+    if (this.paused) return
     try {
       await this.deps.messagePickupApi.pickupMessages({
         connectionId: this.connectionId,

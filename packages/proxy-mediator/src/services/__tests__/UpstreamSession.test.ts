@@ -154,6 +154,20 @@ describe('UpstreamSession', () => {
     expect(pull).toHaveBeenCalledTimes(1)
   })
 
+  it('pauses pickup 1.0 polling too, whose messages the mediator deletes as it hands them out', async () => {
+    session = sessionFor('poll-v1')
+    await session.start()
+    expect(pickupMessages).toHaveBeenCalledTimes(1)
+    session.pause()
+    expect(session.isReady).toBe(false)
+    await (session as unknown as { poll(): Promise<void> }).poll()
+    expect(pickupMessages).toHaveBeenCalledTimes(1)
+    session.resume()
+    await new Promise(setImmediate)
+    expect(pickupMessages).toHaveBeenCalledTimes(2)
+    expect(session.isReady).toBe(true)
+  })
+
   it('does not pause live pickup, which needs no store to take messages', async () => {
     socket = 'open'
     session = sessionFor('live')
