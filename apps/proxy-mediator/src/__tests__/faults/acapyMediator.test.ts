@@ -1,5 +1,6 @@
-import { AcapyLikeAgent, AcapyLikeMediator, ForwardingSender, type Route } from '@proxy-mediator/acapy-like-peer'
-import { STARTUP_TIMEOUT_MS, report, useProcessTopology } from './support/processTopology'
+import { AcapyLikeMediator } from '@proxy-mediator/acapy-like-peer'
+import { useAcapyRunnerTopology } from './support/acapyRunnerTopology'
+import { STARTUP_TIMEOUT_MS, report } from './support/processTopology'
 
 // The real runner, as a process that can be SIGKILLed, with ACA-Py as its external mediator (an
 // `AcapyLikeMediator`, written from ACA-Py's source with no Credo code) and an ACA-Py-like agent
@@ -9,35 +10,10 @@ const TOTAL = 300
 const KILL_AFTER = 100
 
 describe('fault: ACA-Py as the external mediator, against the real runner', () => {
-  const useTopology = useProcessTopology({ proxyOnly: true })
-  let mediator: AcapyLikeMediator
-  let agent: AcapyLikeAgent
-  let sender: ForwardingSender
-  let route: Route
-
-  beforeAll(async () => {
-    const topology = useTopology()
-    mediator = await AcapyLikeMediator.start()
-    const connected = await topology.proxy.postJson<{ status: string }>('/receive_mediator_invitation', {
-      invitation_url: mediator.createInvitationUrl(['didexchange/1.1', 'didexchange/1.0']),
-    })
-    expect(connected).toMatchObject({ status: 200, body: { status: 'ready' } })
-    agent = await AcapyLikeAgent.start()
-    const invitation = await topology.proxy.getJson<{ invitation_url: string }>('/retrieve_agent_invitation')
-    await agent.connect(String(invitation?.body.invitation_url), { protocol: 'didexchange/1.0', did: 'unqualified' })
-    const grant = await agent.requestMediation()
-    await agent.registerKey()
-    route = { recipientKey: agent.routedKey.verkey, ...grant }
-    sender = await ForwardingSender.create()
-  }, 120_000)
-
-  afterAll(async () => {
-    await agent?.stop()
-    await mediator?.stop()
-  })
+  const useTopology = useAcapyRunnerTopology()
 
   it(`kill -9 mid-stream: of ${TOTAL} messages, only some ACA-Py wrote to the dying socket can be lost`, async () => {
-    const topology = useTopology()
+    const { runner: topology, mediator, agent, sender, route } = useTopology()
     const contents = Array.from({ length: TOTAL }, (_, index) => `acapy-kill9-${index}`)
     const tagOf = new Map<string, string>()
     const sending = sender.sendConcurrently(route, contents, {
@@ -88,7 +64,7 @@ describe('fault: ACA-Py as the external mediator, against the real runner', () =
   }, 420_000)
 
   it("a refused set-up answers 502 at once, with the mediator's reason in the detail and the log", async () => {
-    const topology = useTopology()
+    const { runner: topology } = useTopology()
     const denying = await AcapyLikeMediator.start({ openMediation: false })
     try {
       const refused = await topology.proxy.postJson<{ error: string; detail: string }>('/mediators', {

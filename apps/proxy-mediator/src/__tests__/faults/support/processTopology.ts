@@ -26,6 +26,8 @@ export interface ProcessTopologyOptions {
   adminApiKey?: string
   /** Start only the proxy (no mediator, agent or sender, no set-up). */
   proxyOnly?: boolean
+  /** Where the runner keeps its wallet and state (e.g. a small file system the test fills). @default a folder of the topology */
+  proxyStorageDir?: string
 }
 
 /**
@@ -67,7 +69,7 @@ export class ProcessTopology {
   }
 
   public get proxyStorageDir(): string {
-    return join(this.dir, 'proxy')
+    return this.options.proxyStorageDir ?? join(this.dir, 'proxy')
   }
 
   /** Starts the runner on its port and storage (a restart resumes from the storage, with no call). */
