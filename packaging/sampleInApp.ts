@@ -68,10 +68,18 @@ function compileInApp(app: ScratchApp, resolution: Resolution, emit: boolean): v
   }
 }
 
+/** Replaces the app's `src` with the README sample, as `readmeSample.ts`, and the given role of app/. */
+function writeSources(app: ScratchApp, sample: string, role?: AppRole): void {
+  const src = join(app.dir, 'src')
+  rmSync(src, { recursive: true, force: true })
+  mkdirSync(src, { recursive: true })
+  writeFileSync(join(src, 'readmeSample.ts'), sample)
+  if (role) copyFileSync(join(__dirname, 'app', `${role}.ts`), join(src, `${role}.ts`))
+}
+
 /** A README's sample as it stands, type-checked in the app under both resolutions; returns their names. */
 export function typecheckSample(app: ScratchApp, sample: string): Resolution[] {
-  mkdirSync(join(app.dir, 'src'), { recursive: true })
-  writeFileSync(join(app.dir, 'src', 'readmeSample.ts'), sample)
+  writeSources(app, sample)
   const resolutions = Object.keys(RESOLUTIONS) as Resolution[]
   for (const resolution of resolutions) compileInApp(app, resolution, false)
   return resolutions
@@ -82,13 +90,10 @@ export type AppRole = 'proxyRole' | 'walletRole'
 
 /**
  * A role of app/ and the README sample it runs (`./readmeSample` to it), compiled in the app to
- * CommonJS alone; returns the entry file to fork.
+ * CommonJS; returns the entry file to fork.
  */
 export function compileRole(app: ScratchApp, role: AppRole, sample: string): string {
-  rmSync(join(app.dir, 'src'), { recursive: true, force: true })
-  mkdirSync(join(app.dir, 'src'), { recursive: true })
-  writeFileSync(join(app.dir, 'src', 'readmeSample.ts'), sample)
-  copyFileSync(join(__dirname, 'app', `${role}.ts`), join(app.dir, 'src', `${role}.ts`))
+  writeSources(app, sample, role)
   compileInApp(app, 'node10', true)
   return join(app.dir, 'build', `${role}.js`)
 }
