@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
+import { readmeSample } from '../../../../packaging/readmeSamples'
 
 const repoRoot = join(__dirname, '..', '..', '..', '..')
-
-/** The README's "use the module in your own Credo agent" sample, without its code fence. */
-function readmeSample(): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
-  const match = readme.match(/<!-- sample:module:start -->\s*```ts\n([\s\S]*?)```\s*<!-- sample:module:end -->/)
-  if (!match) throw new Error('README.md has no module sample between the sample:module markers')
-  return match[1]
-}
 
 describe('README module sample', () => {
   it('type-checks against the real packages', () => {
@@ -19,7 +11,7 @@ describe('README module sample', () => {
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, repoRoot)
     // A virtual file inside the repository, so that module resolution sees the workspace.
     const samplePath = join(repoRoot, 'packages', 'proxy-mediator', 'src', '__readme_sample__.ts')
-    const sample = readmeSample()
+    const sample = readmeSample('module')
     const host = ts.createCompilerHost({ ...options, noEmit: true })
     const { getSourceFile, fileExists, readFile } = host
     host.fileExists = (file) => file === samplePath || fileExists(file)

@@ -1,7 +1,8 @@
 import { type Attachment, DidDoc, JsonEncoder, JsonTransformer, type Routing, TypedArrayEncoder } from '@credo-ts/core'
 // Credo's own conversion of a legacy (connections 1.0) DID doc into a did:peer:1 document. It is
 // what Credo applies to the same documents in connections 1.0, but it is not re-exported from the
-// package index; the dependency is pinned to 0.5.19.
+// package index. Credo is the app's (a peer dependency), so `yarn test:packages` checks that this
+// file and function are there in the releases at both ends of the range.
 import { convertToNewDidDocument } from '@credo-ts/core/build/modules/connections/services/helpers'
 
 /** The JSON shape of a legacy DID doc as ACA-Py writes it (`DIDDoc.serialize()`), and as ACA-Py reads ours. */
