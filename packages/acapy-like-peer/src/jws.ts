@@ -27,7 +27,11 @@ export interface SignOptions {
  * flattened JWS (EdDSA, the signer's did:key as `kid`, its key as an OKP `jwk` in the protected
  * header) over the base64url form of the same bytes.
  */
-export function signedAttachment(content: string | object, signer: KeyPair, options: SignOptions = {}): SignedAttachment {
+export function signedAttachment(
+  content: string | object,
+  signer: KeyPair,
+  options: SignOptions = {},
+): SignedAttachment {
   const { protectedKid = true, serialize = JSON.stringify, stringMimeType } = options
   const bytes = Buffer.from(typeof content === 'string' ? content : serialize(content), 'utf8')
   const kid = didKeyOf(signer.verkey)

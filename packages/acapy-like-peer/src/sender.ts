@@ -44,7 +44,12 @@ export class ForwardingSender {
     const layers = [pack(message, [route.recipientKey], this.key)]
     let to = route.recipientKey
     for (const routingKey of route.routingKeys) {
-      const forward = { '@type': `${NEW_PREFIX}routing/1.0/forward`, '@id': randomUUID(), to, msg: layers[layers.length - 1] }
+      const forward = {
+        '@type': `${NEW_PREFIX}routing/1.0/forward`,
+        '@id': randomUUID(),
+        to,
+        msg: layers[layers.length - 1],
+      }
       layers.push(pack(forward, [routingKey], undefined, options))
       to = routingKey
     }

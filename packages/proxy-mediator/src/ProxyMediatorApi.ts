@@ -1,11 +1,18 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
 import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
-import { type DeadLetter, type DeadLetterPage, type DeadLetterQuery, DeadLetterStore } from './services/DeadLetterStore'
+import {
+  type DeadLetterActor,
+  DeadLetterOperations,
+  type DeadLetterReplayResult,
+  type DeadLetterViewPage,
+} from './services/DeadLetterOperations'
+import type { DeadLetterQuery } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { RelayPipeline } from './services/RelayPipeline'
+import { ProxyHealth } from './services/ProxyHealth'
 import { StorageHealth, storageStatusOf } from './services/StorageHealth'
 import { UpstreamMediators } from './services/UpstreamMediators'
 
@@ -22,8 +29,9 @@ export class ProxyMediatorApi {
     private readonly pipeline: RelayPipeline,
     private readonly ownKeys: OwnKeysService,
     private readonly postedForwards: PostedForwards,
-    private readonly deadLetters: DeadLetterStore,
+    private readonly deadLetters: DeadLetterOperations,
     private readonly storage: StorageHealth,
+    private readonly health: ProxyHealth,
   ) {}
 
   /**
@@ -91,16 +99,36 @@ export class ProxyMediatorApi {
   }
 
   /**
-   * Messages acknowledged upstream that will never be relayed, newest first, still encrypted as they
-   * came (or as their size and digest, when too large to keep): the first page (`getDeadLetterPage`).
+   * Messages acknowledged upstream that the proxy will not relay by itself, newest first, a page at
+   * a time (`next` asks for the following one): why, when, the key and the agent that holds it now,
+   * the size. Never the content, which stays in the encrypted store.
    */
-  public async getDeadLetters(limit?: number): Promise<DeadLetter[]> {
-    return (await this.getDeadLetterPage({ limit })).deadLetters
+  public getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterViewPage> {
+    return this.deadLetters.page(this.agentContext, query)
   }
 
-  /** The dead letters a page at a time, bounded by count and by bytes; `next` asks for the following page. */
-  public getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterPage> {
-    return this.deadLetters.page(this.agentContext, query)
+  /**
+   * Relays these dead letters again, once the cause is fixed, through the same at-least-once
+   * pipeline: each one accepted into the outbox stops being a dead letter (and becomes one again if
+   * it fails for good again). Logged with `actor.by`.
+   */
+  public replayDeadLetters(ids: readonly string[], actor?: DeadLetterActor): Promise<DeadLetterReplayResult> {
+    return this.deadLetters.replay(this.agentContext, ids, actor)
+  }
+
+  /** Relays again every dead letter for a key of this agent. Logged with `actor.by`. */
+  public replayDeadLettersOf(connectionId: string, actor?: DeadLetterActor): Promise<DeadLetterReplayResult> {
+    return this.deadLetters.replayAgent(this.agentContext, connectionId, actor)
+  }
+
+  /** Deletes these dead letters for good; resolves with how many there were. Logged with `actor.by`. */
+  public deleteDeadLetters(ids: readonly string[], actor?: DeadLetterActor): Promise<number> {
+    return this.deadLetters.delete(this.agentContext, ids, actor)
+  }
+
+  /** Deletes every dead letter of this agent, or every one without `connectionId`. Logged with `actor.by`. */
+  public deleteAllDeadLetters(options: { connectionId?: string } & DeadLetterActor = {}): Promise<number> {
+    return this.deadLetters.deleteAll(this.agentContext, options.connectionId, options)
   }
 
   /**
@@ -116,8 +144,8 @@ export class ProxyMediatorApi {
   /** Synchronous and cheap: everything in it is held in memory. */
   public getStatus(): ProxyMediatorStatus {
     return {
-      status: this.upstream.currentState,
-      reason: this.upstream.stateReason,
+      status: this.health.state,
+      reason: this.health.reason,
       upstream: this.upstream.primaryStatus(),
       mediators: this.upstream.list(),
       failovers: this.upstream.failovers,

@@ -7,6 +7,10 @@ export enum ProxyMediatorEventTypes {
   MessageDeadLettered = 'ProxyMediatorMessageDeadLettered',
   StateChanged = 'ProxyMediatorStateChanged',
   UpstreamStatusReceived = 'ProxyMediatorUpstreamStatusReceived',
+  /** Internal: the upstream state (init, setup, ready) or the mediator new grants name changed. */
+  UpstreamChanged = 'ProxyMediatorUpstreamChanged',
+  /** Internal: an agent's relays started to fail, or succeed again. */
+  AgentHealthChanged = 'ProxyMediatorAgentHealthChanged',
 }
 
 export interface MessageRelayedEvent extends BaseEvent {
@@ -26,7 +30,18 @@ export interface MessageDeadLetteredEvent extends BaseEvent {
 
 export interface ProxyMediatorStateChangedEvent extends BaseEvent {
   type: ProxyMediatorEventTypes.StateChanged
-  payload: { previousState: ProxyMediatorState; state: ProxyMediatorState }
+  /** `reason` says why, in words: for `degraded`, who is failing and why. */
+  payload: { previousState: ProxyMediatorState; state: ProxyMediatorState; reason: string }
+}
+
+export interface UpstreamChangedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.UpstreamChanged
+  payload: Record<string, never>
+}
+
+export interface AgentHealthChangedEvent extends BaseEvent {
+  type: ProxyMediatorEventTypes.AgentHealthChanged
+  payload: { connectionId: string; failing: boolean }
 }
 
 /** An external mediator said, in a pickup 2.0 status, how many messages it holds for the proxy. */

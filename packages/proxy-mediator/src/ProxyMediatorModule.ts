@@ -25,10 +25,12 @@ import { StorageProbeRepository } from './repository/StorageProbeRepository'
 import { AgentDirectory } from './services/AgentDirectory'
 import { AgentKeylists } from './services/AgentKeylists'
 import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
+import { DeadLetterOperations } from './services/DeadLetterOperations'
 import { DeadLetterStore } from './services/DeadLetterStore'
 import { DownstreamMediationService } from './services/DownstreamMediationService'
 import { OwnKeysService } from './services/OwnKeysService'
 import { PostedForwards } from './services/PostedForwards'
+import { ProxyHealth } from './services/ProxyHealth'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
 import { RelayCounters } from './services/RelayCounters'
@@ -69,6 +71,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(AgentKeyRepository)
     dependencyManager.registerSingleton(ProxyMediatorStateService)
     dependencyManager.registerSingleton(DeadLetterStore)
+    dependencyManager.registerSingleton(DeadLetterOperations)
     dependencyManager.registerSingleton(AgentDirectory)
     dependencyManager.registerSingleton(AgentKeylists)
     dependencyManager.registerSingleton(RelayCounters)
@@ -81,6 +84,7 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)
     dependencyManager.registerSingleton(OwnKeysService)
     dependencyManager.registerSingleton(PostedForwards)
+    dependencyManager.registerSingleton(ProxyHealth)
     dependencyManager.registerSingleton(ProxyMediatorLifecycle)
 
     // Credo's mediator answers no keylist-query; ACA-Py sends one to check its registration. Credo

@@ -80,6 +80,11 @@ export interface ProxyMediatorModuleConfigOptions {
    * writes anyway. @default 1000
    */
   maxHeldInMemory?: number
+  /**
+   * How long an agent's relays must have failed, with none succeeding, before the agent is
+   * `failing` and the proxy `degraded`. Shorter outages (an agent restarting) stay quiet. @default 30000
+   */
+  agentFailingAfterMs?: number
   /** Timeout of one relay POST to an agent. @default 10000 */
   relayTimeoutMs?: number
   /**
@@ -195,6 +200,10 @@ export class ProxyMediatorModuleConfig {
 
   public get maxHeldInMemory(): number {
     return this.options.maxHeldInMemory ?? 1_000
+  }
+
+  public get agentFailingAfterMs(): number {
+    return this.options.agentFailingAfterMs ?? 30_000
   }
 
   public get relayTimeoutMs(): number {

@@ -16,7 +16,13 @@ export * from './ProxyMediatorEvents'
 export * from './models/ProxyMediatorStatus'
 export * from './errors'
 export { OutboxRecord, ProxyMediatorStateRecord, DeadLetterRecord } from './repository'
-export type { DeadLetter, DeadLetterPage, DeadLetterQuery } from './services/DeadLetterStore'
+export type { DeadLetterQuery, DeadLetterSummary } from './services/DeadLetterStore'
+export type {
+  DeadLetterActor,
+  DeadLetterReplayResult,
+  DeadLetterView,
+  DeadLetterViewPage,
+} from './services/DeadLetterOperations'
 export { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 export { ProxyConnectionsModule } from './protocol/ProxyConnectionsModule'
 export { ProxyDidExchangeProtocol } from './protocol/ProxyDidExchangeProtocol'

@@ -337,7 +337,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_ADMIN,
     description:
-      'When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open. Without it the proxy warns at start. With it or without, the admin routes take JSON only and refuse requests from other sites\' pages (Origin, Sec-Fetch-Site).',
+      "When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open. Without it the proxy warns at start. With it or without, the admin routes take JSON only and refuse requests from other sites' pages (Origin, Sec-Fetch-Site).",
     secret: true,
   },
   {

@@ -1,7 +1,7 @@
 import type { EncryptedMessage } from '@credo-ts/core'
 import type {
-  DeadLetterPage,
   DeadLetterQuery,
+  DeadLetterViewPage,
   ForwardAcceptance,
   MediatorChange,
   ProxyMediatorStatus,
@@ -24,7 +24,7 @@ export interface ProxyMediatorControl {
   announceRoute(): Promise<number>
   isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
   acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance>
-  getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterPage>
+  getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterViewPage>
 }
 
 /** Undefined while the agent is still starting (wallet opening, transports starting). */

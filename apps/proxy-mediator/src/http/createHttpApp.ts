@@ -101,7 +101,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body, headers } = toHttpErrorResponse(error)
     // A full store is a state of the proxy, logged when it begins and ends, not once per request.
-    if (status >= 500 && body.error !== 'storage_unavailable') logger.error(`${req.method} ${req.path} failed`, { error })
+    if (status >= 500 && body.error !== 'storage_unavailable')
+      logger.error(`${req.method} ${req.path} failed`, { error })
     else {
       // Refused input is the client's doing: a line per reason and minute, and a counter.
       recordRefusal(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)

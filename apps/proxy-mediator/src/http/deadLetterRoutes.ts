@@ -6,17 +6,14 @@ import { refuseCrossSite } from './refuseCrossSite'
 import { requireApiKey } from './requireApiKey'
 
 const MAX_LIMIT = 1_000
-const DEFAULT_MAX_BYTES = 1024 * 1024
-const MAX_MAX_BYTES = 16 * 1024 * 1024
 /** What the module's pages hand out as `next`: milliseconds, a dot, a record id. */
 const CURSOR = /^\d{1,16}\.[A-Za-z0-9-]{1,64}$/
 
 /**
- * GET /dead-letters?limit=N&max_bytes=M&before=CURSOR: the messages acknowledged upstream that will
- * never be relayed, newest first, with their reason and the envelope still encrypted as it came (or
- * its size and digest, when it was too large to keep). A page holds at most `limit` of them and
- * `max_bytes` of what they kept (at least one); `next` is the `before` of the following page, null
- * on the last. Behind the admin key: the envelopes say who talks to whom.
+ * GET /dead-letters?limit=N&before=CURSOR: the messages acknowledged upstream that the proxy will not
+ * relay by itself, newest first: the reason, when, the key and the agent that holds it, the size;
+ * never the content. A page holds at most `limit` of them; `next` is the `before` of the following
+ * page, null on the last. Behind the admin key: the keys and reasons say who talks to whom.
  */
 export function deadLetterRoutes(control: ProxyMediatorControlProvider, adminApiKey: string | undefined): Router {
   const router = Router()
@@ -33,12 +30,11 @@ export function deadLetterRoutes(control: ProxyMediatorControlProvider, adminApi
         return
       }
       const limit = wholeNumber(req, 'limit', 100, 1, MAX_LIMIT, 'invalid_limit')
-      const maxBytes = wholeNumber(req, 'max_bytes', DEFAULT_MAX_BYTES, 1024, MAX_MAX_BYTES, 'invalid_max_bytes')
       const before = req.query.before
       if (before !== undefined && (typeof before !== 'string' || !CURSOR.test(before))) {
         throw new BadRequestError('before: pass the `next` of the previous page, unchanged.', 'invalid_cursor')
       }
-      const page = await current.getDeadLetterPage({ limit, maxBytes, before })
+      const page = await current.getDeadLetterPage({ limit, before })
       res.json({ dead_letters: page.deadLetters, next: page.next ?? null })
     }),
   )

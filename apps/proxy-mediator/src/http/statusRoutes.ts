@@ -19,11 +19,13 @@ export function statusRoutes(
     res.json({ status: 'ok' })
   })
 
-  // Ready means forwards are flowing: upstream pickup runs. A load balancer or an
+  // Ready means forwards are flowing: upstream pickup runs, `degraded` included (an agent that fails
+  // is not the proxy's to fix, and restarting the proxy would not help it). A load balancer or an
   // orchestrator waits for this before counting the proxy in.
   router.get('/ready', (_req, res) => {
     const status = control()?.getStatus().status
-    res.status(status === 'ready' ? 200 : 503).json({ ready: status === 'ready', status: status ?? 'starting' })
+    const ready = status === 'ready' || status === 'degraded'
+    res.status(ready ? 200 : 503).json({ ready, status: status ?? 'starting' })
   })
 
   // The state is public, like /ready; the details (agents, endpoints, keys) need the admin key.

@@ -9,7 +9,7 @@ export interface RunnerMetrics {
   countRejection(reason: string): void
 }
 
-const STATES: ProxyMediatorState[] = ['init', 'setup', 'ready']
+const STATES: ProxyMediatorState[] = ['init', 'setup', 'ready', 'degraded']
 
 /**
  * Prometheus metrics of the proxy. The module already counts relays in its status, so the
@@ -44,14 +44,9 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
     (s) => s.counters.relayed,
   )
   syncedCounter(
-    'proxy_mediator_relay_retries_total',
-    'Relay attempts that failed and are tried again.',
-    (s) => s.counters.retried,
-  )
-  syncedCounter(
-    'proxy_mediator_relay_failures_total',
-    'Relay attempts that failed (non-2xx, timeout, refused).',
-    (s) => s.counters.failed,
+    'proxy_mediator_relay_attempts_failed_total',
+    'Relay attempts that failed (non-2xx, timeout, refused); a message may fail several times before it is relayed.',
+    (s) => s.counters.failedAttempts,
   )
   syncedCounter(
     'proxy_mediator_messages_dead_lettered_total',
@@ -122,7 +117,7 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
 
   new Gauge({
     name: 'proxy_mediator_storage_writable',
-    help: 'Whether the proxy\'s store takes writes (1) or not (0, a full disk): implicit pickup pauses, posted forwards get 503.',
+    help: "Whether the proxy's store takes writes (1) or not (0, a full disk): implicit pickup pauses, posted forwards get 503.",
     registers: [registry],
     collect() {
       this.set(getStatus()?.storage.writable === false ? 0 : 1)
@@ -139,8 +134,30 @@ export function createRunnerMetrics(getStatus: () => ProxyMediatorStatus | undef
   })
 
   new Gauge({
+    name: 'proxy_mediator_agent_failing',
+    help: 'Whether relays to the agent have failed for agent-failing-after with none succeeding (1) or not (0).',
+    labelNames: ['agent'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const agent of getStatus()?.agents ?? [])
+        this.set({ agent: agent.connectionId }, agent.state === 'failing' ? 1 : 0)
+    },
+  })
+
+  new Gauge({
+    name: 'proxy_mediator_oldest_undelivered_seconds',
+    help: 'How long the oldest message taken and not yet delivered to its agent has waited (0 when none waits).',
+    registers: [registry],
+    collect() {
+      const ages = (getStatus()?.agents ?? []).map((agent) => agent.oldestUndeliveredMs ?? 0)
+      this.set(Math.max(0, ...ages) / 1000)
+    },
+  })
+
+  new Gauge({
     name: 'proxy_mediator_relays_in_flight',
-    help: 'Relays to agents currently in flight.',
+    help: 'Messages taken and not yet delivered: being POSTed to their agent, or waiting for their next attempt.',
     registers: [registry],
     collect() {
       this.set(getStatus()?.counters.inFlight ?? 0)

@@ -159,7 +159,9 @@ export class AcapyLikeMediator {
       '@id': id,
       label: this.settings.label,
       handshake_protocols: handshakes.map((handshake) => typeOf(handshake)),
-      services: [{ id: '#inline', type: 'did-communication', recipientKeys: [didKeyOf(key.verkey)], serviceEndpoint: endpoint }],
+      services: [
+        { id: '#inline', type: 'did-communication', recipientKeys: [didKeyOf(key.verkey)], serviceEndpoint: endpoint },
+      ],
     }
     return `${endpoint}?oob=${b64urlPadded(Buffer.from(JSON.stringify(invitation)))}`
   }

@@ -208,7 +208,10 @@ export class Conductor {
         '@type': typeOf('notification/1.0/problem-report'),
         '@id': randomUUID(),
         '~thread': { thid: context.receipt.threadId },
-        description: { en: `Message parse error: Unrecognized message type ${message['@type']}`, code: 'message-parse-failure' },
+        description: {
+          en: `Message parse error: Unrecognized message type ${message['@type']}`,
+          code: 'message-parse-failure',
+        },
       })
       return
     }

@@ -11,7 +11,10 @@ export class DeliveryQueue {
 
   /** `add_message`: kept once per key, for the target's recipient keys and the reply key. */
   public add(message: OutboundMessage): void {
-    const keys = new Set([...(message.target?.recipientKeys ?? []), ...(message.replyToVerkey ? [message.replyToVerkey] : [])])
+    const keys = new Set([
+      ...(message.target?.recipientKeys ?? []),
+      ...(message.replyToVerkey ? [message.replyToVerkey] : []),
+    ])
     for (const key of keys) {
       const queued = this.byKey.get(key) ?? []
       queued.push(message)

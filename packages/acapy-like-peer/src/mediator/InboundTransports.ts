@@ -75,7 +75,9 @@ export class InboundTransports {
         session.canRespond = false
         session.clearResponse()
         if (buffered) {
-          response.writeHead(200, { 'content-type': 'application/didcomm-envelope-enc' }).end(conductor.encode(buffered))
+          response
+            .writeHead(200, { 'content-type': 'application/didcomm-envelope-enc' })
+            .end(conductor.encode(buffered))
         } else response.writeHead(200).end()
       } catch (error) {
         const status = error instanceof MessageParseError ? 400 : 500

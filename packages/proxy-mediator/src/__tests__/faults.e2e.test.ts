@@ -28,7 +28,7 @@ describe('no message is lost', () => {
 
     const sent = await sendMessages(topology, 'agent-down', 20)
     // Relays fail while the agent is down; nothing is acknowledged, so the mediator keeps all 20.
-    await until(() => topology.proxy.api.getStatus().counters.failed >= 20, 30_000, 'failed relays')
+    await until(() => topology.proxy.api.getStatus().counters.failedAttempts >= 20, 30_000, 'failed relays')
     expect(topology.mediator.queue.size).toBeGreaterThanOrEqual(20)
     expect(topology.proxy.api.getStatus().counters.relayed).toBe(relayedBefore)
 

@@ -7,11 +7,17 @@ import {
   type AgentMessageSentEvent,
   type EncryptedMessage,
   KeyType,
+  KeylistUpdateAction,
   utils,
 } from '@credo-ts/core'
 import { connectTo, freePort, startEdgeAgent, useProxyAsMediator, waitFor } from '@proxy-mediator/topology'
 import { type TestProxy, startProxy } from './support/startProxy'
 import { type Topology, sendMessages, startTopology } from './support/topology'
+
+/** Polls until `predicate` holds; rejects after `timeoutMs` naming what was awaited. */
+function until(predicate: () => boolean, timeoutMs: number, what: string) {
+  return waitFor(() => (predicate() ? 1 : 0), 1, timeoutMs, what)
+}
 
 function problemReportsSentBy(proxy: TestProxy): string[] {
   const descriptions: string[] = []
@@ -130,11 +136,20 @@ describe('one proxy, several agents, and bad forwards', () => {
       30_000,
       'a dead letter',
     )
-    // Kept for the operator, newest first, with the reason and the inner envelope still encrypted.
-    const [kept] = await topology.proxy.api.getDeadLetters(1)
-    expect(kept.reason).toBe(`no agent registered key ${unknownKey}`)
-    expect(kept.recipientKey).toBe(unknownKey)
-    expect(kept.envelope).toEqual(inner)
+    // Listed for the operator, newest first: the reason, the key, the size, never the content.
+    const [kept] = (await topology.proxy.api.getDeadLetterPage({ limit: 1 })).deadLetters
+    expect(kept).toMatchObject({
+      reason: `no agent registered key ${unknownKey}`,
+      recipientKey: unknownKey,
+      envelopeBytes: Buffer.byteLength(JSON.stringify(inner)),
+      replayable: true,
+    })
+    expect(kept).not.toHaveProperty('envelope')
+    expect(kept.agentConnectionId).toBeUndefined()
+    // Relayed again while still no agent holds the key: refused, and still a dead letter.
+    const again = await topology.proxy.api.replayDeadLetters([kept.id], { by: 'test' })
+    expect(again).toEqual({ replayed: [], refused: [{ id: kept.id, reason: `no agent registered key ${unknownKey}` }] })
+    expect((await topology.proxy.api.getDeadLetterPage({ limit: 1 })).deadLetters[0].id).toBe(kept.id)
 
     const before = topology.agent.received.length
     const sent = await sendMessages(topology, 'after-dead-letter', 3)
@@ -173,5 +188,57 @@ describe('one proxy, several agents, and bad forwards', () => {
       invitationKey,
     ])
     expect(await topology.proxy.api.acceptForward(ping)).toEqual({ kind: 'not-a-forward' })
+  })
+  it("relays an agent's dead letters again once its key is back, and deletes what the operator deletes", async () => {
+    const agent = topology.agent.agent
+    const senderConnection = await topology.sender.agent.connections.getById(topology.senderConnectionId)
+    const agentConnection = (await agent.connections.getAll()).find((c) => c.theirDid === senderConnection.did)
+    if (!agentConnection?.did) throw new Error('no connection of the agent to the sender')
+    const [key] = (await agent.dids.resolveDidDocument(agentConnection.did)).recipientKeys
+    const mediator = await agent.mediationRecipient.findDefaultMediator()
+    const mediatorConnection = await agent.connections.getById(mediator?.connectionId ?? '')
+    const proxyAgent = topology.proxy.api.getStatus().agents[0]
+    const didKey = `did:key:${key.fingerprint}`
+    const keyIsRouted = (routed: boolean) =>
+      until(
+        () => topology.proxy.api.getStatus().agents.some((a) => a.recipientKeys.includes(didKey)) === routed,
+        30_000,
+        routed ? 'the key added' : 'the key removed',
+      )
+    // The agent takes its key off the proxy's keylist: what the sender sends it now is dead-lettered.
+    await agent.mediationRecipient.notifyKeylistUpdate(
+      mediatorConnection,
+      key.publicKeyBase58,
+      KeylistUpdateAction.remove,
+    )
+    await keyIsRouted(false)
+    const deadLetteredBefore = topology.proxy.api.getStatus().counters.deadLettered
+    const received = topology.agent.received.length
+    const contents = ['lost-then-replayed-1', 'lost-then-replayed-2', 'lost-then-deleted']
+    for (const [index, content] of contents.entries()) {
+      await topology.sender.agent.basicMessages.sendMessage(topology.senderConnectionId, content)
+      // One at a time, so that the newest dead letter is the last message sent.
+      await waitFor(
+        () => topology.proxy.api.getStatus().counters.deadLettered - deadLetteredBefore,
+        index + 1,
+        30_000,
+        'a dead letter',
+      )
+    }
+    const [deleted, ...toReplay] = (await topology.proxy.api.getDeadLetterPage({ limit: 3 })).deadLetters
+    expect(toReplay).toHaveLength(2)
+    expect(await topology.proxy.api.deleteDeadLetters([deleted.id], { by: 'test' })).toBe(1)
+
+    // The key is back: the operator relays the agent's dead letters again; they reach it, once each.
+    await agent.mediationRecipient.notifyKeylistUpdate(mediatorConnection, key.publicKeyBase58, KeylistUpdateAction.add)
+    await keyIsRouted(true)
+    const result = await topology.proxy.api.replayDeadLettersOf(proxyAgent.connectionId, { by: 'test' })
+    expect(new Set(result.replayed)).toEqual(new Set(toReplay.map((letter) => letter.id)))
+    expect(result.refused).toEqual([])
+    await waitFor(() => topology.agent.received.length - received, 2, 30_000, 'the replayed messages')
+    expect(topology.agent.received.slice(received).sort()).toEqual(['lost-then-replayed-1', 'lost-then-replayed-2'])
+    const left = (await topology.proxy.api.getDeadLetterPage({ limit: 1000 })).deadLetters.map((letter) => letter.id)
+    expect(left).not.toContain(deleted.id)
+    for (const letter of toReplay) expect(left).not.toContain(letter.id)
   })
 })

@@ -3,8 +3,11 @@
  * `setup`: an external mediator is configured, but pickup is not running (connecting,
  * reconnecting, or waiting for the grant).
  * `ready`: pickup from the external mediator is running; forwards are being relayed.
+ * `degraded`: pickup runs, but an agent's relays have been failing for `agentFailingAfterMs`, or
+ * the primary external mediator is down and new grants name another (failover). `reason` names who
+ * and why. Readiness (`/ready`) is about pickup, so it holds in `degraded` too.
  */
-export type ProxyMediatorState = 'init' | 'setup' | 'ready'
+export type ProxyMediatorState = 'init' | 'setup' | 'ready' | 'degraded'
 
 /** How messages are picked up from the external mediator. `auto` chooses by discover-features. */
 export type PickupStrategy = 'auto' | 'live' | 'implicit' | 'poll-v2' | 'poll-v1'
@@ -84,22 +87,37 @@ export interface DownstreamAgentStatus {
   endpoint?: string
   /** ISO time the agent last answered a relay with 2xx, since the process started. */
   lastDeliveryAt?: string
+  /** `failing` once its relays have failed for `agentFailingAfterMs` with none succeeding; else `ok`. */
+  state: 'ok' | 'failing'
+  /** ISO time its relays started to fail, while none has succeeded since. */
+  failingSince?: string
+  /** Why its last relay failed, in words (e.g. "connection refused by http://agent:8020: ..."). */
+  lastError?: string
+  /** Messages for it that are taken and not yet delivered. */
+  backlog: number
+  /** How long the oldest of them has waited, in ms. */
+  oldestUndeliveredMs?: number
   /** Relay attempts to this agent that failed, since the process started. */
-  failures: number
+  failedAttempts: number
 }
 
+/**
+ * The relay's counters. Messages and attempts are counted apart: a message that fails three times
+ * and is then relayed is one `relayed` message and three `failedAttempts`.
+ */
 export interface RelayCounters {
-  /** Forwards POSTed to an agent and answered with a 2xx. */
+  /** Messages POSTed to an agent and answered with a 2xx. */
   relayed: number
-  /** Relay attempts that failed and will be tried again. */
-  retried: number
-  /** Relay attempts that failed (non-2xx, timeout, connection refused). */
-  failed: number
-  /** Forwards that can never be relayed (unknown `to`, unreadable envelope). */
+  /** Messages that can never be relayed (unknown `to`, unreadable envelope, an agent that keeps refusing it). */
   deadLettered: number
-  /** Relays currently in flight. */
+  /**
+   * Messages taken and not yet settled: being POSTed, or waiting for their next attempt. The same
+   * meaning as a mediator's `relaysInFlight`, which counts those picked up from that mediator.
+   */
   inFlight: number
-  /** Messages waiting in the durable outbox (implicit pickup only). */
+  /** Relay attempts that failed (non-2xx, timeout, refused); a message may fail several times. */
+  failedAttempts: number
+  /** Messages waiting in the durable outbox (implicit pickup, pickup 1.0, posted forwards). */
   outbox: number
   /**
    * Messages taken by implicit pickup while the store took no writes (a full disk): relayed from

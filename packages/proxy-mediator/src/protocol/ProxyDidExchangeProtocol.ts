@@ -144,7 +144,9 @@ async function requireInvitationSignature(
     throw notAccepted(`The signature of ${name} does not verify: ${(error as Error).message}.`)
   }
   if (!signers.some((signer) => invitationKeys.includes(signer))) {
-    throw notAccepted(`${name} is not signed by the invitation's key (RFC 0023); signed by: ${signers.join(', ') || 'nobody'}.`)
+    throw notAccepted(
+      `${name} is not signed by the invitation's key (RFC 0023); signed by: ${signers.join(', ') || 'nobody'}.`,
+    )
   }
 }
 

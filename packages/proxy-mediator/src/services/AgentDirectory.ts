@@ -26,7 +26,13 @@ export interface DownstreamAgent {
   /** When the agent last answered a relay with 2xx (ms since the epoch); written by the relay. */
   lastDeliveryAt?: number
   /** Relay attempts to this agent that failed, since the process started; written by the relay. */
-  failures: number
+  failedAttempts: number
+  /** Since when its relays fail (ms since the epoch), until one succeeds; written by the relay. */
+  failingSince?: number
+  /** Why its last relay failed, in words; written by the relay. */
+  lastError?: string
+  /** When each message for it that is taken and not yet settled was taken; written by the relay. */
+  pending: Set<{ since: number }>
 }
 
 type MediationRecordEvent =
@@ -75,7 +81,7 @@ export class AgentDirectory {
     this.listener = undefined
   }
 
-  public list(): DownstreamAgentStatus[] {
+  public list(failingAfterMs: number, now = Date.now()): DownstreamAgentStatus[] {
     return [...this.agentsByConnection.values()].map((agent) => ({
       connectionId: agent.connectionId,
       label: agent.label,
@@ -84,8 +90,23 @@ export class AgentDirectory {
       recipientKeys: pageOf(agent.recipientKeys, 0, KEYS_LISTED_IN_STATUS).map(verkeyToDidKey),
       endpoint: agent.endpoint,
       lastDeliveryAt: agent.lastDeliveryAt ? new Date(agent.lastDeliveryAt).toISOString() : undefined,
-      failures: agent.failures,
+      ...healthOf(agent, failingAfterMs, now),
     }))
+  }
+
+  /** The agents whose relays have failed for at least `failingAfterMs` with none succeeding. */
+  public failingAgents(failingAfterMs: number, now = Date.now()): DownstreamAgent[] {
+    return [...this.agentsByConnection.values()].filter((agent) => isFailing(agent, failingAfterMs, now))
+  }
+
+  /** When the next agent that fails now becomes `failing`, if one does. */
+  public nextFailingAt(failingAfterMs: number, now = Date.now()): number | undefined {
+    let next: number | undefined
+    for (const { failingSince } of this.agentsByConnection.values()) {
+      if (failingSince === undefined || failingSince + failingAfterMs <= now) continue
+      next = Math.min(next ?? Number.POSITIVE_INFINITY, failingSince + failingAfterMs)
+    }
+    return next
   }
 
   private watch(agentContext: AgentContext): void {
@@ -138,7 +159,8 @@ export class AgentDirectory {
         connectionId,
         mediationState: record.state,
         recipientKeys: new Set(),
-        failures: 0,
+        failedAttempts: 0,
+        pending: new Set(),
       }
       this.agentsByConnection.set(connectionId, agent)
     }
@@ -182,5 +204,22 @@ export class AgentDirectory {
     } catch (error) {
       agentContext.config.logger.warn(`Cannot resolve the DID document of agent ${agent.connectionId}`, { error })
     }
+  }
+}
+
+function isFailing(agent: DownstreamAgent, failingAfterMs: number, now: number): boolean {
+  return agent.failingSince !== undefined && now - agent.failingSince >= failingAfterMs
+}
+
+function healthOf(agent: DownstreamAgent, failingAfterMs: number, now: number) {
+  let oldest: number | undefined
+  for (const { since } of agent.pending) oldest = Math.min(oldest ?? since, since)
+  return {
+    state: isFailing(agent, failingAfterMs, now) ? ('failing' as const) : ('ok' as const),
+    failingSince: agent.failingSince === undefined ? undefined : new Date(agent.failingSince).toISOString(),
+    lastError: agent.lastError,
+    backlog: agent.pending.size,
+    oldestUndeliveredMs: oldest === undefined ? undefined : now - oldest,
+    failedAttempts: agent.failedAttempts,
   }
 }

@@ -4,44 +4,53 @@ import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { type DeadLetterRecordProps, DeadLetterRecord } from '../repository/DeadLetterRecord'
 import { DeadLetterRepository } from '../repository/DeadLetterRepository'
 
-export interface DeadLetter {
+/** What an operator sees of a dead letter: never its content. */
+export interface DeadLetterSummary {
   id: string
   at: string
   reason: string
+  /** The key the forward named, when the proxy could read that far. */
   recipientKey?: string
-  /** The envelope as it came; absent when it was larger than the store keeps whole. */
-  envelope?: unknown
   /** The size of the envelope as it came, in bytes of its JSON. */
   envelopeBytes?: number
   /** SHA-256 of the envelope's JSON (base64url), when it was too large to keep whole. */
   envelopeDigest?: string
+  /** Whether its envelope is kept whole, so that it can be relayed again. */
+  replayable: boolean
 }
 
-/** Which dead letters to read: the newest first, from after `before`, as many as fit both bounds. */
+/** A dead letter with what it kept of its envelope, to relay it again. */
+export interface DeadLetter extends DeadLetterSummary {
+  /** The envelope as it came; absent when it was larger than the store keeps whole. */
+  envelope?: unknown
+}
+
+/** Which dead letters to read: the newest first, from after `before`. */
 export interface DeadLetterQuery {
   /** The most dead letters in the page. @default 100 */
   limit?: number
-  /** The most bytes of kept envelopes and reasons in the page; at least one dead letter is always given. @default 1 MiB */
-  maxBytes?: number
   /** The `next` of the previous page. */
   before?: string
 }
 
 export interface DeadLetterPage {
-  deadLetters: DeadLetter[]
+  deadLetters: DeadLetterSummary[]
   /** Pass as `before` for the next page; absent on the last one. */
   next?: string
 }
 
-/** What the store knows of each dead letter without reading it: enough to prune and to page. */
-interface IndexEntry {
-  id: string
+/**
+ * What the store knows of each dead letter without reading it: enough to prune, to page and to
+ * find an agent's. Its reason is bounded, so that the index is bounded by the retention.
+ */
+interface IndexEntry extends DeadLetterSummary {
   createdAt: number
   bytes: number
 }
 
 const DEFAULT_PAGE_LIMIT = 100
-const DEFAULT_PAGE_MAX_BYTES = 1024 * 1024
+/** A reason can quote what a sender wrote (a key, an error): no longer than this. */
+const MAX_REASON_CHARS = 512
 /** What a record costs beyond its envelope: its id, dates, key and the store's own framing. */
 const RECORD_OVERHEAD_BYTES = 256
 
@@ -53,7 +62,7 @@ const RECORD_OVERHEAD_BYTES = 256
  * sender, through the external mediator) decides how many and how large: an envelope larger than
  * `deadLetterEnvelopeMaxBytes` is kept as its size and digest only, and beyond
  * `deadLetterRetention` dead letters or `deadLetterStoreMaxBytes` bytes the oldest go. An index in
- * memory (id, date, size) prunes and pages without reading the records.
+ * memory (id, date, size, reason, key) prunes and pages without reading the records.
  */
 @injectable()
 export class DeadLetterStore {
@@ -78,40 +87,71 @@ export class DeadLetterStore {
       })
   }
 
-  /** The newest first, paged by count and by bytes. */
+  /** The newest first, paged by count; read from the index alone. */
   public async page(agentContext: AgentContext, query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
     await this.writes
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT
-    const maxBytes = query.maxBytes ?? DEFAULT_PAGE_MAX_BYTES
+    const limit = Math.max(1, query.limit ?? DEFAULT_PAGE_LIMIT)
     const index = await this.indexOf(agentContext)
     const after = query.before === undefined ? undefined : parseCursor(query.before)
     // A cursor this store did not make names no place to go on from.
     if (query.before !== undefined && !after) return { deadLetters: [] }
     let start = index.length - 1
     if (after) while (start >= 0 && compareEntry(index[start], after) >= 0) start--
-    const chosen: IndexEntry[] = []
-    let bytes = 0
-    for (let position = start; position >= 0 && chosen.length < limit; position--) {
-      const entry = index[position]
-      if (chosen.length > 0 && bytes + entry.bytes > maxBytes) break
-      chosen.push(entry)
-      bytes += entry.bytes
-    }
-    const records = await Promise.all(chosen.map((entry) => this.repository.findById(agentContext, entry.id)))
-    const deadLetters = records.filter((record): record is DeadLetterRecord => record !== null).map(toDeadLetter)
+    const chosen = index.slice(Math.max(0, start - limit + 1), start + 1).reverse()
     const last = chosen.at(-1)
-    const more = last !== undefined && index.indexOf(last) > 0
-    return { deadLetters, next: more ? cursorOf(last) : undefined }
+    const more = last !== undefined && start - chosen.length >= 0
+    return { deadLetters: chosen.map(summaryOf), next: more ? cursorOf(last) : undefined }
+  }
+
+  /** One dead letter with what it kept of its envelope; undefined when there is none by that id. */
+  public async get(agentContext: AgentContext, id: string): Promise<DeadLetter | undefined> {
+    await this.writes
+    const entry = (await this.indexOf(agentContext)).find((candidate) => candidate.id === id)
+    if (!entry) return undefined
+    const record = await this.repository.findById(agentContext, id)
+    return record ? { ...summaryOf(entry), envelope: record.envelope } : undefined
+  }
+
+  /** The ids of the dead letters for these keys (all of them without `recipientKeys`), oldest first. */
+  public async idsFor(agentContext: AgentContext, recipientKeys?: ReadonlySet<string>): Promise<string[]> {
+    await this.writes
+    const index = await this.indexOf(agentContext)
+    return index
+      .filter((entry) => !recipientKeys || (entry.recipientKey !== undefined && recipientKeys.has(entry.recipientKey)))
+      .map((entry) => entry.id)
+  }
+
+  /** Deletes these dead letters; resolves with how many there were. */
+  public remove(agentContext: AgentContext, ids: readonly string[]): Promise<number> {
+    const removing = this.writes.then(async () => {
+      const index = await this.indexOf(agentContext)
+      const wanted = new Set(ids)
+      let removed = 0
+      for (let position = index.length - 1; position >= 0; position--) {
+        if (!wanted.has(index[position].id)) continue
+        await this.repository.deleteById(agentContext, index[position].id)
+        index.splice(position, 1)
+        removed++
+      }
+      return removed
+    })
+    // Later writes wait for it, and go on if it failed (the caller hears why).
+    this.writes = removing.then(
+      () => undefined,
+      () => undefined,
+    )
+    return removing
   }
 
   /** An envelope over the per-envelope cap becomes its size and digest. */
   private bounded(props: DeadLetterRecordProps): DeadLetterRecordProps {
-    if (props.envelope === undefined) return props
+    const reason = props.reason.length > MAX_REASON_CHARS ? `${props.reason.slice(0, MAX_REASON_CHARS)}…` : props.reason
+    if (props.envelope === undefined) return { ...props, reason }
     const json = JSON.stringify(props.envelope) ?? ''
     const envelopeBytes = Buffer.byteLength(json)
-    if (envelopeBytes <= this.config.deadLetterEnvelopeMaxBytes) return { ...props, envelopeBytes }
+    if (envelopeBytes <= this.config.deadLetterEnvelopeMaxBytes) return { ...props, reason, envelopeBytes }
     return {
-      reason: props.reason,
+      reason,
       recipientKey: props.recipientKey,
       envelopeBytes,
       envelopeDigest: createHash('sha256').update(json).digest('base64url'),
@@ -156,9 +196,19 @@ function entryOf(record: DeadLetterRecord): IndexEntry {
     record.envelope === undefined ? 0 : (record.envelopeBytes ?? Buffer.byteLength(JSON.stringify(record.envelope)))
   return {
     id: record.id,
+    at: record.createdAt.toISOString(),
+    reason: record.reason,
+    recipientKey: record.recipientKey,
+    envelopeBytes: record.envelopeBytes,
+    envelopeDigest: record.envelopeDigest,
+    replayable: record.envelope !== undefined,
     createdAt: record.createdAt.getTime(),
     bytes: envelopeBytes + Buffer.byteLength(record.reason ?? '') + RECORD_OVERHEAD_BYTES,
   }
+}
+
+function summaryOf({ createdAt, bytes, ...summary }: IndexEntry): DeadLetterSummary {
+  return summary
 }
 
 function compareEntry(a: Pick<IndexEntry, 'createdAt' | 'id'>, b: Pick<IndexEntry, 'createdAt' | 'id'>): number {
@@ -174,16 +224,4 @@ function parseCursor(cursor: string): Pick<IndexEntry, 'createdAt' | 'id'> | und
   const createdAt = Number(cursor.slice(0, separator))
   if (separator < 1 || !Number.isSafeInteger(createdAt)) return undefined
   return { createdAt, id: cursor.slice(separator + 1) }
-}
-
-function toDeadLetter(record: DeadLetterRecord): DeadLetter {
-  return {
-    id: record.id,
-    at: record.createdAt.toISOString(),
-    reason: record.reason,
-    recipientKey: record.recipientKey,
-    envelope: record.envelope,
-    envelopeBytes: record.envelopeBytes,
-    envelopeDigest: record.envelopeDigest,
-  }
 }

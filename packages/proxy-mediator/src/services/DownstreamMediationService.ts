@@ -106,7 +106,7 @@ export class DownstreamMediationService {
 
   /** The agents mediated, as the status shows them. */
   public listAgents(): DownstreamAgentStatus[] {
-    return this.directory.list()
+    return this.directory.list(this.config.agentFailingAfterMs)
   }
 
   /** Grants mediation to an agent that came in through the proxy's invitation, once upstream is ready. */

@@ -1,5 +1,6 @@
 import { type AgentContext, injectable } from '@credo-ts/core'
 import { AgentDirectory } from './AgentDirectory'
+import { ProxyHealth } from './ProxyHealth'
 import { AgentKeylists } from './AgentKeylists'
 import { RelayPipeline } from './RelayPipeline'
 import { UpstreamMediators } from './UpstreamMediators'
@@ -21,6 +22,7 @@ export class ProxyMediatorLifecycle {
     private readonly keylists: AgentKeylists,
     private readonly pipeline: RelayPipeline,
     private readonly upstream: UpstreamMediators,
+    private readonly health: ProxyHealth,
   ) {}
 
   public async start(agentContext: AgentContext): Promise<void> {
@@ -32,12 +34,14 @@ export class ProxyMediatorLifecycle {
     const pending = await this.pipeline.resumeOutbox(agentContext)
     if (pending > 0) agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
     await this.upstream.start(agentContext)
+    this.health.start(agentContext)
   }
 
   public async stop(): Promise<void> {
     this.started = false
     // Sessions stop first, so nothing new is picked up; the channel is closed after the drain, so
     // that the acknowledgements of the relays that settle meanwhile still go out.
+    this.health.stop()
     await this.upstream.stopPickup()
     this.directory.stop()
     this.pipeline.stop()

@@ -5,20 +5,18 @@ import type { RelayCounters as RelayCountersSnapshot } from '../models/ProxyMedi
 @injectable()
 export class RelayCounters {
   public relayed = 0
-  public retried = 0
-  public failed = 0
   public deadLettered = 0
   public inFlight = 0
+  public failedAttempts = 0
   public outbox = 0
   public heldInMemory = 0
 
   public snapshot(): RelayCountersSnapshot {
     return {
       relayed: this.relayed,
-      retried: this.retried,
-      failed: this.failed,
       deadLettered: this.deadLettered,
       inFlight: this.inFlight,
+      failedAttempts: this.failedAttempts,
       outbox: this.outbox,
       heldInMemory: this.heldInMemory,
     }

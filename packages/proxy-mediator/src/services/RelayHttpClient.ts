@@ -95,7 +95,11 @@ export class RelayHttpClient {
           response.on('error', reject)
         },
       )
-      request.on('timeout', () => request.destroy(new Error(`No answer from ${url.origin} within ${timeoutMs} ms`)))
+      request.on('timeout', () =>
+        request.destroy(
+          Object.assign(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+        ),
+      )
       request.on('error', reject)
       request.end(body)
     })

@@ -1,5 +1,6 @@
 import { type AgentContext, type EncryptedMessage, EventEmitter, injectable } from '@credo-ts/core'
 import {
+  type AgentHealthChangedEvent,
   type MessageDeadLetteredEvent,
   type MessageRelayedEvent,
   ProxyMediatorEventTypes,
@@ -19,6 +20,7 @@ import {
   parseForward,
   recipientKids,
 } from '../utils/envelope'
+import { describeRelayFailure } from '../utils/describeRelayFailure'
 import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { DeadLetterStore } from './DeadLetterStore'
@@ -149,32 +151,49 @@ export class RelayPipeline {
             .then((settlement) => settlement !== 'stopped' && this.acknowledge(ledgerKey, source))
             .finally(release),
         )
-      } else {
-        const record = new OutboxRecord(forward)
-        try {
-          await this.outbox.save(agentContext, record)
-        } catch (error) {
-          this.storage.failed(agentContext, error)
-          const { failure } = this.storage
-          if (source.kind === 'posted') {
-            throw new StorageUnavailableError(
-              `The proxy cannot keep the forward: ${failure?.reason}`,
-              Math.ceil(this.config.storageProbeIntervalMs / 1000),
-            )
-          }
-          // Taken from a mediator that keeps nothing of it: never dropped, relayed from memory.
-          this.holdInMemory(agentContext, forward)
-          return { kind: 'accepted' }
-        }
-        this.storage.succeeded(agentContext)
-        this.counters.outbox++
-        this.track(agentContext, this.relayFromOutbox(agentContext, record))
-      }
+      } else await this.acceptIntoOutbox(agentContext, forward, source.kind === 'posted')
       return { kind: 'accepted' }
     } catch (error) {
       release()
       throw error
     }
+  }
+
+  /**
+   * A dead letter's forward, relayed again once its cause is fixed: into the outbox like a posted
+   * forward, so that it is at-least-once from here on; refused (and nothing kept) when no agent
+   * holds its key now.
+   */
+  public async resubmit(agentContext: AgentContext, forward: ParsedForward): Promise<Submission> {
+    const refusal = this.unknownRecipient(forward)
+    if (refusal) return refusal
+    await this.acceptIntoOutbox(agentContext, forward, true)
+    return { kind: 'accepted' }
+  }
+
+  /**
+   * Writes the forward to the outbox and relays it from there. When the store takes no writes, a
+   * forward whose sender can hear it (`refuseWhenFull`) is refused with StorageUnavailableError; one
+   * taken from a mediator that keeps nothing of it is never dropped, but relayed from memory.
+   */
+  private async acceptIntoOutbox(agentContext: AgentContext, forward: ParsedForward, refuseWhenFull: boolean) {
+    const record = new OutboxRecord(forward)
+    try {
+      await this.outbox.save(agentContext, record)
+    } catch (error) {
+      this.storage.failed(agentContext, error)
+      if (refuseWhenFull) {
+        throw new StorageUnavailableError(
+          `The proxy cannot keep the forward: ${this.storage.failure?.reason}`,
+          Math.ceil(this.config.storageProbeIntervalMs / 1000),
+        )
+      }
+      this.holdInMemory(agentContext, forward)
+      return
+    }
+    this.storage.succeeded(agentContext)
+    this.counters.outbox++
+    this.track(agentContext, this.relayFromOutbox(agentContext, record))
   }
 
   /**
@@ -326,6 +345,20 @@ export class RelayPipeline {
    * dead letters.
    */
   private async relayUntilSettled(agentContext: AgentContext, forward: ParsedForward): Promise<Settlement> {
+    // Counted as waiting for its agent until settled: the agent's backlog, and how long its oldest waits.
+    const waiting = { since: (forward as { createdAt?: Date }).createdAt?.getTime() ?? Date.now() }
+    const owner = this.directory.agentsByKey.get(forward.recipientKey)
+    owner?.pending.add(waiting)
+    this.counters.inFlight++
+    try {
+      return await this.attemptUntilSettled(agentContext, forward)
+    } finally {
+      owner?.pending.delete(waiting)
+      this.counters.inFlight--
+    }
+  }
+
+  private async attemptUntilSettled(agentContext: AgentContext, forward: ParsedForward): Promise<Settlement> {
     let permanentRejections = 0
     for (let attempt = 1; ; attempt++) {
       if (this.stopped) return 'stopped'
@@ -345,7 +378,6 @@ export class RelayPipeline {
         return 'dead-lettered'
       }
       if (this.stopped) return 'stopped'
-      this.counters.retried++
       await this.sleep(backoffDelay(attempt - 1, this.config.relayRetryBaseDelayMs, this.config.relayRetryMaxDelayMs))
     }
   }
@@ -358,12 +390,11 @@ export class RelayPipeline {
     if (!endpoint) {
       return this.failed(agentContext, agent, forward, attempt, {
         kind: 'failed',
-        reason: `agent ${agent.connectionId} has no HTTP endpoint`,
+        reason: `agent ${agent.connectionId} has no HTTP endpoint in its DID document: it must list one the proxy can POST to`,
         permanent: false,
       })
     }
     const started = performance.now()
-    this.counters.inFlight++
     let status: number
     try {
       // The client's per-origin socket pool bounds the relays in flight to one agent, so a slow agent queues only its own.
@@ -371,21 +402,20 @@ export class RelayPipeline {
     } catch (error) {
       return this.failed(agentContext, agent, forward, attempt, {
         kind: 'failed',
-        reason: (error as Error).message,
+        reason: describeRelayFailure(endpoint, error),
         permanent: false,
       })
-    } finally {
-      this.counters.inFlight--
     }
     if (status < 200 || status >= 300) {
       return this.failed(agentContext, agent, forward, attempt, {
         kind: 'failed',
-        reason: `agent answered HTTP ${status}`,
+        reason: describeRelayFailure(endpoint, { status }),
         permanent: isPermanentRejection(status),
       })
     }
     this.counters.relayed++
     agent.lastDeliveryAt = Date.now()
+    if (agent.failingSince !== undefined) this.recovered(agentContext, agent)
     sideEffect(() =>
       this.eventEmitter.emit<MessageRelayedEvent>(agentContext, {
         type: ProxyMediatorEventTypes.MessageRelayed,
@@ -408,12 +438,23 @@ export class RelayPipeline {
     attempt: number,
     result: Extract<RelayAttempt, { kind: 'failed' }>,
   ): RelayAttempt {
-    this.counters.failed++
-    agent.failures++
+    this.counters.failedAttempts++
+    agent.failedAttempts++
+    agent.lastError = result.reason
+    const first = agent.failingSince === undefined
+    if (first) agent.failingSince = Date.now()
     sideEffect(() => {
-      agentContext.config.logger.warn(
-        `Relay to agent ${agent.connectionId} failed (attempt ${attempt}): ${result.reason}`,
-      )
+      const { logger } = agentContext.config
+      // One line when an agent starts to fail (and `ProxyHealth` one when it counts as failing), not one per attempt.
+      if (first) {
+        logger.warn(
+          `Relays to agent ${agent.connectionId} fail: ${result.reason}. They are retried with backoff; the agent counts as failing after ${this.config.agentFailingAfterMs / 1000} s.`,
+        )
+        this.eventEmitter.emit<AgentHealthChangedEvent>(agentContext, {
+          type: ProxyMediatorEventTypes.AgentHealthChanged,
+          payload: { connectionId: agent.connectionId, failing: true },
+        })
+      } else logger.debug(`Relay to agent ${agent.connectionId} failed (attempt ${attempt}): ${result.reason}`)
       this.eventEmitter.emit<RelayFailedEvent>(agentContext, {
         type: ProxyMediatorEventTypes.RelayFailed,
         payload: {
@@ -426,6 +467,22 @@ export class RelayPipeline {
       })
     })
     return result
+  }
+
+  /** An agent whose relays failed answered 2xx again. */
+  private recovered(agentContext: AgentContext, agent: DownstreamAgent): void {
+    const since = agent.failingSince ?? Date.now()
+    agent.failingSince = undefined
+    agent.lastError = undefined
+    sideEffect(() => {
+      agentContext.config.logger.info(
+        `Agent ${agent.connectionId} answers again, after ${Math.round((Date.now() - since) / 1000)} s of failing relays`,
+      )
+      this.eventEmitter.emit<AgentHealthChangedEvent>(agentContext, {
+        type: ProxyMediatorEventTypes.AgentHealthChanged,
+        payload: { connectionId: agent.connectionId, failing: false },
+      })
+    })
   }
 
   /** Counts, logs and keeps a message that will never be relayed; `envelope` is kept as it came, encrypted. */

@@ -37,6 +37,7 @@ export interface UpstreamSocket {
 export interface TrackedSocket extends UpstreamSocket {
   readonly url: string
   addEventListener(type: 'open' | 'close', listener: () => void): void
+  addEventListener(type: 'error', listener: (event: { message?: string; error?: unknown }) => void): void
   close(code?: number, reason?: string): void
 }
 
@@ -66,6 +67,8 @@ interface UpstreamLink {
   websocketEndpoints: Set<string>
   /** Whether a socket to the mediator ever existed, to tell `closed` from `none`. */
   hadSocket: boolean
+  /** Why the last socket to the mediator failed, as the socket said it (e.g. `connect ECONNREFUSED ...`). */
+  lastSocketError?: string
   watcher?: UpstreamLinkWatcher
   pendingAcks: string[]
   ackTimer?: NodeJS.Timeout
@@ -213,7 +216,17 @@ export class UpstreamChannel {
       this.sockets.delete(socket)
       this.socketChanged(socket)
     })
+    socket.addEventListener('error', (event) => {
+      const reason = event.message ?? (event.error as Error | undefined)?.message
+      for (const link of this.links.values()) if (this.isSocketOf(link, socket)) link.lastSocketError = reason
+    })
     this.socketChanged(socket)
+  }
+
+  /** The mediator's websocket endpoints, and why the last socket to them failed: for an error in words. */
+  public websocketOf(connectionId: string): { endpoints: string[]; lastSocketError?: string } {
+    const link = this.links.get(connectionId)
+    return { endpoints: [...(link?.websocketEndpoints ?? [])], lastSocketError: link?.lastSocketError }
   }
 
   /** The state of the mediator's websocket, read off the sockets themselves. */
@@ -264,8 +277,10 @@ export class UpstreamChannel {
     for (const link of this.links.values()) {
       if (!this.isSocketOf(link, socket)) continue
       link.hadSocket = true
-      if (socket.readyState === SOCKET_OPEN) link.socket = socket
-      else if (link.socket === socket) link.socket = this.openSocketOf(link)
+      if (socket.readyState === SOCKET_OPEN) {
+        link.socket = socket
+        link.lastSocketError = undefined
+      } else if (link.socket === socket) link.socket = this.openSocketOf(link)
       const { watcher } = link
       if (watcher) sideEffect(() => watcher.socketChanged())
     }
@@ -445,9 +460,7 @@ export class UpstreamChannel {
       if (DELIVERY_TYPES.has(type) || STATUS_TYPES.has(type)) return
       await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
     } catch (error) {
-      sideEffect(() =>
-        agentContext.config.logger.error('Could not handle a queued message of the mediator', { error }),
-      )
+      sideEffect(() => agentContext.config.logger.error('Could not handle a queued message of the mediator', { error }))
     }
   }
 

@@ -102,7 +102,11 @@ export class UpstreamMediationService {
           autoAcceptInvitation: true,
         })
         if (!connectionRecord) throw new Error('the invitation did not lead to a connection')
-        connection = await this.connectionCompleted(agentContext, connectionRecord.id, watch.failure(connectionRecord.id))
+        connection = await this.connectionCompleted(
+          agentContext,
+          connectionRecord.id,
+          watch.failure(connectionRecord.id),
+        )
       } catch (error) {
         throw new MediatorUnreachableError(`Could not connect to the external mediator: ${(error as Error).message}`)
       }
@@ -130,9 +134,7 @@ export class UpstreamMediationService {
     const events = this.eventEmitter
       .observable<ConnectionStateChangedEvent>(ConnectionEventTypes.ConnectionStateChanged)
       .pipe(map((event) => event.payload.connectionRecord))
-    const current = agentContext.dependencyManager
-      .resolve(ConnectionService)
-      .getById(agentContext, connectionId)
+    const current = agentContext.dependencyManager.resolve(ConnectionService).getById(agentContext, connectionId)
     return this.firstOf(merge(events, from(current)).pipe(filter(completed)), failure, 'the handshake to complete')
   }
 
@@ -151,6 +153,8 @@ export class UpstreamMediationService {
       failure,
       'a mediate-grant',
     )
+    // Awaited only once the request is sent: a send that throws must not leave it to reject unheard.
+    grant.catch(() => undefined)
     await agentContext.dependencyManager
       .resolve(MessageSender)
       .sendMessage(new OutboundMessageContext(message, { agentContext, connection, associatedRecord: mediationRecord }))
@@ -197,6 +201,9 @@ export class UpstreamMediationService {
         timeout(this.config.mediatorTimeoutMs),
       ),
     )
+    // Awaited only after the update went out: an update that throws (or an agent that stops, which
+    // completes the events) must not leave it to reject unheard.
+    result.catch(() => undefined)
     let keylist: KeylistUpdated[]
     try {
       await this.mediationRecipientService.keylistUpdateAndAwait(

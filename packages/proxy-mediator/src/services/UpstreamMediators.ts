@@ -13,7 +13,7 @@ import {
 } from '@credo-ts/core'
 import {
   ProxyMediatorEventTypes,
-  type ProxyMediatorStateChangedEvent,
+  type UpstreamChangedEvent,
   type UpstreamStatusReceivedEvent,
 } from '../ProxyMediatorEvents'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
@@ -68,6 +68,7 @@ export class UpstreamMediators {
   private agentContext?: AgentContext
   private changing = false
   private publishedState: ProxyMediatorState = 'init'
+  private publishedHolderId?: string
   private proxyRoutingKey?: string
   private routeHolderId?: string
   private failoverTimer?: NodeJS.Timeout
@@ -408,6 +409,15 @@ export class UpstreamMediators {
     return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); ${recovery}.`
   }
 
+  /** The primary, while it is down and new grants name another mediator (failover). */
+  public primaryFailedOver(): { id: string; downSince: number; holderId: string } | undefined {
+    const primary = this.primary
+    const holder = this.routeHolder()
+    const downSince = primary?.session.downSince
+    if (!primary || !holder || holder === primary || downSince === undefined) return undefined
+    return { id: primary.entry.connectionId, downSince, holderId: holder.entry.connectionId }
+  }
+
   public get failovers(): number {
     return this.failoverCount
   }
@@ -534,8 +544,8 @@ export class UpstreamMediators {
   }
 
   /**
-   * Emits `ProxyMediatorStateChanged` on every transition, and logs and counts a failover. A
-   * listener or logger that throws changes nothing here.
+   * Tells `ProxyHealth` of every transition of the upstream state, and logs and counts a failover.
+   * A listener or logger that throws changes nothing here.
    */
   private publishState(): void {
     const { agentContext } = this
@@ -555,14 +565,13 @@ export class UpstreamMediators {
         this.routeHolderId = holderId
       }
       const state = this.currentState
-      if (state === this.publishedState) return
-      const previousState = this.publishedState
+      if (state === this.publishedState && holderId === this.publishedHolderId) return
       this.publishedState = state
+      this.publishedHolderId = holderId
       if (!agentContext) return
-      agentContext.config.logger.info(`Proxy mediator is ${state}`)
-      this.eventEmitter.emit<ProxyMediatorStateChangedEvent>(agentContext, {
-        type: ProxyMediatorEventTypes.StateChanged,
-        payload: { previousState, state },
+      this.eventEmitter.emit<UpstreamChangedEvent>(agentContext, {
+        type: ProxyMediatorEventTypes.UpstreamChanged,
+        payload: {},
       })
     } catch {
       // Nothing on the side may break the main path.

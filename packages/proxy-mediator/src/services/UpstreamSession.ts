@@ -219,7 +219,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     try {
       await this.openSession()
     } catch (error) {
-      this.error = (error as Error).message
+      this.error = this.inWords(error)
       this.agentContext.config.logger.warn(`Could not open the pickup session: ${this.error}`)
       this.scheduleReconnect()
     }
@@ -242,6 +242,18 @@ export class UpstreamSession implements UpstreamLinkWatcher {
         transportPriority: { schemes: ['wss', 'ws'], restrictive: true },
       })
     }
+  }
+
+  /**
+   * Credo says "Message is undeliverable to connection <id>" when no transport reached the mediator:
+   * the operator needs what was tried, where, and what to check.
+   */
+  private inWords(error: unknown): string {
+    const message = (error as Error)?.message ?? String(error)
+    if (!/undeliverable/i.test(message)) return message
+    const { endpoints, lastSocketError } = this.deps.channel.websocketOf(this.connectionId)
+    const where = endpoints.length > 0 ? endpoints.join(' or ') : '(its DID document lists none)'
+    return `could not reach the external mediator's websocket ${where}${lastSocketError ? ` (${lastSocketError})` : ''}: check that it runs and that this network reaches it (a firewall, an egress proxy)`
   }
 
   private scheduleReconnect(): void {

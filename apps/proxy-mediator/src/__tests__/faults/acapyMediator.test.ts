@@ -74,8 +74,7 @@ describe('fault: ACA-Py as the external mediator, against the real runner', () =
       expect(refused.status).toBe(502)
       expect(refused.body).toEqual({
         error: 'mediator_unreachable',
-        detail:
-          'The external mediator did not grant mediation: The external mediator denied mediation (mediate-deny).',
+        detail: 'The external mediator did not grant mediation: The external mediator denied mediation (mediate-deny).',
       })
       expect(topology.proxy.logLines.some((line) => line.includes('denied mediation (mediate-deny)'))).toBe(true)
     } finally {

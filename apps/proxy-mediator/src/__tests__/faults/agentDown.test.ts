@@ -21,7 +21,7 @@ describe('fault: the agent is down for 30 s', () => {
     const during = await topology.status()
     const held = await topology.mediator.request<number>('queueSize')
     // Relays were attempted and failed; none succeeded; the mediator still holds the messages.
-    expect(during.counters.failed).toBeGreaterThan(before.counters.failed)
+    expect(during.counters.failedAttempts).toBeGreaterThan(before.counters.failedAttempts)
     expect(during.counters.relayed).toBe(before.counters.relayed)
     expect(held).toBeGreaterThan(0)
     expect(progress.failed).toEqual([])
@@ -33,7 +33,7 @@ describe('fault: the agent is down for 30 s', () => {
     report('agent down 30 s', {
       sent: MESSAGES,
       sentDuringOutage: progress.sent,
-      failedRelaysDuringOutage: during.counters.failed - before.counters.failed,
+      failedRelaysDuringOutage: during.counters.failedAttempts - before.counters.failedAttempts,
       heldUpstreamAtEndOfOutage: held,
       deliveries: delivered.received,
       unique: delivered.unique,

@@ -68,7 +68,11 @@ async function fillSendAndFree(topology: AcapyRunnerTopology, disk: FullDisk, pr
   const deliveredWhileFull = whileFull.filter((content) => received().has(content)).length
 
   disk.free()
-  await runner.waitForProxyStatus('ready', STARTUP_TIMEOUT_MS, (body) => (body as unknown as StorageView).storage.writable)
+  await runner.waitForProxyStatus(
+    'ready',
+    STARTUP_TIMEOUT_MS,
+    (body) => (body as unknown as StorageView).storage.writable,
+  )
   await waitFor(() => whileFull.filter((content) => received().has(content)).length, MESSAGES, 120_000, 'while full')
   return { duringFull, queuedAtMediatorWhileFull, deliveredWhileFull }
 }

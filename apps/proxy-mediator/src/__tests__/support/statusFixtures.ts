@@ -25,7 +25,7 @@ export function proxyStatus(overrides: Partial<ProxyMediatorStatus> = {}): Proxy
     mediators: [],
     failovers: 0,
     agents: [],
-    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0, heldInMemory: 0 },
+    counters: { relayed: 0, deadLettered: 0, inFlight: 0, failedAttempts: 0, outbox: 0, heldInMemory: 0 },
     storage: { writable: true },
     ...overrides,
   }

@@ -25,7 +25,7 @@ function statusOf(state: ProxyMediatorStatus['status']): ProxyMediatorStatus {
     mediators: [],
     failovers: 0,
     agents: [],
-    counters: { relayed: 0, retried: 0, failed: 0, deadLettered: 0, inFlight: 0, outbox: 0, heldInMemory: 0 },
+    counters: { relayed: 0, deadLettered: 0, inFlight: 0, failedAttempts: 0, outbox: 0, heldInMemory: 0 },
     storage: { writable: true },
   }
 }
@@ -46,7 +46,9 @@ class FakeControl implements ProxyMediatorControl {
     const header = JSON.parse(Buffer.from(envelope.protected, 'base64url').toString())
     return header.recipients.some((recipient: { header: { kid: string } }) => this.ownKids.has(recipient.header.kid))
   }
-  public deadLetters = [{ id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope' }]
+  public deadLetters = [
+    { id: 'dl-1', at: '2026-01-01T00:00:00.000Z', reason: 'cannot decrypt envelope', replayable: true },
+  ]
   /** What posted forwards meet: a store that takes no writes throws as the module does. */
   public storageFull = false
   async acceptForward() {
@@ -378,16 +380,16 @@ describe('runner HTTP routes', () => {
     const listed = await fetch(`${baseUrl}/dead-letters?limit=5`, { headers })
     expect(listed.status).toBe(200)
     expect(await listed.json()).toEqual({ dead_letters: control?.deadLetters, next: 'next-cursor' })
-    const next = await fetch(`${baseUrl}/dead-letters?limit=5&max_bytes=2048&before=1767225600000.dl-1`, { headers })
+    const next = await fetch(`${baseUrl}/dead-letters?limit=5&before=1767225600000.dl-1`, { headers })
     expect(next.status).toBe(200)
     expect(control?.deadLetterQueries).toEqual([
-      { limit: 5, maxBytes: 1024 * 1024, before: undefined },
-      { limit: 5, maxBytes: 2048, before: '1767225600000.dl-1' },
+      { limit: 5, before: undefined },
+      { limit: 5, before: '1767225600000.dl-1' },
     ])
     for (const [query, error] of [
       ['limit=100000', 'invalid_limit'],
-      ['max_bytes=10', 'invalid_max_bytes'],
-      ['max_bytes=1e9', 'invalid_max_bytes'],
+      ['limit=0', 'invalid_limit'],
+      ['limit=1e9', 'invalid_limit'],
       ['before=not-a-cursor', 'invalid_cursor'],
     ]) {
       const refused = await fetch(`${baseUrl}/dead-letters?${query}`, { headers })

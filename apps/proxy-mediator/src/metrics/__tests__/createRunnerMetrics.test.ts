@@ -17,9 +17,20 @@ function status(
     mediators,
     failovers,
     agents: [
-      { connectionId: 'c', mediationState: 'granted', keyCount: 1, recipientKeys: ['did:key:z6Mk'], failures: 0 },
+      {
+        connectionId: 'c',
+        mediationState: 'granted',
+        keyCount: 1,
+        recipientKeys: ['did:key:z6Mk'],
+        state: 'failing',
+        failingSince: new Date(0).toISOString(),
+        lastError: 'connection refused by http://agent:8020: is the agent running and listening there?',
+        backlog: 2,
+        oldestUndeliveredMs: 90_000,
+        failedAttempts: 3,
+      },
     ],
-    counters: { relayed, retried: 1, failed: 3, deadLettered: 4, inFlight: 5, outbox: 6, heldInMemory: 7 },
+    counters: { relayed, deadLettered: 4, inFlight: 5, failedAttempts: 3, outbox: 6, heldInMemory: 7 },
     storage: { writable: false, failingSince: new Date(0).toISOString(), reason: 'storage full: ENOSPC' },
   }
 }
@@ -33,8 +44,9 @@ describe('createRunnerMetrics', () => {
 
     const text = await metrics.registry.metrics()
     expect(text).toContain('proxy_mediator_messages_relayed_total 7')
-    expect(text).toContain('proxy_mediator_relay_retries_total 1')
-    expect(text).toContain('proxy_mediator_relay_failures_total 3')
+    expect(text).toContain('proxy_mediator_relay_attempts_failed_total 3')
+    expect(text).toContain('proxy_mediator_agent_failing{agent="c"} 1')
+    expect(text).toContain('proxy_mediator_oldest_undelivered_seconds 90')
     expect(text).toContain('proxy_mediator_messages_dead_lettered_total 4')
     expect(text).toContain('proxy_mediator_upstream_reconnects_total 2')
     expect(text).toContain('proxy_mediator_relays_in_flight 5')

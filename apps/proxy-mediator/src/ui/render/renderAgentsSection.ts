@@ -11,7 +11,7 @@ export function renderAgentsSection(status: ProxyMediatorStatus | undefined): Sa
     <caption>${agents.length === 1 ? '1 agent' : `${agents.length} agents`}</caption>
     <thead><tr>
       <th scope="col">Label</th><th scope="col">Endpoint</th><th scope="col">Mediation</th>
-      <th scope="col">Keys</th><th scope="col">Last delivery</th><th scope="col">Failures</th>
+      <th scope="col">Keys</th><th scope="col">Last delivery</th><th scope="col">Relays</th>
     </tr></thead>
     <tbody>${agents.map(renderAgentRow)}</tbody>
   </table>`
@@ -24,7 +24,7 @@ function renderAgentRow(agent: DownstreamAgentStatus): SafeHtml {
     <td>${agent.mediationState}</td>
     <td>${renderKeys(agent)}</td>
     <td>${agent.lastDeliveryAt ? html`<time datetime="${agent.lastDeliveryAt}">${agent.lastDeliveryAt}</time>` : html`<span class="unknown">none since start</span>`}</td>
-    <td>${agent.failures}</td>
+    <td>${renderRelayHealth(agent)}</td>
   </tr>`
 }
 
@@ -35,4 +35,13 @@ function renderKeys(agent: DownstreamAgentStatus): SafeHtml {
   return html`<ul class="keys mono">${agent.recipientKeys.map((key) => html`<li>${key}</li>`)}${
     more > 0 ? html`<li data-testid="more-keys">and ${more.toLocaleString('en')} more</li>` : ''
   }</ul>`
+}
+
+/** Whether its relays get through: failing with the cause and since when, its backlog, and the failed attempts. */
+function renderRelayHealth(agent: DownstreamAgentStatus): SafeHtml {
+  const backlog = agent.backlog > 0 ? html` <span data-testid="agent-backlog">${agent.backlog} waiting</span>` : ''
+  if (agent.state === 'failing') {
+    return html`<span class="failing" data-testid="agent-failing">failing since <time datetime="${agent.failingSince ?? ''}">${agent.failingSince ?? ''}</time>: ${agent.lastError ?? 'no answer'}</span>${backlog}`
+  }
+  return html`<span class="ok">ok</span>${backlog}${agent.failedAttempts > 0 ? html` <span class="attempts">${agent.failedAttempts} failed attempts</span>` : ''}`
 }

@@ -3,12 +3,28 @@ import { type SafeHtml, html } from './html'
 
 /** Each counter of `status.counters`, in the order an operator reads them, with what it counts. */
 const COUNTERS: Array<{ key: keyof RelayCounters; label: string; title: string }> = [
-  { key: 'relayed', label: 'Relayed', title: 'Forwards POSTed to an agent and answered 2xx' },
-  { key: 'retried', label: 'Retried', title: 'Failed relay attempts that will be tried again' },
-  { key: 'failed', label: 'Failed', title: 'Relay attempts that failed (non-2xx, timeout, refused)' },
-  { key: 'deadLettered', label: 'Dead-lettered', title: 'Forwards that can never be relayed' },
-  { key: 'inFlight', label: 'In flight', title: 'Relays running now' },
-  { key: 'outbox', label: 'Outbox', title: 'Messages waiting in the durable outbox (implicit pickup)' },
+  { key: 'relayed', label: 'Relayed', title: 'Messages POSTed to an agent and answered 2xx' },
+  {
+    key: 'inFlight',
+    label: 'In flight',
+    title: 'Messages taken and not yet delivered: being POSTed, or waiting for their next attempt',
+  },
+  { key: 'deadLettered', label: 'Dead-lettered', title: 'Messages that can never be relayed' },
+  {
+    key: 'failedAttempts',
+    label: 'Failed attempts',
+    title: 'Relay attempts that failed (non-2xx, timeout, refused); a message may fail several times',
+  },
+  {
+    key: 'outbox',
+    label: 'Outbox',
+    title: 'Messages waiting in the durable outbox (implicit pickup, pickup 1.0, posted forwards)',
+  },
+  {
+    key: 'heldInMemory',
+    label: 'Held in memory',
+    title: 'Messages taken while the store took no writes (a full disk), relayed from memory',
+  },
 ]
 
 export function renderCountersSection(status: ProxyMediatorStatus | undefined): SafeHtml {

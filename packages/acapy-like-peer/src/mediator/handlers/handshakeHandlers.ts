@@ -64,7 +64,9 @@ export function registerHandshakeHandlers(conductor: Conductor, store: MediatorS
   }
 
   conductor.register('connections/1.0/request', (context) => {
-    const invitationKey = useInvitation([...store.invitations.values()].find(({ key }) => key.verkey === context.receipt.recipientVerkey))
+    const invitationKey = useInvitation(
+      [...store.invitations.values()].find(({ key }) => key.verkey === context.receipt.recipientVerkey),
+    )
     const { DID, DIDDoc } = (context.message.connection ?? {}) as { DID?: string; DIDDoc?: Record<string, unknown> }
     if (!invitationKey || !DID || !DIDDoc) {
       context.reply(
@@ -78,7 +80,10 @@ export function registerHandshakeHandlers(conductor: Conductor, store: MediatorS
       return
     }
     const connection = addConnection('connections/1.0', context.message, DID, serviceOfDoc(DIDDoc))
-    const value = { DID: connection.ourDid, DIDDoc: legacyDidDoc(connection.ourDid, connection.ourKey.verkey, settings.endpoints) }
+    const value = {
+      DID: connection.ourDid,
+      DIDDoc: legacyDidDoc(connection.ourDid, connection.ourKey.verkey, settings.endpoints),
+    }
     connection.state = 'response'
     context.reply(
       {

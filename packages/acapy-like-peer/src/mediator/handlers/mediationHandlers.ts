@@ -85,7 +85,9 @@ export function registerMediationHandlers(conductor: Conductor, store: MediatorS
   conductor.register('coordinate-mediation/1.0/keylist-query', (context) => {
     const { connection } = context
     if (connection?.mediation !== 'granted') return
-    const keys = [...store.routes].filter(([, id]) => id === connection.id).map(([key]) => ({ recipient_key: keyForm(key) }))
+    const keys = [...store.routes]
+      .filter(([, id]) => id === connection.id)
+      .map(([key]) => ({ recipient_key: keyForm(key) }))
     reply(context, 'keylist', { keys, pagination: { offset: 0, limit: keys.length, count: keys.length } })
   })
 }

@@ -30,7 +30,8 @@ export function registerPickupPluginHandlers(conductor: Conductor, events: Condu
   conductor.register('messagepickup/2.0/status-request', (context) => {
     const queue = queueOf(context)
     if (!queue) return
-    const key = typeof context.message.recipient_key === 'string' ? context.message.recipient_key : context.receipt.senderVerkey
+    const key =
+      typeof context.message.recipient_key === 'string' ? context.message.recipient_key : context.receipt.senderVerkey
     status(context, key ? queue.countFor(key) : 0, context.message.recipient_key)
   })
 

@@ -43,7 +43,12 @@ describe('ACA-Py as the external mediator', () => {
         : ['connections/1.0', 'didexchange/1.0', 'didexchange/1.1']
     for (const handshake of handshakes) {
       for (const keyForm of ['base58', 'did:key'] as const) {
-        cases.push([`ACA-Py ${generation}, ${handshake} invitation, ${keyForm} routing keys`, generation, handshake, keyForm])
+        cases.push([
+          `ACA-Py ${generation}, ${handshake} invitation, ${keyForm} routing keys`,
+          generation,
+          handshake,
+          keyForm,
+        ])
       }
     }
   }

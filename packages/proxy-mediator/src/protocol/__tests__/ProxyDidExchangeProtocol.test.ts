@@ -18,7 +18,16 @@ import {
   OutOfBandRole,
   OutOfBandState,
 } from '@credo-ts/core'
-import { type KeyPair, didKeyOf, didPeer4, legacyDidDoc, newKeyPair, ready, signedAttachment, unqualifiedDidOf } from '@proxy-mediator/acapy-like-peer'
+import {
+  type KeyPair,
+  didKeyOf,
+  didPeer4,
+  legacyDidDoc,
+  newKeyPair,
+  ready,
+  signedAttachment,
+  unqualifiedDidOf,
+} from '@proxy-mediator/acapy-like-peer'
 import { freePort } from '@proxy-mediator/topology'
 import { type TestProxy, startProxy } from '../../__tests__/support/startProxy'
 import { DidExchangeRefusedError } from '../../errors/DidExchangeRefusedError'
@@ -96,11 +105,11 @@ describe('ProxyDidExchangeProtocol', () => {
     return { did, 'did_doc~attach': attachment }
   }
 
-  it('registers in place of Credo\'s DID exchange', () => {
+  it("registers in place of Credo's DID exchange", () => {
     expect(protocol()).toBeInstanceOf(ProxyDidExchangeProtocol)
   })
 
-  it('takes ACA-Py 0.11\'s legacy doc signed by the invitation key with kid and jwk, and routes by it', async () => {
+  it("takes ACA-Py 0.11's legacy doc signed by the invitation key with kid and jwk, and routes by it", async () => {
     const { connection, outOfBandRecord } = await pendingRequest()
     const taken = await protocol().processResponse(responseTo(connection, legacyAnswer()), outOfBandRecord)
     expect(taken.state).toBe(DidExchangeState.ResponseReceived)
@@ -113,7 +122,9 @@ describe('ProxyDidExchangeProtocol', () => {
     const { connection, outOfBandRecord } = await pendingRequest()
     const answer = protocol().processResponse(responseTo(connection, legacyAnswer(newKeyPair())), outOfBandRecord)
     await expect(answer).rejects.toThrow(DidExchangeRefusedError)
-    await expect(answer).rejects.toThrow(/DID exchange response refused: did_doc~attach is not signed by the invitation's key/)
+    await expect(answer).rejects.toThrow(
+      /DID exchange response refused: did_doc~attach is not signed by the invitation's key/,
+    )
   })
 
   it('takes a did_rotate~attach signed with kid and jwk in the protected header (Credo 0.5 refuses it: credo-ts#2140)', async () => {

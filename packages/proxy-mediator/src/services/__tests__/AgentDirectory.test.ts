@@ -22,6 +22,8 @@ const KEY_N = '8S5Wk8E83ofvLxWpyrt51HturU995zXCTtKBQovuBeUm'
 const PROXY_KEY = '8Zv72jA9EQGNd91qrTXub3SSLnZYS7tqaheVXa26gK8B'
 
 /** The routing table against Credo's real event bus, with storage and DID resolution stubbed. */
+const FAILING_AFTER_MS = 30_000
+
 describe('AgentDirectory', () => {
   const stop$ = new Subject<boolean>()
   const eventEmitter = new EventEmitter(agentDependencies, stop$)
@@ -67,7 +69,7 @@ describe('AgentDirectory', () => {
   it('loads the granted agents with their endpoint and label', async () => {
     expect(directory.agentsByKey.get(KEY_A)?.connectionId).toBe('existing')
     await new Promise(setImmediate)
-    expect(directory.list()).toEqual([
+    expect(directory.list(FAILING_AFTER_MS)).toEqual([
       {
         connectionId: 'existing',
         label: 'label of existing',
@@ -75,7 +77,9 @@ describe('AgentDirectory', () => {
         keyCount: 1,
         recipientKeys: ['did:key:z6Mkm1PiUTRRhUJSeH6vzYby51QzVygNk3qttbZaV9K8PY4x'],
         endpoint: ENDPOINT,
-        failures: 0,
+        state: 'ok',
+        backlog: 0,
+        failedAttempts: 0,
       },
     ])
   })
@@ -101,7 +105,9 @@ describe('AgentDirectory', () => {
     if (!agent) throw new Error('the existing agent was not loaded')
     const many = Array.from({ length: 250 }, () => TypedArrayEncoder.toBase58(randomBytes(32)))
     directory.addKeys(agent, many)
-    const [status] = directory.list().map(({ keyCount, recipientKeys }) => ({ keyCount, listed: recipientKeys.length }))
+    const [status] = directory
+      .list(FAILING_AFTER_MS)
+      .map(({ keyCount, recipientKeys }) => ({ keyCount, listed: recipientKeys.length }))
     expect(status).toEqual({ keyCount: 251, listed: 100 })
     expect(directory.ownerOf(many[249])).toBe(agent)
   })
@@ -123,6 +129,29 @@ describe('AgentDirectory', () => {
 
     emit(RepositoryEventTypes.RecordDeleted, { record: { id: stored[0].id, type: MediationRecord.type } })
     expect(directory.agentsByKey.get(KEY_A)).toBeUndefined()
-    expect(directory.list()).toEqual([])
+    expect(directory.list(FAILING_AFTER_MS)).toEqual([])
+  })
+
+  it('tells an agent whose relays fail as failing only once they have failed for the failing time, with its backlog', () => {
+    const agent = directory.agentOf('existing')
+    if (!agent) throw new Error('the existing agent was not loaded')
+    const now = 1_000_000
+    agent.failingSince = now - FAILING_AFTER_MS + 1
+    agent.lastError = 'connection refused by http://agent: is the agent running and listening there?'
+    agent.pending.add({ since: now - 90_000 })
+    expect(directory.failingAgents(FAILING_AFTER_MS, now)).toEqual([])
+    expect(directory.nextFailingAt(FAILING_AFTER_MS, now)).toBe(now + 1)
+    const [early] = directory.list(FAILING_AFTER_MS, now)
+    expect(early).toMatchObject({ state: 'ok', backlog: 1, oldestUndeliveredMs: 90_000 })
+
+    const later = now + 1
+    expect(directory.failingAgents(FAILING_AFTER_MS, later)).toEqual([agent])
+    expect(directory.nextFailingAt(FAILING_AFTER_MS, later)).toBeUndefined()
+    const [failing] = directory.list(FAILING_AFTER_MS, later)
+    expect(failing).toMatchObject({
+      state: 'failing',
+      failingSince: new Date(now - FAILING_AFTER_MS + 1).toISOString(),
+      lastError: agent.lastError,
+    })
   })
 })

@@ -3,7 +3,7 @@ import type { AgentContext } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from '../../ProxyMediatorModuleConfig'
 import type { DeadLetterRecord } from '../../repository/DeadLetterRecord'
 import type { DeadLetterRepository } from '../../repository/DeadLetterRepository'
-import { type DeadLetter, DeadLetterStore } from '../DeadLetterStore'
+import { DeadLetterStore, type DeadLetterSummary } from '../DeadLetterStore'
 
 /** The repository calls the store makes, over a map, with the bytes each record would take as JSON. */
 class MapRepository {
@@ -47,18 +47,18 @@ describe('DeadLetterStore', () => {
   })
 
   /** Every dead letter, newest first, following `next` from page to page. */
-  async function allPages(store: DeadLetterStore, limit: number, maxBytes: number) {
-    const pages: DeadLetter[][] = []
+  async function allPages(store: DeadLetterStore, limit: number) {
+    const pages: DeadLetterSummary[][] = []
     let before: string | undefined
     do {
-      const page = await store.page(agentContext, { limit, maxBytes, before })
+      const page = await store.page(agentContext, { limit, before })
       pages.push(page.deadLetters)
       before = page.next
     } while (before !== undefined)
     return pages
   }
 
-  it('keeps an envelope up to the cap whole, and one past it as its size and digest only', async () => {
+  it('keeps an envelope up to the cap whole, and one past it as its size and digest only; lists neither', async () => {
     const store = storeWith({ deadLetterEnvelopeMaxBytes: 1024 })
     const small = envelopeOf(100)
     const large = envelopeOf(3_500_000)
@@ -70,19 +70,23 @@ describe('DeadLetterStore', () => {
       {
         reason: 'large',
         recipientKey: 'key-1',
-        envelope: undefined,
         envelopeBytes: largeJson.length,
         envelopeDigest: createHash('sha256').update(largeJson).digest('base64url'),
+        replayable: false,
       },
       {
         reason: 'small',
         recipientKey: undefined,
-        envelope: small,
         envelopeBytes: JSON.stringify(small).length,
         envelopeDigest: undefined,
+        replayable: true,
       },
     ])
     expect(repository.storedBytes).toBeLessThan(4096)
+    // The envelope is there for a replay, by id only.
+    expect((await store.get(agentContext, deadLetters[1].id))?.envelope).toEqual(small)
+    expect((await store.get(agentContext, deadLetters[0].id))?.envelope).toBeUndefined()
+    expect(await store.get(agentContext, 'no-such-id')).toBeUndefined()
   })
 
   it('stays within its byte budget and its count, dropping the oldest first', async () => {
@@ -95,7 +99,7 @@ describe('DeadLetterStore', () => {
     for (let index = 0; index < 130; index++) {
       store.keep(agentContext, { reason: `r${index}`, envelope: envelopeOf(60 * 1024) })
     }
-    const kept = (await allPages(store, 1_000, 16 * 1024 * 1024)).flat()
+    const kept = (await allPages(store, 1_000)).flat()
     expect(repository.storedBytes).toBeLessThanOrEqual(256 * 1024)
     expect(kept.length).toBeGreaterThan(0)
     expect(kept[0].reason).toBe('r129')
@@ -111,24 +115,45 @@ describe('DeadLetterStore', () => {
     )
   })
 
-  it('pages newest first by count and by bytes, every dead letter once, reading the store once', async () => {
+  it('pages newest first by count, every dead letter once, reading the store once and no record', async () => {
     const store = storeWith({ deadLetterEnvelopeMaxBytes: 64 * 1024 })
     for (let index = 0; index < 40; index++) {
       store.keep(agentContext, { reason: `p${index}`, envelope: envelopeOf(10 * 1024) })
     }
-    const byCount = await allPages(store, 7, 16 * 1024 * 1024)
+    const findById = jest.spyOn(repository, 'findById')
+    const byCount = await allPages(store, 7)
     expect(byCount.map((page) => page.length)).toEqual([7, 7, 7, 7, 7, 5])
-    // About 10 KB each: a page of 32 KB holds 3.
-    const byBytes = await allPages(store, 100, 32 * 1024)
-    expect(Math.max(...byBytes.map((page) => page.length))).toBe(3)
-    for (const pages of [byCount, byBytes]) {
-      expect(pages.flat().map(({ reason }) => reason)).toEqual(
-        Array.from({ length: 40 }, (_, index) => `p${39 - index}`),
-      )
-    }
-    // A page smaller than one dead letter still gives one, so that paging goes on.
-    expect((await store.page(agentContext, { maxBytes: 1 })).deadLetters).toHaveLength(1)
+    expect(byCount.flat().map(({ reason }) => reason)).toEqual(
+      Array.from({ length: 40 }, (_, index) => `p${39 - index}`),
+    )
+    expect((await allPages(store, 40)).map((page) => page.length)).toEqual([40])
     expect(repository.getAllCalls).toBe(1)
+    expect(findById).not.toHaveBeenCalled()
+  })
+
+  it('bounds a reason that quotes what a sender wrote', async () => {
+    const store = storeWith({})
+    store.keep(agentContext, { reason: `no agent registered key ${'k'.repeat(100_000)}` })
+    const [letter] = (await store.page(agentContext)).deadLetters
+    expect(letter.reason.length).toBeLessThanOrEqual(513)
+    expect(letter.reason.startsWith('no agent registered key kkk')).toBe(true)
+  })
+
+  it("finds an agent's dead letters by key, and removes the ones asked for", async () => {
+    const store = storeWith({})
+    store.keep(agentContext, { reason: 'a1', recipientKey: 'key-a' })
+    store.keep(agentContext, { reason: 'b1', recipientKey: 'key-b' })
+    store.keep(agentContext, { reason: 'none' })
+    store.keep(agentContext, { reason: 'a2', recipientKey: 'key-a2' })
+    const ofA = await store.idsFor(agentContext, new Set(['key-a', 'key-a2']))
+    expect(ofA).toHaveLength(2)
+    expect(await store.idsFor(agentContext)).toHaveLength(4)
+    expect(await store.remove(agentContext, [...ofA, 'no-such-id'])).toBe(2)
+    expect((await store.page(agentContext)).deadLetters.map(({ reason }) => reason)).toEqual(['none', 'b1'])
+    expect(repository.records.size).toBe(2)
+    // What is kept after a removal is ordered after it, as ever.
+    store.keep(agentContext, { reason: 'later' })
+    expect((await store.page(agentContext)).deadLetters.map(({ reason }) => reason)).toEqual(['later', 'none', 'b1'])
   })
 
   it('answers an empty page for a cursor it did not make', async () => {

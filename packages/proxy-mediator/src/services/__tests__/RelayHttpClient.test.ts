@@ -57,7 +57,7 @@ describe('RelayHttpClient', () => {
     client = new RelayHttpClient(1)
     const first = client.post(endpoint.url, 'first', 200)
     const second = client.post(endpoint.url, 'second', 10_000)
-    await expect(first).rejects.toThrow(/within 200 ms/)
+    await expect(first).rejects.toThrow(/within 0.2 s/)
     await endpoint.untilHeld(2)
     endpoint.held[1].response.writeHead(200).end()
     expect((await second).status).toBe(200)

@@ -31,7 +31,7 @@ describe('RelayPipeline', () => {
   let agent: DownstreamAgent
   let outboxRecords: OutboxRecord[]
   let outbox: { save: jest.Mock; delete: jest.Mock; getAll: jest.Mock }
-  let deadLetters: { keep: jest.Mock; list: jest.Mock }
+  let deadLetters: { keep: jest.Mock }
   let emit: jest.Mock
   let probes: { save: jest.Mock; delete: jest.Mock }
   let storage: StorageHealth
@@ -65,7 +65,8 @@ describe('RelayPipeline', () => {
       mediationState: 'granted' as DownstreamAgent['mediationState'],
       endpoint: `http://127.0.0.1:${port}`,
       recipientKeys: new Set([AGENT_KEY]),
-      failures: 0,
+      failedAttempts: 0,
+      pending: new Set(),
     }
     outboxRecords = []
     outbox = {
@@ -77,7 +78,7 @@ describe('RelayPipeline', () => {
       }),
       getAll: jest.fn(async () => [...outboxRecords]),
     }
-    deadLetters = { keep: jest.fn(), list: jest.fn() }
+    deadLetters = { keep: jest.fn() }
     emit = jest.fn()
     probes = { save: jest.fn(), delete: jest.fn() }
     const config = new ProxyMediatorModuleConfig({
@@ -151,9 +152,14 @@ describe('RelayPipeline', () => {
     await pipeline.submit(agentContext, forwardTo(AGENT_KEY), source)
     await waitUntil(() => acknowledge.mock.calls.length === 1)
     expect(posts).toHaveLength(4)
-    expect(pipeline.counters.retried).toBe(3)
-    expect(pipeline.counters.failed).toBe(3)
-    expect(agent.failures).toBe(3)
+    expect(pipeline.counters.failedAttempts).toBe(3)
+    expect(pipeline.counters.relayed).toBe(1)
+    expect(agent.failedAttempts).toBe(3)
+    // Relayed at last: the agent does not fail any more, and nothing waits for it.
+    expect(agent.failingSince).toBeUndefined()
+    expect(agent.lastError).toBeUndefined()
+    expect(agent.pending.size).toBe(0)
+    expect(pipeline.counters.inFlight).toBe(0)
     expect(deadLetters.keep).not.toHaveBeenCalled()
   })
 
@@ -164,7 +170,7 @@ describe('RelayPipeline', () => {
     await waitUntil(() => acknowledge.mock.calls.length === 1)
     expect(posts).toHaveLength(3)
     expect(deadLetters.keep).toHaveBeenCalledWith(agentContext, {
-      reason: 'agent keeps rejecting it: agent answered HTTP 400',
+      reason: `agent keeps rejecting it: HTTP 400 from ${agent.endpoint}`,
       recipientKey: AGENT_KEY,
       envelope: agentEnvelope,
     })
@@ -230,6 +236,25 @@ describe('RelayPipeline', () => {
     expect(posts).toHaveLength(0)
   })
 
+  it('relays a dead letter again through the outbox, at least once, and refuses one whose key no agent holds', async () => {
+    answers = [503, 200]
+    expect(await pipeline.resubmit(agentContext, { recipientKey: AGENT_KEY, envelope: agentEnvelope })).toEqual({
+      kind: 'accepted',
+    })
+    // In the outbox before the first attempt, so that a restart goes on with it.
+    expect(outbox.save).toHaveBeenCalledTimes(1)
+    await settle()
+    expect(posts.map((body) => JSON.parse(body))).toEqual([agentEnvelope, agentEnvelope])
+    expect(outboxRecords).toEqual([])
+
+    expect(await pipeline.resubmit(agentContext, { recipientKey: OTHER_KEY, envelope: agentEnvelope })).toMatchObject({
+      kind: 'refused',
+      code: 'unknown_recipient',
+    })
+    expect(outbox.save).toHaveBeenCalledTimes(1)
+    expect(deadLetters.keep).not.toHaveBeenCalled()
+  })
+
   it('relays and acknowledges even when an event listener or the logger throws', async () => {
     emit.mockImplementation(() => {
       throw new Error('a listener that throws')
@@ -248,7 +273,9 @@ describe('RelayPipeline', () => {
 
     it('relays a taken forward from memory, never drops it, and says the store is full', async () => {
       outbox.save.mockRejectedValueOnce(full())
-      expect(await pipeline.submit(agentContext, forwardTo(AGENT_KEY), { kind: 'stream' })).toEqual({ kind: 'accepted' })
+      expect(await pipeline.submit(agentContext, forwardTo(AGENT_KEY), { kind: 'stream' })).toEqual({
+        kind: 'accepted',
+      })
       expect(storage.failure?.reason).toBe('storage full: SQLITE_FULL: database or disk is full')
       expect(pipeline.counters.heldInMemory).toBe(1)
       await settle()

@@ -203,18 +203,19 @@ describe('UpstreamChannel', () => {
 
   /** A websocket as the wrapped socket class makes it: an EventTarget with a URL and a state. */
   function trackedSocket(url: string, readyState = 0) {
-    const listeners: Record<string, Array<() => void>> = {}
+    const listeners: Record<string, Array<(event?: unknown) => void>> = {}
     const tracked = {
       url,
       readyState,
       send: jest.fn(),
       close: jest.fn(),
-      addEventListener: (type: string, listener: () => void) => {
+      // biome-ignore lint/suspicious/noExplicitAny: a stub of the socket's overloaded addEventListener
+      addEventListener: (type: string, listener: (event?: any) => void) => {
         listeners[type] = [...(listeners[type] ?? []), listener]
       },
-      fire(type: 'open' | 'close') {
-        tracked.readyState = type === 'open' ? 1 : 3
-        for (const listener of listeners[type] ?? []) listener()
+      fire(type: 'open' | 'close' | 'error', event?: unknown) {
+        if (type !== 'error') tracked.readyState = type === 'open' ? 1 : 3
+        for (const listener of listeners[type] ?? []) listener(event)
       },
     }
     return tracked
@@ -280,6 +281,20 @@ describe('UpstreamChannel', () => {
     channel.closeSockets(connection.id, 'full')
     expect(mediatorSocket.close).toHaveBeenCalledWith(1001, 'full')
     expect(elsewhere.close).not.toHaveBeenCalled()
+  })
+
+  it("remembers why the last socket to a mediator failed, until one opens, with the mediator's websocket endpoints", () => {
+    const failed = trackedSocket(MEDIATOR_WEBSOCKET)
+    channel.trackSocket(failed)
+    failed.fire('error', { message: 'connect ECONNREFUSED 10.1.2.3:3001' })
+    expect(channel.websocketOf(connection.id)).toEqual({
+      endpoints: [`${MEDIATOR_WEBSOCKET}/`],
+      lastSocketError: 'connect ECONNREFUSED 10.1.2.3:3001',
+    })
+    const next = trackedSocket(MEDIATOR_WEBSOCKET)
+    channel.trackSocket(next)
+    next.fire('open')
+    expect(channel.websocketOf(connection.id).lastSocketError).toBeUndefined()
   })
 
   it('pulls nothing while no socket to the mediator is open', async () => {

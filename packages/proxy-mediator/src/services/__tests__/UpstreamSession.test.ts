@@ -42,6 +42,10 @@ describe('UpstreamSession', () => {
           },
           pull,
           quiet,
+          websocketOf: () => ({
+            endpoints: ['wss://mediator.example.org/ws'],
+            lastSocketError: 'connect ECONNREFUSED 10.1.2.3:443',
+          }),
         } as unknown as UpstreamChannel,
       },
       agentContext,
@@ -175,6 +179,16 @@ describe('UpstreamSession', () => {
     session.pause()
     expect(session.isReady).toBe(true)
     expect(quiet).not.toHaveBeenCalled()
+  })
+
+  it("says why it cannot open the pickup session in words: what was tried, where, and what to check, not Credo's 'undeliverable'", async () => {
+    sendMessage.mockRejectedValueOnce(new Error('Message is undeliverable to connection 5f0c (ACA-Py)'))
+    session = sessionFor('implicit')
+    await session.start()
+    expect(session.lastError).toBe(
+      "could not reach the external mediator's websocket wss://mediator.example.org/ws (connect ECONNREFUSED 10.1.2.3:443): check that it runs and that this network reaches it (a firewall, an egress proxy)",
+    )
+    expect(session.recovery).toMatch(/^reconnecting in \d+ s \(attempt 1\)$/)
   })
 
   it('stops following the channel when stopped', async () => {

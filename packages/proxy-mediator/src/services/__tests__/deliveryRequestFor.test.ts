@@ -12,8 +12,10 @@ describe('deliveryRequestFor', () => {
         resolve: (token: unknown) => {
           if (token === EventEmitter) return { emit }
           if (token === MessagePickupModuleConfig) return { maximumBatchSize: options.batch ?? 100 }
-          if (token === ProxyMediatorModuleConfig) return new ProxyMediatorModuleConfig({ pickupWindow: options.pickupWindow })
-          if (token === RelayPipeline) return { relaysInFlightFrom: (id: string) => (id === 'c1' ? options.inFlight : 0) }
+          if (token === ProxyMediatorModuleConfig)
+            return new ProxyMediatorModuleConfig({ pickupWindow: options.pickupWindow })
+          if (token === RelayPipeline)
+            return { relaysInFlightFrom: (id: string) => (id === 'c1' ? options.inFlight : 0) }
           throw new Error(`unexpected token ${String(token)}`)
         },
       },
@@ -42,7 +44,7 @@ describe('deliveryRequestFor', () => {
     })
   })
 
-  it("counts only the relays of the mediator the status came from", () => {
+  it('counts only the relays of the mediator the status came from', () => {
     expect(deliveryRequestFor(contextWith({ inFlight: 200 }), 'c2', 30)?.limit).toBe(30)
   })
 

@@ -274,7 +274,7 @@ export interface ProxyStatus {
     lastError?: string
   }>
   agents: Array<{ connectionId: string; recipientKeys: string[] }>
-  counters: { relayed: number; retried: number; failed: number; deadLettered: number; inFlight: number }
+  counters: { relayed: number; deadLettered: number; inFlight: number; failedAttempts: number; outbox: number }
 }
 
 /** For the Reliability table: one line per case in the test output. */
