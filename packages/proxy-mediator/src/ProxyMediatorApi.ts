@@ -14,6 +14,7 @@ import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { RelayPipeline } from './services/RelayPipeline'
 import { ProxyHealth } from './services/ProxyHealth'
 import { StorageHealth, storageStatusOf } from './services/StorageHealth'
+import { UpstreamFailover } from './services/UpstreamFailover'
 import { UpstreamMediators } from './services/UpstreamMediators'
 
 export type { ForwardAcceptance } from './services/PostedForwards'
@@ -32,6 +33,7 @@ export class ProxyMediatorApi {
     private readonly deadLetters: DeadLetterOperations,
     private readonly storage: StorageHealth,
     private readonly health: ProxyHealth,
+    private readonly failover: UpstreamFailover,
   ) {}
 
   /**
@@ -148,7 +150,7 @@ export class ProxyMediatorApi {
       reason: this.health.reason,
       upstream: this.upstream.primaryStatus(),
       mediators: this.upstream.list(),
-      failovers: this.upstream.failovers,
+      failovers: this.failover.failovers,
       agents: this.downstream.listAgents(),
       counters: this.pipeline.counters.snapshot(),
       storage: storageStatusOf(this.storage.failure),

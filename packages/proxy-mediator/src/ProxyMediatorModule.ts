@@ -33,10 +33,14 @@ import { PostedForwards } from './services/PostedForwards'
 import { ProxyHealth } from './services/ProxyHealth'
 import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
 import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
-import { RelayCounters } from './services/RelayCounters'
+import { LiveRelayCounters } from './services/LiveRelayCounters'
 import { RelayPipeline } from './services/RelayPipeline'
 import { StorageHealth } from './services/StorageHealth'
+import { ReceivedMediatorInvitations } from './services/ReceivedMediatorInvitations'
 import { UpstreamChannel } from './services/UpstreamChannel'
+import { UpstreamFailover } from './services/UpstreamFailover'
+import { UpstreamMediatorFactory } from './services/UpstreamMediatorFactory'
+import { UpstreamMediatorSet } from './services/UpstreamMediatorSet'
 import { UpstreamMediationService } from './services/UpstreamMediationService'
 import { UpstreamSetupWatch } from './services/UpstreamSetupWatch'
 import { UpstreamMediators } from './services/UpstreamMediators'
@@ -74,11 +78,15 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(DeadLetterOperations)
     dependencyManager.registerSingleton(AgentDirectory)
     dependencyManager.registerSingleton(AgentKeylists)
-    dependencyManager.registerSingleton(RelayCounters)
+    dependencyManager.registerSingleton(LiveRelayCounters)
     dependencyManager.registerSingleton(RelayPipeline)
+    dependencyManager.registerSingleton(UpstreamMediatorSet)
+    dependencyManager.registerSingleton(UpstreamFailover)
     dependencyManager.registerSingleton(UpstreamChannel)
     dependencyManager.registerSingleton(UpstreamSetupWatch)
     dependencyManager.registerSingleton(UpstreamMediationService)
+    dependencyManager.registerSingleton(ReceivedMediatorInvitations)
+    dependencyManager.registerSingleton(UpstreamMediatorFactory)
     dependencyManager.registerSingleton(UpstreamMediators)
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)

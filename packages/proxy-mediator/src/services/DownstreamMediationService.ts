@@ -26,7 +26,7 @@ import { pageOf } from '../utils/pageOf'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { AgentDirectory } from './AgentDirectory'
 import { USE_DID_KEYS_METADATA } from './AgentKeylists'
-import { UpstreamMediators } from './UpstreamMediators'
+import { UpstreamFailover } from './UpstreamFailover'
 import type { DownstreamAgentStatus } from '../models/ProxyMediatorStatus'
 
 /** Marks out-of-band records made by the proxy for its agents; only those connections get mediation. */
@@ -45,7 +45,7 @@ export class DownstreamMediationService {
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
     private readonly state: ProxyMediatorStateService,
-    private readonly upstream: UpstreamMediators,
+    private readonly upstream: UpstreamFailover,
     private readonly directory: AgentDirectory,
     private readonly mediatorService: MediatorService,
     private readonly mediationRepository: MediationRepository,

@@ -8,14 +8,17 @@ export interface KeylistChange {
   action: KeylistUpdateAction
 }
 
+/** An external mediator, as the mirror sees it (`UpstreamMediator`). */
 export interface KeylistMirrorTarget {
   /** The mediator's connection id. */
-  id: string
+  readonly id: string
+  /** What it has not taken yet: the last action per key, so adding then removing a key leaves only the removal. */
+  readonly pendingKeylist: Map<string, KeylistUpdateAction>
   /**
    * Sends the changes to that mediator, and throws unless it took every one: a
    * `KeylistUpdateRefusedError` when it answered and refused, anything else when it did not answer.
    */
-  send(changes: KeylistChange[]): Promise<void>
+  updateKeylist(changes: KeylistChange[]): Promise<void>
 }
 
 /**
@@ -26,12 +29,9 @@ export interface KeylistMirrorTarget {
  * mediator that answered and refused a change is not asked again: it took the rest of that batch,
  * and would refuse the same change again.
  *
- * Pending changes live in memory: after a restart they are gone, as before.
+ * Pending changes live in memory, with each mediator: after a restart they are gone, as before.
  */
 export class KeylistMirror {
-  /** Per mediator, the last action for each key: adding then removing a key leaves only the removal. */
-  private readonly pending = new Map<string, Map<string, KeylistUpdateAction>>()
-
   public constructor(
     private readonly onFailure: (target: KeylistMirrorTarget, error: Error, sentAgain: boolean) => void,
   ) {}
@@ -50,35 +50,27 @@ export class KeylistMirror {
 
   /** Sends what this mediator still lacks, if anything: when it is picked up from again. */
   public async retry(target: KeylistMirrorTarget): Promise<boolean> {
-    if (!this.pending.has(target.id)) return true
+    if (target.pendingKeylist.size === 0) return true
     return this.send(target, [])
   }
 
-  public pendingFor(id: string): KeylistChange[] {
-    return [...(this.pending.get(id) ?? new Map())].map(([key, action]) => ({ key, action }))
-  }
-
-  /** The mediator was removed: nothing of it is sent any more. */
-  public forget(id: string): void {
-    this.pending.delete(id)
-  }
-
   private async send(target: KeylistMirrorTarget, changes: KeylistChange[]): Promise<boolean> {
-    const batch = new Map(this.pending.get(target.id))
+    const pending = target.pendingKeylist
+    const batch = new Map(pending)
     for (const { key, action } of changes) batch.set(key, action)
     if (batch.size === 0) return true
     // Taken before the await: a retry that starts meanwhile finds nothing to send twice.
-    this.pending.delete(target.id)
+    pending.clear()
     try {
-      await target.send([...batch].map(([key, action]) => ({ key, action })))
+      await target.updateKeylist([...batch].map(([key, action]) => ({ key, action })))
       return true
     } catch (error) {
       const sentAgain = !(error instanceof KeylistUpdateRefusedError)
       if (sentAgain) {
         // Changes made meanwhile are newer than this batch, so they win.
-        const newer = this.pending.get(target.id) ?? new Map()
-        for (const [key, action] of newer) batch.set(key, action)
-        this.pending.set(target.id, batch)
+        const newer = [...pending]
+        pending.clear()
+        for (const [key, action] of [...batch, ...newer]) pending.set(key, action)
       }
       sideEffect(() => this.onFailure(target, error as Error, sentAgain))
       return false

@@ -10,7 +10,7 @@ import type { ProxyMediatorState } from '../models/ProxyMediatorStatus'
 import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory } from './AgentDirectory'
 import { StorageHealth } from './StorageHealth'
-import { UpstreamMediators } from './UpstreamMediators'
+import { UpstreamFailover } from './UpstreamFailover'
 
 /**
  * The proxy's state as an operator needs it: the upstream state (`init`, `setup`, `ready`), and
@@ -29,7 +29,7 @@ export class ProxyHealth {
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
     private readonly eventEmitter: EventEmitter,
-    private readonly upstream: UpstreamMediators,
+    private readonly upstream: UpstreamFailover,
     private readonly directory: AgentDirectory,
     private readonly storage: StorageHealth,
   ) {
@@ -49,14 +49,14 @@ export class ProxyHealth {
   }
 
   public get state(): ProxyMediatorState {
-    const upstream = this.upstream.currentState
+    const upstream = this.upstream.state
     if (upstream !== 'ready') return upstream
     return this.problems().length > 0 ? 'degraded' : 'ready'
   }
 
   public get reason(): string {
     const problems = this.problems()
-    if (this.upstream.currentState !== 'ready' || problems.length === 0) return this.upstream.stateReason
+    if (this.upstream.state !== 'ready' || problems.length === 0) return this.upstream.reason
     return `Picking up, but: ${problems.join('; ')}.`
   }
 

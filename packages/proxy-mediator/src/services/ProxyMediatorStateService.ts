@@ -27,6 +27,11 @@ export class ProxyMediatorStateService {
     return this.routingKey
   }
 
+  /** The routing key once `proxyRoutingKey` read it: for the paths that must not wait (a frame's check, a status). */
+  public get knownRoutingKey(): string | undefined {
+    return this.routingKey
+  }
+
   public async load(agentContext: AgentContext): Promise<ProxyMediatorStateRecord> {
     this.record = await this.repository.getOrCreate(agentContext)
     return this.record

@@ -24,7 +24,7 @@ import { describeRelayFailure } from '../utils/describeRelayFailure'
 import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { DeadLetterStore } from './DeadLetterStore'
-import { RelayCounters } from './RelayCounters'
+import { LiveRelayCounters } from './LiveRelayCounters'
 import { RelayHttpClient } from './RelayHttpClient'
 import { StorageHealth } from './StorageHealth'
 
@@ -103,7 +103,7 @@ export class RelayPipeline {
     private readonly outbox: OutboxRepository,
     private readonly deadLetters: DeadLetterStore,
     private readonly eventEmitter: EventEmitter,
-    public readonly counters: RelayCounters,
+    public readonly counters: LiveRelayCounters,
     private readonly storage: StorageHealth,
     private readonly probes: StorageProbeRepository,
   ) {

@@ -19,11 +19,14 @@ import {
   injectable,
 } from '@credo-ts/core'
 import type { UpstreamSocketState } from '../models/ProxyMediatorStatus'
-import { deliveryRequestFor } from './deliveryRequestFor'
 import { isEncryptedEnvelope, recipientKids } from '../utils/envelope'
+import { normalizedUrl } from '../utils/normalizedUrl'
 import { sideEffect } from '../utils/sideEffect'
+import { deliveryRequestFor } from './deliveryRequestFor'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { type ForwardLayer, RelayPipeline } from './RelayPipeline'
+import type { UpstreamMediator } from './UpstreamMediator'
+import { UpstreamMediatorSet } from './UpstreamMediatorSet'
 
 type WebSocketClass = AgentDependencies['WebSocketClass']
 
@@ -41,39 +44,10 @@ export interface TrackedSocket extends UpstreamSocket {
   close(code?: number, reason?: string): void
 }
 
-/** Who follows one mediator's link: its pickup session. Called as things happen; never allowed to throw into the channel. */
-export interface UpstreamLinkWatcher {
-  /** A websocket to the mediator opened or closed: read `socketState` again. */
-  socketChanged(): void
-  /** A message the mediator wrote on its own (implicit pickup) was taken, durably. */
-  streamed(): void
-}
-
 /** One message of a pickup 2.0 `delivery`: the queue's id for it, and the envelope as attached. */
 export interface PickedUpMessage {
   id: string
   envelope: unknown
-}
-
-/** One external mediator as the channel sees it: the keys of the connection and where to write. */
-interface UpstreamLink {
-  connection: ConnectionRecord
-  /** Our key on the connection to the mediator (base58). */
-  ours: string
-  /** The mediator's key on that connection (base58). */
-  theirs: string
-  socket?: UpstreamSocket
-  /** The mediator's websocket endpoints, as URLs: a socket to one of them is this mediator's. */
-  websocketEndpoints: Set<string>
-  /** Whether a socket to the mediator ever existed, to tell `closed` from `none`. */
-  hadSocket: boolean
-  /** Why the last socket to the mediator failed, as the socket said it (e.g. `connect ECONNREFUSED ...`). */
-  lastSocketError?: string
-  watcher?: UpstreamLinkWatcher
-  pendingAcks: string[]
-  ackTimer?: NodeJS.Timeout
-  acking: Promise<void>
-  lastPickupAt?: Date
 }
 
 const DELIVERY_TYPES = new Set([
@@ -86,21 +60,16 @@ const STATUS_TYPES = new Set([
 ])
 const SOCKET_CONNECTING = 0
 const SOCKET_OPEN = 1
-/**
- * Acknowledgements wait this long for company, so a burst of relays costs one messages-received
- * (and one status back, and often a delivery-request): measured, 5 ms meant one per few relays.
- */
-const ACK_BATCH_WINDOW_MS = 25
-const ACK_BATCH_MAX = 100
 
 /**
  * The proxy's one way in from the external mediators, and its one way back. Frames from a
  * mediator's websocket are read here before Credo sees them, and decrypted once: a pickup 2.0
  * `delivery` and a forward for the routing key (implicit pickup) go straight to the relay
  * pipeline; anything else goes on to Credo already decrypted, with its connection. Deliveries that
- * came through Credo's pipeline (polling) arrive here too, from the pickup protocol. Every
- * acknowledgement is batched and written on the mediator's socket, or sent with Credo's
- * MessageSender when there is no open socket.
+ * came through Credo's pipeline (polling) arrive here too, from the pickup protocol. Each frame's
+ * mediator is found by key (or by socket) in `UpstreamMediatorSet`, and told directly. Every
+ * acknowledgement is batched by its mediator and written on the mediator's socket, or sent with
+ * Credo's MessageSender when there is no open socket.
  *
  * Through Credo's pipeline, every frame costs a connection look-up by keys (three storage queries),
  * class transformation and validation, and every messages-received a DID resolution: measured,
@@ -108,11 +77,9 @@ const ACK_BATCH_MAX = 100
  */
 @injectable()
 export class UpstreamChannel {
-  private readonly links = new Map<string, UpstreamLink>()
   /** Every outbound websocket of the agent that is not closed yet, so that a socket's state is its own. */
   private readonly sockets = new Set<TrackedSocket>()
   private agentContext?: AgentContext
-  private routingKey?: string
 
   public constructor(
     private readonly connectionService: ConnectionService,
@@ -121,6 +88,7 @@ export class UpstreamChannel {
     private readonly eventEmitter: EventEmitter,
     private readonly state: ProxyMediatorStateService,
     private readonly pipeline: RelayPipeline,
+    private readonly mediators: UpstreamMediatorSet,
   ) {}
 
   /**
@@ -169,11 +137,14 @@ export class UpstreamChannel {
     return Intercepting as unknown as WebSocketClass
   }
 
-  /** Starts reading frames of this mediator connection; its keys are resolved once, here. */
-  public async open(agentContext: AgentContext, connectionId: string): Promise<void> {
+  /**
+   * Starts reading the frames of this mediator: its connection's keys are resolved once, here, and
+   * the sockets already open to it are found.
+   */
+  public async open(agentContext: AgentContext, mediator: UpstreamMediator): Promise<void> {
     this.agentContext = agentContext
-    this.routingKey = await this.state.proxyRoutingKey(agentContext)
-    const connection = await this.connectionService.getById(agentContext, connectionId)
+    await this.state.proxyRoutingKey(agentContext)
+    const connection = await this.connectionService.getById(agentContext, mediator.id)
     if (!connection.did || !connection.theirDid) return
     const dids = agentContext.dependencyManager.resolve(DidsApi)
     const [ours] = (await dids.resolveDidDocument(connection.did)).recipientKeys
@@ -186,26 +157,9 @@ export class UpstreamChannel {
         .filter((endpoint) => /^wss?:/i.test(endpoint))
         .map(normalizedUrl),
     )
-    const previous = this.links.get(connectionId)
-    const link: UpstreamLink = {
-      connection,
-      ours: ours.publicKeyBase58,
-      theirs: theirs.publicKeyBase58,
-      websocketEndpoints,
-      hadSocket: false,
-      watcher: previous?.watcher,
-      pendingAcks: [],
-      acking: Promise.resolve(),
-    }
-    this.links.set(connectionId, link)
-    link.socket = this.openSocketOf(link)
-    link.hadSocket = [...this.sockets].some((socket) => this.isSocketOf(link, socket))
-  }
-
-  /** The one watcher of a mediator's link (its pickup session); kept across `open` again. */
-  public watch(connectionId: string, watcher: UpstreamLinkWatcher | undefined): void {
-    const link = this.links.get(connectionId)
-    if (link) link.watcher = watcher
+    mediator.keys = { connection, ours: ours.publicKeyBase58, theirs: theirs.publicKeyBase58, websocketEndpoints }
+    mediator.socket = this.openSocketOf(mediator)
+    mediator.hadSocket = [...this.sockets].some((socket) => mediator.isWebsocketUrl(socket.url))
   }
 
   /** Called by the wrapped socket class for every outbound websocket, as it is made. */
@@ -218,29 +172,22 @@ export class UpstreamChannel {
     })
     socket.addEventListener('error', (event) => {
       const reason = event.message ?? (event.error as Error | undefined)?.message
-      for (const link of this.links.values()) if (this.isSocketOf(link, socket)) link.lastSocketError = reason
+      for (const mediator of this.mediators.withWebsocketUrl(socket.url)) mediator.lastSocketError = reason
     })
     this.socketChanged(socket)
   }
 
-  /** The mediator's websocket endpoints, and why the last socket to them failed: for an error in words. */
-  public websocketOf(connectionId: string): { endpoints: string[]; lastSocketError?: string } {
-    const link = this.links.get(connectionId)
-    return { endpoints: [...(link?.websocketEndpoints ?? [])], lastSocketError: link?.lastSocketError }
-  }
-
   /** The state of the mediator's websocket, read off the sockets themselves. */
-  public socketState(connectionId: string): UpstreamSocketState {
-    const link = this.links.get(connectionId)
-    if (!link) return 'none'
+  public socketState(mediator: UpstreamMediator): UpstreamSocketState {
+    if (!mediator.keys) return 'none'
     let connecting = false
     for (const socket of this.sockets) {
-      if (!this.isSocketOf(link, socket)) continue
+      if (!mediator.isWebsocketUrl(socket.url)) continue
       if (socket.readyState === SOCKET_OPEN) return 'open'
       if (socket.readyState === SOCKET_CONNECTING) connecting = true
     }
     if (connecting) return 'connecting'
-    return link.hadSocket ? 'closed' : 'none'
+    return mediator.hadSocket ? 'closed' : 'none'
   }
 
   /**
@@ -249,10 +196,8 @@ export class UpstreamChannel {
    * takes in on a session, and a ping that wants no answer makes no answer of its own to compete
    * with that message for the session. False when no socket is open.
    */
-  public async pull(agentContext: AgentContext, connectionId: string): Promise<boolean> {
-    const link = this.links.get(connectionId)
-    if (!link) return false
-    return this.write(agentContext, link, new TrustPingMessage({ responseRequested: false }))
+  public pull(agentContext: AgentContext, mediator: UpstreamMediator): Promise<boolean> {
+    return this.write(agentContext, mediator, new TrustPingMessage({ responseRequested: false }))
   }
 
   /**
@@ -260,85 +205,38 @@ export class UpstreamChannel {
    * return route, which resets the session's reply mode (ACA-Py's and Credo's alike). The socket
    * stays open, and the keepalive with it.
    */
-  public async quiet(agentContext: AgentContext, connectionId: string): Promise<boolean> {
-    const link = this.links.get(connectionId)
-    if (!link) return false
-    return this.write(agentContext, link, new TrustPingMessage({ responseRequested: false }), ReturnRouteTypes.none)
+  public quiet(agentContext: AgentContext, mediator: UpstreamMediator): Promise<boolean> {
+    return this.write(agentContext, mediator, new TrustPingMessage({ responseRequested: false }), ReturnRouteTypes.none)
   }
 
   /** Closes every socket to this mediator: what it writes then stays with it. */
-  public closeSockets(connectionId: string, reason: string): void {
-    const link = this.links.get(connectionId)
-    if (!link) return
-    for (const socket of this.sockets) if (this.isSocketOf(link, socket)) socket.close(1001, reason)
+  public closeSockets(mediator: UpstreamMediator, reason: string): void {
+    for (const socket of this.sockets) if (mediator.isWebsocketUrl(socket.url)) socket.close(1001, reason)
   }
 
   private socketChanged(socket: TrackedSocket): void {
-    for (const link of this.links.values()) {
-      if (!this.isSocketOf(link, socket)) continue
-      link.hadSocket = true
+    for (const mediator of this.mediators.withWebsocketUrl(socket.url)) {
+      mediator.hadSocket = true
       if (socket.readyState === SOCKET_OPEN) {
-        link.socket = socket
-        link.lastSocketError = undefined
-      } else if (link.socket === socket) link.socket = this.openSocketOf(link)
-      const { watcher } = link
-      if (watcher) sideEffect(() => watcher.socketChanged())
+        mediator.socket = socket
+        mediator.lastSocketError = undefined
+      } else if (mediator.socket === socket) mediator.socket = this.openSocketOf(mediator)
+      sideEffect(() => mediator.session.socketChanged())
     }
   }
 
-  private isSocketOf(link: UpstreamLink, socket: TrackedSocket): boolean {
-    return link.websocketEndpoints.has(normalizedUrl(socket.url))
-  }
-
-  private openSocketOf(link: UpstreamLink): TrackedSocket | undefined {
+  private openSocketOf(mediator: UpstreamMediator): TrackedSocket | undefined {
     for (const socket of this.sockets) {
-      if (socket.readyState === SOCKET_OPEN && this.isSocketOf(link, socket)) return socket
+      if (socket.readyState === SOCKET_OPEN && mediator.isWebsocketUrl(socket.url)) return socket
     }
     return undefined
-  }
-
-  /** The mediator a socket belongs to: by its URL, else by the socket its own messages came on. */
-  private linkOfSocket(socket: UpstreamSocket): UpstreamLink | undefined {
-    const url = (socket as Partial<TrackedSocket>).url
-    for (const link of this.links.values()) {
-      if ((url !== undefined && link.websocketEndpoints.has(normalizedUrl(url))) || link.socket === socket) return link
-    }
-    return undefined
-  }
-
-  /** Stops reading this mediator's frames after the acknowledgements still pending are written. */
-  public async close(connectionId: string): Promise<void> {
-    const link = this.links.get(connectionId)
-    if (!link) return
-    await this.flush(link)
-    this.links.delete(connectionId)
-  }
-
-  public async closeAll(): Promise<void> {
-    await Promise.all([...this.links.keys()].map((connectionId) => this.close(connectionId)))
-  }
-
-  public lastPickupAt(connectionId: string): Date | undefined {
-    return this.links.get(connectionId)?.lastPickupAt
-  }
-
-  /**
-   * A message came from a mediator by a way with nothing to acknowledge (a pickup 1.0 batch, or
-   * polling). Those messages name no connection, so with one mediator it is that one.
-   */
-  public notePickup(connectionId: string | undefined): void {
-    const link = connectionId
-      ? this.links.get(connectionId)
-      : this.links.size === 1
-        ? [...this.links.values()][0]
-        : undefined
-    if (link) link.lastPickupAt = new Date()
   }
 
   /** The seam: true once the frame is taken; false leaves it to Credo unchanged. */
   public async receiveFrame(data: unknown, socket: UpstreamSocket): Promise<boolean> {
-    const { agentContext, routingKey } = this
-    if (!agentContext || !routingKey || this.links.size === 0) return false
+    const { agentContext } = this
+    const routingKey = this.state.knownRoutingKey
+    if (!agentContext || !routingKey || this.mediators.size === 0) return false
     let envelope: unknown
     try {
       envelope = JSON.parse(typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8'))
@@ -357,13 +255,13 @@ export class UpstreamChannel {
       await this.takeStreamed(agentContext, socket, { unopened: envelope })
       return true
     }
-    const link = [...this.links.values()].find((candidate) => kids.includes(candidate.ours))
-    if (!link) return false
+    const mediator = this.mediators.withOurKey(kids)
+    if (!mediator?.keys) return false
     const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
-    if (senderKey !== link.theirs) return false
-    link.socket = socket
+    if (senderKey !== mediator.keys.theirs) return false
+    mediator.socket = socket
     try {
-      await this.receiveFromMediator(agentContext, link, plaintextMessage)
+      await this.receiveFromMediator(agentContext, mediator, plaintextMessage)
     } catch (error) {
       // Decrypted and taken: handing the frame back would make Credo decrypt and handle it a second
       // time (a trust ping answered twice). Credo's own receive loop logs and goes on, and so does this.
@@ -382,7 +280,7 @@ export class UpstreamChannel {
   /** A message of the mediator itself, decrypted once and checked to come from it. */
   private async receiveFromMediator(
     agentContext: AgentContext,
-    link: UpstreamLink,
+    mediator: UpstreamMediator,
     plaintextMessage: Record<string, unknown>,
   ): Promise<void> {
     const type = String(plaintextMessage['@type'])
@@ -390,17 +288,17 @@ export class UpstreamChannel {
       const attachments = plaintextMessage['~attach']
       await this.receiveDelivery(
         agentContext,
-        link.connection.id,
+        mediator.id,
         (Array.isArray(attachments) ? attachments : []).map(toPickedUpMessage),
       )
     } else if (STATUS_TYPES.has(type) && typeof plaintextMessage.message_count === 'number') {
       // The mediator's answer to each acknowledgement: through Credo it would cost a transformation,
       // a validation and a send that resolves the mediator's DID from storage, per batch.
-      const request = deliveryRequestFor(agentContext, link.connection.id, plaintextMessage.message_count)
-      if (request) await this.write(agentContext, link, request)
+      const request = deliveryRequestFor(agentContext, mediator, plaintextMessage.message_count)
+      if (request) await this.write(agentContext, mediator, request)
     } else {
       // Anything else from the mediator (problem reports, trust pings...) goes to Credo, decrypted once.
-      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
+      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: mediator.keys?.connection })
     }
   }
 
@@ -410,9 +308,10 @@ export class UpstreamChannel {
    * anything else is Credo's, and acknowledged at once. Returns without waiting for the relays.
    */
   public async receiveDelivery(agentContext: AgentContext, connectionId: string, messages: PickedUpMessage[]) {
-    const link = this.links.get(connectionId)
-    if (link) link.lastPickupAt = new Date()
-    const routingKey = this.routingKey ?? (await this.state.proxyRoutingKey(agentContext))
+    const mediator = this.mediators.get(connectionId)
+    mediator?.notePickup()
+    const routingKey = await this.state.proxyRoutingKey(agentContext)
+    const ours = mediator?.keys?.ours
     for (const { id, envelope } of messages) {
       const acknowledge = () => this.acknowledge(agentContext, connectionId, id)
       const source = { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge } as const
@@ -422,11 +321,11 @@ export class UpstreamChannel {
         await this.pipeline.submit(agentContext, { unopened: envelope as EncryptedMessage }, source)
         continue
       }
-      if (kids && link && kids.includes(link.ours)) {
+      if (kids && mediator && ours && kids.includes(ours)) {
         // A message of the mediator's own that waited in its queue (ACA-Py queues an answer that
         // found the session busy, and its pickup plugin delivers it like any other).
         acknowledge()
-        await this.receiveQueuedFromMediator(agentContext, link, envelope as EncryptedMessage)
+        await this.receiveQueuedFromMediator(agentContext, mediator, envelope as EncryptedMessage)
         continue
       }
       if (kids && !kids.includes(routingKey)) {
@@ -450,64 +349,50 @@ export class UpstreamChannel {
    */
   private async receiveQueuedFromMediator(
     agentContext: AgentContext,
-    link: UpstreamLink,
+    mediator: UpstreamMediator,
     envelope: EncryptedMessage,
   ): Promise<void> {
     try {
       const { plaintextMessage, senderKey } = await agentContext.wallet.unpack(envelope)
-      if (senderKey !== link.theirs) return
+      const { keys } = mediator
+      if (!keys || senderKey !== keys.theirs) return
       const type = String(plaintextMessage['@type'])
       if (DELIVERY_TYPES.has(type) || STATUS_TYPES.has(type)) return
-      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: link.connection })
+      await this.messageReceiver.receiveMessage(plaintextMessage, { connection: keys.connection })
     } catch (error) {
       sideEffect(() => agentContext.config.logger.error('Could not handle a queued message of the mediator', { error }))
     }
   }
 
   private acknowledge(agentContext: AgentContext, connectionId: string, messageId: string): void {
-    const link = this.links.get(connectionId)
-    if (!link) {
-      // Closed meanwhile: acknowledged alone, so that a message settled late is not offered again.
-      void this.send(agentContext, undefined, connectionId, [messageId])
-      return
-    }
-    link.pendingAcks.push(messageId)
-    if (link.pendingAcks.length >= ACK_BATCH_MAX) void this.flush(link)
-    else if (!link.ackTimer) link.ackTimer = setTimeout(() => void this.flush(link), ACK_BATCH_WINDOW_MS)
+    const mediator = this.mediators.get(connectionId)
+    // Removed meanwhile: acknowledged alone, so that a message settled late is not offered again.
+    if (mediator) mediator.acknowledgements.add(messageId)
+    else void this.sendAcknowledgement(agentContext, undefined, connectionId, [messageId])
   }
 
-  private flush(link: UpstreamLink): Promise<void> {
-    clearTimeout(link.ackTimer)
-    link.ackTimer = undefined
-    const ids = link.pendingAcks
-    link.pendingAcks = []
-    const { agentContext } = this
-    if (ids.length === 0 || !agentContext) return link.acking
-    link.acking = link.acking.then(async () => {
-      await this.send(agentContext, link, link.connection.id, ids)
-    })
-    return link.acking
-  }
-
-  /** Says which way the acknowledgement went. */
-  private async send(
+  /**
+   * A messages-received for these ids, on the mediator's socket, else with Credo's MessageSender.
+   * Never throws: a lost acknowledgement only means the mediator offers the messages again.
+   */
+  public async sendAcknowledgement(
     agentContext: AgentContext,
-    link: UpstreamLink | undefined,
+    mediator: UpstreamMediator | undefined,
     connectionId: string,
-    ids: string[],
+    messageIds: string[],
   ): Promise<'socket' | 'message-sender' | 'failed'> {
-    const message = new V2MessagesReceivedMessage({ messageIdList: ids })
+    const message = new V2MessagesReceivedMessage({ messageIdList: messageIds })
     try {
-      if (link && (await this.write(agentContext, link, message))) return 'socket'
-      const connection = link?.connection ?? (await this.connectionService.getById(agentContext, connectionId))
+      if (mediator && (await this.write(agentContext, mediator, message))) return 'socket'
+      const connection =
+        mediator?.keys?.connection ?? (await this.connectionService.getById(agentContext, connectionId))
       await this.messageSender.sendMessage(new OutboundMessageContext(message, { agentContext, connection }), {
         transportPriority: { schemes: ['wss', 'ws'] },
       })
       return 'message-sender'
     } catch (error) {
-      // Not fatal: the mediator offers unacknowledged messages again, and a re-offered message
-      // that was already relayed is acknowledged again without a second relay.
-      agentContext.config.logger.warn(`Could not acknowledge ${ids.length} picked-up messages`, { error })
+      // A re-offered message that was already relayed is acknowledged again without a second relay.
+      agentContext.config.logger.warn(`Could not acknowledge ${messageIds.length} picked-up messages`, { error })
       return 'failed'
     }
   }
@@ -515,15 +400,16 @@ export class UpstreamChannel {
   /** Packs a message for the mediator and writes it on its socket; false when there is no open socket. */
   private async write(
     agentContext: AgentContext,
-    link: UpstreamLink,
+    mediator: UpstreamMediator,
     message: AgentMessage,
     returnRoute = ReturnRouteTypes.all,
   ): Promise<boolean> {
-    const socket = link.socket?.readyState === SOCKET_OPEN ? link.socket : this.openSocketOf(link)
-    if (!socket) return false
+    const { keys } = mediator
+    const socket = mediator.socket?.readyState === SOCKET_OPEN ? mediator.socket : this.openSocketOf(mediator)
+    if (!socket || !keys) return false
     // As Credo sets it for an agent without an inbound endpoint: answers come back on this socket.
     message.setReturnRouting(returnRoute)
-    const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [link.theirs], link.ours)
+    const packed = await agentContext.wallet.pack(JsonTransformer.toJSON(message), [keys.theirs], keys.ours)
     socket.send(JSON.stringify(packed))
     return true
   }
@@ -533,20 +419,10 @@ export class UpstreamChannel {
    * mediator's session hears of it (and asks for the next one).
    */
   private async takeStreamed(agentContext: AgentContext, socket: UpstreamSocket, layer: ForwardLayer): Promise<void> {
-    const link = this.linkOfSocket(socket)
-    if (link) link.lastPickupAt = new Date()
+    const mediator = this.mediators.ofSocket(socket)
+    mediator?.notePickup()
     await this.pipeline.submit(agentContext, layer, { kind: 'stream' })
-    const watcher = link?.watcher
-    if (watcher) sideEffect(() => watcher.streamed())
-  }
-}
-
-/** Endpoints and socket URLs compared as URLs (`ws://host:1` and `ws://host:1/` are one socket). */
-function normalizedUrl(url: string): string {
-  try {
-    return new URL(url).href
-  } catch {
-    return url
+    if (mediator) sideEffect(() => mediator.session.streamed())
   }
 }
 

@@ -1,78 +1,40 @@
-import {
-  type AgentContext,
-  ConnectionService,
-  EventEmitter,
-  KeylistUpdateAction,
-  MediationRepository,
-  MessagePickupApi,
-  MessageSender,
-  type OutOfBandRecord,
-  OutOfBandRepository,
-  OutOfBandRole,
-  injectable,
-} from '@credo-ts/core'
-import {
-  ProxyMediatorEventTypes,
-  type UpstreamChangedEvent,
-  type UpstreamStatusReceivedEvent,
-} from '../ProxyMediatorEvents'
+import { type AgentContext, KeylistUpdateAction, injectable } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import { MediatorChangeRefusedError } from '../errors/MediatorChangeRefusedError'
 import { MediatorNotFoundError } from '../errors/MediatorNotFoundError'
 import { SetupInProgressError } from '../errors/SetupInProgressError'
 import type {
-  ActivePickupMode,
   MediatorChange,
-  ProxyMediatorState,
   UpstreamMediatorRole,
   UpstreamMediatorStatus,
   UpstreamStatus,
 } from '../models/ProxyMediatorStatus'
 import type { UpstreamMediatorEntry } from '../repository/ProxyMediatorStateRecord'
-import { verkeyToDidKey } from '../utils/keys'
 import { AgentDirectory } from './AgentDirectory'
-import { type KeylistChange, KeylistMirror, type KeylistMirrorTarget } from './KeylistMirror'
+import { type KeylistChange, KeylistMirror } from './KeylistMirror'
 import { ProxyMediatorStateService } from './ProxyMediatorStateService'
-import { RelayPipeline } from './RelayPipeline'
+import { ReceivedMediatorInvitations } from './ReceivedMediatorInvitations'
 import { StorageHealth } from './StorageHealth'
 import { UpstreamChannel } from './UpstreamChannel'
+import { UpstreamFailover } from './UpstreamFailover'
 import { UpstreamMediationService } from './UpstreamMediationService'
-import { UpstreamSession, type UpstreamSessionDependencies } from './UpstreamSession'
-
-/** The grant an external mediator gave the proxy: where senders reach it, and its routing keys (base58). */
-interface UpstreamGrant {
-  endpoint?: string
-  routingKeys: string[]
-}
-
-interface UpstreamMediator {
-  entry: UpstreamMediatorEntry
-  grant: UpstreamGrant
-  session: UpstreamSession
-}
+import type { UpstreamMediator } from './UpstreamMediator'
+import { UpstreamMediatorFactory } from './UpstreamMediatorFactory'
+import { UpstreamMediatorSet } from './UpstreamMediatorSet'
 
 /** How long a removal waits for the mediator to say what it still holds. */
 const HELD_MESSAGES_QUERY_TIMEOUT_MS = 5_000
 
 /**
- * The proxy as mediation recipient of its external mediators: each with its own connection, grant,
- * key registration and pickup session, all picked up from, one of them primary (named in new grants
- * to agents). The proxy's state (`init`, `setup`, `ready`) lives here with the sessions and is
- * emitted as `ProxyMediatorStateChanged` the moment it changes. Everything a status or a grant
- * needs is held in memory, so neither reads storage.
+ * The proxy as mediation recipient of its external mediators: the set, their roles (one primary,
+ * named in new grants to agents), and what is stored of them. Each mediator is an object of its
+ * own (`UpstreamMediator`, with its connection, grant, keys, session and acknowledgements); which
+ * one new grants name, and so the proxy's upstream state, is `UpstreamFailover`'s. Everything a
+ * status or a grant needs is held in memory, so neither reads storage.
  */
 @injectable()
 export class UpstreamMediators {
-  private readonly mediators: UpstreamMediator[] = []
-  private readonly sessionDependencies: UpstreamSessionDependencies
-  private agentContext?: AgentContext
   private changing = false
-  private publishedState: ProxyMediatorState = 'init'
-  private publishedHolderId?: string
-  private proxyRoutingKey?: string
-  private routeHolderId?: string
-  private failoverTimer?: NodeJS.Timeout
-  private failoverCount = 0
   private readonly keylistMirror = new KeylistMirror((target, error, sentAgain) =>
     this.agentContext?.config.logger.error(
       `Could not mirror the agents' keylist changes to external mediator ${target.id}: ${error.message}; ${
@@ -82,38 +44,32 @@ export class UpstreamMediators {
       }`,
     ),
   )
+  private agentContext?: AgentContext
 
   public constructor(
     private readonly config: ProxyMediatorModuleConfig,
-    private readonly eventEmitter: EventEmitter,
-    messagePickupApi: MessagePickupApi,
-    private readonly connectionService: ConnectionService,
-    messageSender: MessageSender,
-    private readonly mediationRepository: MediationRepository,
-    private readonly outOfBandRepository: OutOfBandRepository,
     private readonly state: ProxyMediatorStateService,
     private readonly recipient: UpstreamMediationService,
-    private readonly channel: UpstreamChannel,
-    private readonly pipeline: RelayPipeline,
+    private readonly invitations: ReceivedMediatorInvitations,
     private readonly directory: AgentDirectory,
+    private readonly mediators: UpstreamMediatorSet,
+    private readonly failover: UpstreamFailover,
+    private readonly factory: UpstreamMediatorFactory,
     private readonly storage: StorageHealth,
+    channel: UpstreamChannel,
   ) {
-    this.sessionDependencies = { config, messagePickupApi, connectionService, messageSender, channel }
-    eventEmitter.on<UpstreamStatusReceivedEvent>(ProxyMediatorEventTypes.UpstreamStatusReceived, ({ payload }) =>
-      this.find(payload.connectionId)?.session.noteStatus(payload.messageCount),
-    )
     storage.onChange(() => {
-      for (const { session } of this.mediators) {
+      for (const { session } of this.mediators.all()) {
         if (storage.failure) session.pause()
         else session.resume()
       }
-      this.publishState()
+      this.failover.publish()
     })
     // Paused, a mediator still wrote as many messages as memory may hold: its sockets are closed.
     storage.onHoldLimit(() => {
-      for (const { entry } of this.mediators) {
-        if (entry.pickupMode === 'implicit') {
-          channel.closeSockets(entry.connectionId, 'the proxy cannot store more messages for now')
+      for (const mediator of this.mediators.all()) {
+        if (mediator.entry.pickupMode === 'implicit') {
+          channel.closeSockets(mediator, 'the proxy cannot store more messages for now')
         }
       }
     })
@@ -122,28 +78,25 @@ export class UpstreamMediators {
   /** Resumes pickup from every mediator set up before (a restart needs no call). */
   public async start(agentContext: AgentContext): Promise<void> {
     this.agentContext = agentContext
-    this.proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
+    this.failover.start(agentContext)
+    await this.state.proxyRoutingKey(agentContext)
     for (const entry of await this.entries(agentContext)) {
-      const started = this.find(entry.connectionId)
-      if (!started) {
-        await this.startMediator(agentContext, entry)
-        continue
-      }
-      await this.channel.open(agentContext, entry.connectionId)
-      await started.session.start()
+      const started = this.mediators.get(entry.connectionId)
+      if (started) await this.startPickup(started)
+      else await this.startMediator(agentContext, entry)
     }
   }
 
   /** No more pickup; acknowledgements can still go out until `stop`. */
   public async stopPickup(): Promise<void> {
-    clearTimeout(this.failoverTimer)
-    for (const { session } of this.mediators) session.stop()
+    this.failover.stop()
+    for (const mediator of this.mediators.all()) mediator.stopPickup()
   }
 
-  /** Writes the acknowledgements still pending and closes the channel. */
+  /** Writes the acknowledgements still pending. */
   public async stop(): Promise<void> {
     await this.stopPickup()
-    await this.channel.closeAll()
+    await Promise.all(this.mediators.all().map((mediator) => mediator.close()))
   }
 
   /**
@@ -157,32 +110,30 @@ export class UpstreamMediators {
       const invitation = await this.recipient.parseInvitation(agentContext, invitationUrl)
       const unchanged = (known: UpstreamMediator): MediatorChange => ({
         result: 'unchanged',
-        mediatorId: known.entry.connectionId,
-        role: known.entry.role,
+        mediatorId: known.id,
+        role: known.role,
         detail: 'The proxy is already set up with this external mediator; nothing was changed.',
       })
       // The same invitation again (a script that calls twice): known by its id, before any connection.
-      const received = await this.outOfBandRepository.findByQuery(agentContext, {
-        invitationId: invitation.id,
-        role: OutOfBandRole.Receiver,
-      })
-      for (const record of received) {
-        const connections = await this.connectionService.findAllByOutOfBandId(agentContext, record.id)
-        const known = connections.map((connection) => this.find(connection.id)).find(Boolean)
+      const receipts = await this.invitations.receiptsOf(agentContext, invitation)
+      for (const { connectionIds } of receipts) {
+        const known = connectionIds.map((id) => this.mediators.get(id)).find(Boolean)
         if (known) return unchanged(known)
       }
       // Received before by a mediator the proxy no longer has (removed, or a set-up a crash cut
       // short): Credo would refuse the invitation as "already received", so what is left of that
       // attempt is forgotten, and the mediator is connected to afresh.
-      for (const record of received) await this.forgetAttempt(agentContext, record)
+      for (const { record } of receipts) await this.invitations.forget(agentContext, record)
       const mediationRecord = await this.recipient.requestMediation(agentContext, invitation)
       // Another invitation of a mediator the proxy has: known by the grant, which names the same route.
-      const known = this.mediators.find(
-        ({ entry, grant }) =>
-          entry.connectionId === mediationRecord.connectionId ||
-          (grant.endpoint === mediationRecord.endpoint &&
-            grant.routingKeys.join() === mediationRecord.routingKeys.join()),
-      )
+      const known = this.mediators
+        .all()
+        .find(
+          ({ id, grant }) =>
+            id === mediationRecord.connectionId ||
+            (grant.endpoint === mediationRecord.endpoint &&
+              grant.routingKeys.join() === mediationRecord.routingKeys.join()),
+        )
       if (known) return unchanged(known)
       await this.recipient.registerRoutingKey(agentContext, mediationRecord)
       if (this.config.relayMode === 'transparent') {
@@ -194,7 +145,7 @@ export class UpstreamMediators {
         )
       }
       const pickupMode = await this.recipient.choosePickupMode(agentContext, mediationRecord)
-      const previousPrimary = this.primary
+      const previousPrimary = this.failover.primary
       const role: UpstreamMediatorRole = !previousPrimary || primary ? 'primary' : 'standby'
       const entry: UpstreamMediatorEntry = {
         connectionId: mediationRecord.connectionId,
@@ -203,35 +154,22 @@ export class UpstreamMediators {
         role,
         addedAt: new Date().toISOString(),
       }
-      if (role === 'primary' && previousPrimary) previousPrimary.entry.role = 'draining'
-      await this.save(agentContext, [...this.mediators.map((mediator) => mediator.entry), entry])
+      if (role === 'primary' && previousPrimary) previousPrimary.role = 'draining'
+      await this.save(agentContext, [...this.mediators.all().map((mediator) => mediator.entry), entry])
       this.agentContext = agentContext
-      this.proxyRoutingKey = await this.state.proxyRoutingKey(agentContext)
+      this.failover.start(agentContext)
       await this.startMediator(agentContext, entry)
       return {
         result: 'added',
         mediatorId: entry.connectionId,
         role,
-        previousPrimaryId: role === 'primary' ? previousPrimary?.entry.connectionId : undefined,
+        previousPrimaryId: role === 'primary' ? previousPrimary?.id : undefined,
         detail: previousPrimary
           ? role === 'primary'
-            ? `Added as primary; the previous primary ${previousPrimary.entry.connectionId} drains (still picked up from, named in no new grant).`
+            ? `Added as primary; the previous primary ${previousPrimary.id} drains (still picked up from, named in no new grant).`
             : 'Added as standby: picked up from, named in no grant until promoted (or failed over to).'
           : 'Added as primary: picked up from, and named in every new grant.',
       }
-    })
-  }
-
-  /** An earlier, abandoned use of an invitation: its connections, their mediations, and the invitation itself. */
-  private async forgetAttempt(agentContext: AgentContext, outOfBandRecord: OutOfBandRecord): Promise<void> {
-    for (const connection of await this.connectionService.findAllByOutOfBandId(agentContext, outOfBandRecord.id)) {
-      const mediations = await this.mediationRepository.findByQuery(agentContext, { connectionId: connection.id })
-      for (const mediation of mediations) await this.mediationRepository.delete(agentContext, mediation)
-      await this.connectionService.deleteById(agentContext, connection.id)
-    }
-    await this.outOfBandRepository.delete(agentContext, outOfBandRecord)
-    agentContext.config.logger.info('Forgot an earlier, abandoned connection through this mediator invitation', {
-      outOfBandId: outOfBandRecord.id,
     })
   }
 
@@ -239,23 +177,21 @@ export class UpstreamMediators {
   public async promote(agentContext: AgentContext, id: string): Promise<MediatorChange> {
     return this.exclusive(async () => {
       const mediator = this.get(id)
-      const previous = this.primary
+      const previous = this.failover.primary
       if (previous === mediator) {
         return { result: 'unchanged', mediatorId: id, role: 'primary', detail: 'It is the primary already.' }
       }
-      mediator.entry.role = 'primary'
-      if (previous) previous.entry.role = 'draining'
+      mediator.role = 'primary'
+      if (previous) previous.role = 'draining'
       await this.save(agentContext)
-      this.publishState()
-      agentContext.config.logger.info(`External mediator ${id} is primary now`, {
-        previousPrimary: previous?.entry.connectionId,
-      })
+      this.failover.publish()
+      agentContext.config.logger.info(`External mediator ${id} is primary now`, { previousPrimary: previous?.id })
       return {
         result: 'promoted',
         mediatorId: id,
         role: 'primary',
-        previousPrimaryId: previous?.entry.connectionId,
-        detail: `New grants name ${id}${previous ? `; ${previous.entry.connectionId} drains` : ''}.`,
+        previousPrimaryId: previous?.id,
+        detail: `New grants name ${id}${previous ? `; ${previous.id} drains` : ''}.`,
       }
     })
   }
@@ -264,12 +200,12 @@ export class UpstreamMediators {
   public async drain(agentContext: AgentContext, id: string): Promise<MediatorChange> {
     return this.exclusive(async () => {
       const mediator = this.get(id)
-      if (mediator.entry.role === 'primary') {
+      if (mediator.role === 'primary') {
         throw new MediatorChangeRefusedError(
           `${id} is the primary: promote another mediator first (or add one as primary); it then drains by itself.`,
         )
       }
-      mediator.entry.role = 'draining'
+      mediator.role = 'draining'
       await this.save(agentContext)
       return {
         result: 'draining',
@@ -288,18 +224,18 @@ export class UpstreamMediators {
   public async remove(agentContext: AgentContext, id: string, force: boolean): Promise<MediatorChange> {
     return this.exclusive(async () => {
       const mediator = this.get(id)
-      if (mediator.entry.role === 'primary' && this.mediators.length > 1 && !force) {
+      if (mediator.role === 'primary' && this.mediators.size > 1 && !force) {
         throw new MediatorChangeRefusedError(
           `${id} is the primary: promote another mediator first, then drain and remove this one.`,
         )
       }
-      const heldMessages = mediator.session.isReady
+      const heldMessages = mediator.isReady
         ? await mediator.session.refreshHeldMessages(HELD_MESSAGES_QUERY_TIMEOUT_MS)
-        : mediator.session.heldMessages
-      const relaysInFlight = this.pipeline.relaysInFlightFrom(id)
+        : mediator.heldMessages
+      const { relaysInFlight } = mediator
       const holds = (heldMessages ?? 0) > 0 || relaysInFlight > 0
       // A mediator that is not picked up from cannot be asked: what it said before may be stale.
-      const unknown = !mediator.session.isReady
+      const unknown = !mediator.isReady
       if ((holds || unknown) && !force) {
         throw new MediatorChangeRefusedError(
           unknown
@@ -307,19 +243,17 @@ export class UpstreamMediators {
             : `${id} still holds ${heldMessages ?? 0} messages for the proxy and ${relaysInFlight} are being relayed; let it drain, or force the removal.`,
         )
       }
-      mediator.session.stop()
-      await this.channel.close(id)
-      this.mediators.splice(this.mediators.indexOf(mediator), 1)
-      this.keylistMirror.forget(id)
+      await mediator.close()
+      this.mediators.delete(mediator)
       // The primary removed by force: the next mediator picked up from (a standby first) takes over.
-      const successor = mediator.entry.role === 'primary' && this.mediators.length > 0 ? this.successorOf() : undefined
-      if (successor) successor.entry.role = 'primary'
+      const successor = mediator.role === 'primary' && this.mediators.size > 0 ? this.failover.successor() : undefined
+      if (successor) successor.role = 'primary'
       await this.save(agentContext)
       // Best effort: a mediator that still routes the proxy's key would queue messages nobody picks up.
-      const record = await this.mediationRepository.findById(agentContext, mediator.entry.mediationRecordId)
-      if (record && this.proxyRoutingKey) {
-        await this.recipient
-          .updateKeylist(agentContext, record, [{ key: this.proxyRoutingKey, action: KeylistUpdateAction.remove }])
+      const routingKey = this.state.knownRoutingKey
+      if (routingKey) {
+        await mediator
+          .updateKeylist([{ key: routingKey, action: KeylistUpdateAction.remove }])
           .catch((error) =>
             agentContext.config.logger.warn(`Could not unregister from ${id}: ${(error as Error).message}`),
           )
@@ -330,11 +264,11 @@ export class UpstreamMediators {
           relaysInFlight,
         })
       } else agentContext.config.logger.info(`Removed external mediator ${id}`)
-      this.publishState()
+      this.failover.publish()
       return {
         result: 'removed',
         mediatorId: id,
-        newPrimaryId: successor?.entry.connectionId,
+        newPrimaryId: successor?.id,
         abandoned: holds || unknown ? { heldMessages, relaysInFlight } : undefined,
         detail:
           holds || unknown ? 'Removed by force; what it held is abandoned.' : 'Removed; it held nothing for the proxy.',
@@ -347,163 +281,58 @@ export class UpstreamMediators {
    * the proxy. What a mediator that did not answer has not taken is kept and sent again (`KeylistMirror`).
    */
   public async mirrorAgentKeys(agentContext: AgentContext, added: string[], removed: string[]): Promise<void> {
+    this.agentContext ??= agentContext
     const changes: KeylistChange[] = [
       ...added.map((key) => ({ key, action: KeylistUpdateAction.add })),
       ...removed.map((key) => ({ key, action: KeylistUpdateAction.remove })),
     ]
     if (changes.length === 0) return
-    await this.keylistMirror.mirror(
-      this.mediators.map(({ entry }) => this.keylistTarget(agentContext, entry)),
-      changes,
-    )
-  }
-
-  private keylistTarget(agentContext: AgentContext, entry: UpstreamMediatorEntry): KeylistMirrorTarget {
-    return {
-      id: entry.connectionId,
-      send: async (changes) => {
-        const record = await this.mediationRepository.getById(agentContext, entry.mediationRecordId)
-        await this.recipient.updateKeylist(agentContext, record, changes)
-      },
-    }
-  }
-
-  /** How the proxy picks up from the mediator of this connection; undefined for any other connection. */
-  public pickupModeOf(connectionId: string): ActivePickupMode | undefined {
-    return this.find(connectionId)?.entry.pickupMode
-  }
-
-  /** Whether this connection is to one of the proxy's external mediators. */
-  public isMediatorConnection(connectionId: string): boolean {
-    return this.find(connectionId) !== undefined
-  }
-
-  /** The route new grants to agents name, while its mediator is picked up from; else undefined. */
-  public grantRoute(): { endpoint: string; routingKeys: string[] } | undefined {
-    const holder = this.routeHolder()
-    if (!holder?.grant.endpoint || !holder.session.isReady) return undefined
-    return { endpoint: holder.grant.endpoint, routingKeys: holder.grant.routingKeys }
-  }
-
-  /** `init` with no mediator, then `ready` while the mediator new grants name is picked up from, else `setup`. */
-  public get currentState(): ProxyMediatorState {
-    const holder = this.routeHolder()
-    if (!holder) return 'init'
-    return holder.session.isReady ? 'ready' : 'setup'
-  }
-
-  /** Why the state is what it is, in words an operator can act on. */
-  public get stateReason(): string {
-    const primary = this.primary
-    const holder = this.routeHolder()
-    if (!primary || !holder) return 'No external mediator is set up yet: give the proxy a mediator invitation.'
-    if (holder !== primary) {
-      return `Failed over: the primary ${primary.entry.connectionId} is not picked up from, so new grants name ${holder.entry.connectionId}.`
-    }
-    if (primary.session.isReady) return `Picking up from the primary external mediator (${primary.entry.pickupMode}).`
-    const storageFailure = this.storage.failure
-    if (storageFailure && ['implicit', 'poll-v1'].includes(primary.entry.pickupMode)) {
-      return `Not picking up from the primary external mediator: the proxy's store takes no writes since ${new Date(storageFailure.since).toISOString()} (${storageFailure.reason}), and what ${primary.entry.pickupMode} pickup takes must be written first. The mediator keeps it meanwhile; pickup resumes once a write succeeds.`
-    }
-    const { lastError, socketState, recovery } = primary.session
-    return `Not picking up from the primary external mediator (socket ${socketState}${lastError ? `; last error: ${lastError}` : ''}); ${recovery}.`
-  }
-
-  /** The primary, while it is down and new grants name another mediator (failover). */
-  public primaryFailedOver(): { id: string; downSince: number; holderId: string } | undefined {
-    const primary = this.primary
-    const holder = this.routeHolder()
-    const downSince = primary?.session.downSince
-    if (!primary || !holder || holder === primary || downSince === undefined) return undefined
-    return { id: primary.entry.connectionId, downSince, holderId: holder.entry.connectionId }
-  }
-
-  public get failovers(): number {
-    return this.failoverCount
+    await this.keylistMirror.mirror(this.mediators.all(), changes)
   }
 
   /** The primary mediator, as in earlier versions' `upstream`. */
   public primaryStatus(): UpstreamStatus {
-    const primary = this.primary
-    return primary ? this.describe(primary) : { routingKeys: [], socketState: 'none', reconnects: 0 }
+    const primary = this.failover.primary
+    return primary
+      ? primary.describe(this.state.knownRoutingKey)
+      : { routingKeys: [], socketState: 'none', reconnects: 0 }
   }
 
   /** Every mediator, the primary first. */
   public list(): UpstreamMediatorStatus[] {
-    const holder = this.routeHolder()
+    const holder = this.failover.routeHolder()
     const order = { primary: 0, standby: 1, draining: 2 }
-    return [...this.mediators]
-      .sort((a, b) => order[a.entry.role] - order[b.entry.role])
+    return this.mediators
+      .all()
+      .sort((a, b) => order[a.role] - order[b.role])
       .map((mediator) => ({
-        ...this.describe(mediator),
-        id: mediator.entry.connectionId,
-        role: mediator.entry.role,
-        state: mediator.session.isReady ? 'ready' : 'setup',
+        ...mediator.describe(this.state.knownRoutingKey),
+        id: mediator.id,
+        role: mediator.role,
+        state: mediator.isReady ? 'ready' : 'setup',
         addedAt: mediator.entry.addedAt,
-        heldMessages: mediator.session.heldMessages,
-        relaysInFlight: this.pipeline.relaysInFlightFrom(mediator.entry.connectionId),
+        heldMessages: mediator.heldMessages,
+        relaysInFlight: mediator.relaysInFlight,
         namedInGrants: mediator === holder,
       }))
   }
 
-  private get primary(): UpstreamMediator | undefined {
-    return this.mediators.find((mediator) => mediator.entry.role === 'primary') ?? this.mediators[0]
-  }
-
-  /** The primary, or while it has been down past the failover time, the next mediator that is picked up from. */
-  private routeHolder(): UpstreamMediator | undefined {
-    const primary = this.primary
-    const after = this.config.primaryFailoverAfterMs
-    const downSince = primary?.session.downSince
-    if (!primary || after <= 0 || downSince === undefined || Date.now() - downSince < after) return primary
-    const ready = (role: UpstreamMediatorRole) =>
-      this.mediators.find((mediator) => mediator.entry.role === role && mediator.session.isReady)
-    return ready('standby') ?? ready('draining') ?? primary
-  }
-
-  /** Who becomes primary when the primary goes: one picked up from, a standby before a draining one. */
-  private successorOf(): UpstreamMediator | undefined {
-    const byPreference = [...this.mediators].sort(
-      (a, b) =>
-        Number(b.session.isReady) - Number(a.session.isReady) ||
-        Number(b.entry.role === 'standby') - Number(a.entry.role === 'standby'),
-    )
-    return byPreference[0]
-  }
-
-  private find(connectionId: string): UpstreamMediator | undefined {
-    return this.mediators.find((mediator) => mediator.entry.connectionId === connectionId)
-  }
-
   private get(id: string): UpstreamMediator {
-    const mediator = this.find(id)
+    const mediator = this.mediators.get(id)
     if (!mediator) {
+      const ids = this.mediators.all().map((known) => known.id)
       throw new MediatorNotFoundError(
-        `The proxy has no external mediator ${id}; its mediators are: ${this.mediators.map((m) => m.entry.connectionId).join(', ') || 'none'}.`,
+        `The proxy has no external mediator ${id}; its mediators are: ${ids.join(', ') || 'none'}.`,
       )
     }
     return mediator
-  }
-
-  private describe({ entry, grant, session }: UpstreamMediator): UpstreamStatus {
-    return {
-      mediatorConnectionId: entry.connectionId,
-      endpoint: grant.endpoint,
-      routingKeys: grant.routingKeys.map(verkeyToDidKey),
-      proxyRoutingKey: this.proxyRoutingKey ? verkeyToDidKey(this.proxyRoutingKey) : undefined,
-      pickupMode: entry.pickupMode,
-      socketState: session.socketState,
-      lastPickupAt: this.channel.lastPickupAt(entry.connectionId)?.toISOString(),
-      reconnects: session.reconnects,
-      lastError: session.lastError,
-    }
   }
 
   private async entries(agentContext: AgentContext): Promise<UpstreamMediatorEntry[]> {
     return (this.state.current ?? (await this.state.load(agentContext))).upstreamMediators()
   }
 
-  private async save(agentContext: AgentContext, entries = this.mediators.map((mediator) => mediator.entry)) {
+  private async save(agentContext: AgentContext, entries = this.mediators.all().map((mediator) => mediator.entry)) {
     await this.state.update(agentContext, { mediators: entries.map((entry) => ({ ...entry })) })
   }
 
@@ -523,70 +352,21 @@ export class UpstreamMediators {
   }
 
   private async startMediator(agentContext: AgentContext, entry: UpstreamMediatorEntry): Promise<void> {
-    const record = await this.mediationRepository.findById(agentContext, entry.mediationRecordId)
-    const grant = { endpoint: record?.endpoint, routingKeys: record?.routingKeys ?? [] }
-    const session: UpstreamSession = new UpstreamSession(
-      this.sessionDependencies,
-      agentContext,
-      entry.connectionId,
-      entry.pickupMode,
-      () => {
-        this.publishState()
-        // Back after being down: what it missed of the agents' keylist goes now. Never throws.
-        if (session.isReady) void this.keylistMirror.retry(this.keylistTarget(agentContext, entry))
-      },
-    )
-    this.mediators.push({ entry, grant, session })
-    this.publishState()
-    await this.channel.open(agentContext, entry.connectionId)
-    if (this.storage.failure) session.pause()
-    await session.start()
+    const mediator = await this.factory.create(agentContext, entry, (changed) => this.readyChanged(changed))
+    this.mediators.add(mediator)
+    this.failover.publish()
+    await this.startPickup(mediator)
   }
 
-  /**
-   * Tells `ProxyHealth` of every transition of the upstream state, and logs and counts a failover.
-   * A listener or logger that throws changes nothing here.
-   */
-  private publishState(): void {
-    const { agentContext } = this
-    try {
-      this.watchFailover()
-      const holder = this.routeHolder()
-      const holderId = holder?.entry.connectionId
-      if (holderId !== this.routeHolderId) {
-        const failedOver = holder !== undefined && holder !== this.primary
-        if (failedOver) this.failoverCount++
-        if (this.routeHolderId && agentContext) {
-          const message = failedOver
-            ? `Failing over: the primary external mediator is down, new grants name ${holderId}`
-            : `New grants name ${holderId ?? 'no mediator'}`
-          agentContext.config.logger.warn(message, { previous: this.routeHolderId })
-        }
-        this.routeHolderId = holderId
-      }
-      const state = this.currentState
-      if (state === this.publishedState && holderId === this.publishedHolderId) return
-      this.publishedState = state
-      this.publishedHolderId = holderId
-      if (!agentContext) return
-      this.eventEmitter.emit<UpstreamChangedEvent>(agentContext, {
-        type: ProxyMediatorEventTypes.UpstreamChanged,
-        payload: {},
-      })
-    } catch {
-      // Nothing on the side may break the main path.
-    }
+  private async startPickup(mediator: UpstreamMediator): Promise<void> {
+    if (this.storage.failure) mediator.session.pause()
+    await mediator.start()
   }
 
-  /** While the primary is down and failover is on, look again when the failover time is up. */
-  private watchFailover(): void {
-    clearTimeout(this.failoverTimer)
-    const after = this.config.primaryFailoverAfterMs
-    const downSince = this.primary?.session.downSince
-    if (after <= 0 || downSince === undefined) return
-    const due = downSince + after - Date.now()
-    if (due <= 0) return
-    this.failoverTimer = setTimeout(() => this.publishState(), due + 10)
-    this.failoverTimer.unref()
+  /** A mediator is picked up from, or no longer: the state may change; back, it gets the keylist changes it missed. */
+  private readyChanged(mediator: UpstreamMediator): void {
+    this.failover.publish()
+    // Never throws.
+    if (mediator.isReady) void this.keylistMirror.retry(mediator)
   }
 }

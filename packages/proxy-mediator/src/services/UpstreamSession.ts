@@ -9,7 +9,8 @@ import type { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
 import type { ActivePickupMode, UpstreamSocketState } from '../models/ProxyMediatorStatus'
 import { backoffDelay } from '../utils/backoff'
 import { sideEffect } from '../utils/sideEffect'
-import type { UpstreamChannel, UpstreamLinkWatcher } from './UpstreamChannel'
+import type { UpstreamChannel } from './UpstreamChannel'
+import type { UpstreamMediator } from './UpstreamMediator'
 
 /** What a session needs of the agent; resolved once by whoever makes sessions. */
 export interface UpstreamSessionDependencies {
@@ -29,9 +30,10 @@ export interface UpstreamSessionDependencies {
  * the next message after each one it takes, and on an interval, since a mediator like ACA-Py's
  * lets a queued message out only when a message comes in. Credo's own pickup loop is not used: it
  * has no jitter, no cap by default, and it acknowledges deliveries before they are relayed.
- * `onChange` is called on every change of `isReady`, as it happens.
+ * `onChange` is called on every change of `isReady`, as it happens. The channel tells it of its
+ * mediator's sockets (`socketChanged`) and of each message the mediator wrote on its own (`streamed`).
  */
-export class UpstreamSession implements UpstreamLinkWatcher {
+export class UpstreamSession {
   private running = false
   /** Implicit pickup while the store takes no writes: the mediator is asked to keep its messages. */
   private paused = false
@@ -45,19 +47,24 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   private lastSocketState: UpstreamSocketState = 'none'
   private wasReady = false
   private notReadySince = Date.now()
-  private held?: number
-  private statusWaiters: Array<() => void> = []
 
   public constructor(
     private readonly deps: UpstreamSessionDependencies,
     private readonly agentContext: AgentContext,
-    public readonly connectionId: string,
-    public readonly mode: ActivePickupMode,
+    private readonly mediator: UpstreamMediator,
     private readonly onChange: () => void,
   ) {}
 
+  public get connectionId(): string {
+    return this.mediator.id
+  }
+
+  public get mode(): ActivePickupMode {
+    return this.mediator.entry.pickupMode
+  }
+
   public get socketState(): UpstreamSocketState {
-    return this.usesSocket ? this.deps.channel.socketState(this.connectionId) : 'none'
+    return this.usesSocket ? this.deps.channel.socketState(this.mediator) : 'none'
   }
 
   public get reconnects(): number {
@@ -66,11 +73,6 @@ export class UpstreamSession implements UpstreamLinkWatcher {
 
   public get lastError(): string | undefined {
     return this.error
-  }
-
-  /** What the mediator said it holds for the proxy in its last pickup 2.0 status. */
-  public get heldMessages(): number | undefined {
-    return this.held
   }
 
   /** Since when pickup has not run (ms since the epoch); undefined while it runs. */
@@ -91,28 +93,21 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     return 'opening the pickup session'
   }
 
-  public noteStatus(messageCount: number): void {
-    this.held = messageCount
-    for (const wake of this.statusWaiters.splice(0)) wake()
-  }
-
   /**
    * Asks the mediator what it holds (a pickup 2.0 status request; what it holds is then delivered
    * too) and waits for its answer, at most `timeoutMs`. Resolves with the count, or undefined.
    */
   public async refreshHeldMessages(timeoutMs: number): Promise<number | undefined> {
-    if (this.mode === 'implicit' || this.mode === 'poll-v1') return this.held
-    const answered = new Promise<void>((resolve) => {
-      this.statusWaiters.push(resolve)
-      setTimeout(resolve, timeoutMs).unref()
-    })
+    const { mediator } = this
+    if (this.mode === 'implicit' || this.mode === 'poll-v1') return mediator.heldMessages
+    const answered = mediator.nextStatus(timeoutMs)
     try {
       await this.deps.messagePickupApi.pickupMessages({ connectionId: this.connectionId, protocolVersion: 'v2' })
     } catch {
-      return this.held
+      return mediator.heldMessages
     }
     await answered
-    return this.held
+    return mediator.heldMessages
   }
 
   /** Pickup runs: the socket is open (websocket modes) or the last poll succeeded. */
@@ -125,7 +120,6 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     this.stop()
     this.running = true
     this.reconnectAttempt = 0
-    this.deps.channel.watch(this.connectionId, this)
     this.lastSocketState = this.socketState
     this.changed()
     this.agentContext.config.logger.info(`Starting ${this.mode} pickup from the external mediator`, {
@@ -148,7 +142,6 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     this.reconnectTimer = undefined
     this.reconnectDueAt = undefined
     this.periodicTimers = []
-    this.deps.channel.watch(this.connectionId, undefined)
     this.pollHealthy = false
     this.changed()
   }
@@ -163,8 +156,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
     if (this.paused || !this.needsStore) return
     this.paused = true
     this.changed()
-    if (this.mode === 'implicit')
-      void this.deps.channel.quiet(this.agentContext, this.connectionId).catch(() => undefined)
+    if (this.mode === 'implicit') void this.deps.channel.quiet(this.agentContext, this.mediator).catch(() => undefined)
   }
 
   /** The store takes writes again: pull (poll), or open the session again if the socket went meanwhile. */
@@ -251,7 +243,8 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   private inWords(error: unknown): string {
     const message = (error as Error)?.message ?? String(error)
     if (!/undeliverable/i.test(message)) return message
-    const { endpoints, lastSocketError } = this.deps.channel.websocketOf(this.connectionId)
+    const endpoints = [...(this.mediator.keys?.websocketEndpoints ?? [])]
+    const { lastSocketError } = this.mediator
     const where = endpoints.length > 0 ? endpoints.join(' or ') : '(its DID document lists none)'
     return `could not reach the external mediator's websocket ${where}${lastSocketError ? ` (${lastSocketError})` : ''}: check that it runs and that this network reaches it (a firewall, an egress proxy)`
   }
@@ -278,7 +271,7 @@ export class UpstreamSession implements UpstreamLinkWatcher {
   private async pull(): Promise<void> {
     if (!this.running || this.paused || !this.usesSocket || this.socketState !== 'open') return
     try {
-      await this.deps.channel.pull(this.agentContext, this.connectionId)
+      await this.deps.channel.pull(this.agentContext, this.mediator)
     } catch (error) {
       this.agentContext.config.logger.debug('Could not ask the external mediator for more', { error })
     }

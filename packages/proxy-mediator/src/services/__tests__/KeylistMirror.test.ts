@@ -12,13 +12,18 @@ function mediator(id: string) {
     id,
     down: false,
     took,
-    send: jest.fn(async (changes: KeylistChange[]) => {
+    pendingKeylist: new Map<string, KeylistUpdateAction>(),
+    updateKeylist: jest.fn(async (changes: KeylistChange[]) => {
       if (target.down) throw new Error(`${id} is down`)
       took.push(changes)
     }),
   }
   return target
 }
+
+/** What the mirror keeps for a mediator to send again. */
+const pendingOf = (target: KeylistMirrorTarget): KeylistChange[] =>
+  [...target.pendingKeylist].map(([key, action]) => ({ key, action }))
 
 describe('KeylistMirror', () => {
   it('sends the changes to every mediator once, and keeps nothing when all took them', async () => {
@@ -28,9 +33,9 @@ describe('KeylistMirror', () => {
     await expect(mirror.mirror([a, b], [add('K1'), remove('K2')])).resolves.toEqual([])
     expect(a.took).toEqual([[add('K1'), remove('K2')]])
     expect(b.took).toEqual([[add('K1'), remove('K2')]])
-    expect(mirror.pendingFor('a')).toEqual([])
+    expect(pendingOf(a)).toEqual([])
     await expect(mirror.retry(a)).resolves.toBe(true)
-    expect(a.send).toHaveBeenCalledTimes(1)
+    expect(a.updateKeylist).toHaveBeenCalledTimes(1)
     expect(failures).toEqual([])
   })
 
@@ -41,8 +46,8 @@ describe('KeylistMirror', () => {
     a.down = true
     await expect(mirror.mirror([a, b], [add('K1')])).resolves.toEqual(['a'])
     expect(b.took).toEqual([[add('K1')]])
-    expect(mirror.pendingFor('a')).toEqual([add('K1')])
-    expect(mirror.pendingFor('b')).toEqual([])
+    expect(pendingOf(a)).toEqual([add('K1')])
+    expect(pendingOf(b)).toEqual([])
     expect(failures).toEqual(['a: a is down'])
   })
 
@@ -51,12 +56,15 @@ describe('KeylistMirror', () => {
     const mirror = new KeylistMirror((target, _error, sentAgain) => failures.push({ id: target.id, sentAgain }))
     const refusing: KeylistMirrorTarget = {
       id: 'a',
-      send: jest.fn(async () => Promise.reject(new KeylistUpdateRefusedError("the mediator answered 'client_error'"))),
+      pendingKeylist: new Map(),
+      updateKeylist: jest.fn(async () =>
+        Promise.reject(new KeylistUpdateRefusedError("the mediator answered 'client_error'")),
+      ),
     }
     await expect(mirror.mirror([refusing], [add('K1')])).resolves.toEqual(['a'])
-    expect(mirror.pendingFor('a')).toEqual([])
+    expect(pendingOf(refusing)).toEqual([])
     await mirror.retry(refusing)
-    expect(refusing.send).toHaveBeenCalledTimes(1)
+    expect(refusing.updateKeylist).toHaveBeenCalledTimes(1)
     expect(failures).toEqual([{ id: 'a', sentAgain: false }])
   })
 
@@ -66,11 +74,11 @@ describe('KeylistMirror', () => {
     a.down = true
     await mirror.mirror([a], [add('K1')])
     await expect(mirror.retry(a)).resolves.toBe(false)
-    expect(mirror.pendingFor('a')).toEqual([add('K1')])
+    expect(pendingOf(a)).toEqual([add('K1')])
     a.down = false
     await expect(mirror.retry(a)).resolves.toBe(true)
     expect(a.took).toEqual([[add('K1')]])
-    expect(mirror.pendingFor('a')).toEqual([])
+    expect(pendingOf(a)).toEqual([])
     await mirror.retry(a)
     expect(a.took).toHaveLength(1)
   })
@@ -88,32 +96,36 @@ describe('KeylistMirror', () => {
   it('lets a change made while a send is failing win over the batch that failed', async () => {
     const mirror = new KeylistMirror(() => {})
     let fail!: (error: Error) => void
-    const slow: KeylistMirrorTarget = {
+    let calls = 0
+    // The same mediator: its first send hangs, its second fails at once.
+    const a: KeylistMirrorTarget = {
       id: 'a',
-      send: () =>
-        new Promise<void>((_, reject) => {
-          fail = reject
-        }),
+      pendingKeylist: new Map(),
+      updateKeylist: () =>
+        ++calls === 1
+          ? new Promise<void>((_, reject) => {
+              fail = reject
+            })
+          : Promise.reject(new Error('down')),
     }
-    const first = mirror.mirror([slow], [add('K1')])
+    const first = mirror.mirror([a], [add('K1')])
     // Meanwhile the agent removes the key again, and that send fails at once.
-    await mirror.mirror([{ id: 'a', send: async () => Promise.reject(new Error('down')) }], [remove('K1')])
+    await mirror.mirror([a], [remove('K1')])
     fail(new Error('timed out'))
     await first
-    expect(mirror.pendingFor('a')).toEqual([remove('K1')])
+    expect(pendingOf(a)).toEqual([remove('K1')])
   })
 
-  it('forgets a removed mediator, and a failure listener that throws changes nothing', async () => {
+  it('a failure listener that throws changes nothing', async () => {
     const mirror = new KeylistMirror(() => {
       throw new Error('logger broke')
     })
     const a = mediator('a')
     a.down = true
     await expect(mirror.mirror([a], [add('K1')])).resolves.toEqual(['a'])
-    mirror.forget('a')
-    expect(mirror.pendingFor('a')).toEqual([])
+    expect(pendingOf(a)).toEqual([add('K1')])
     a.down = false
     await expect(mirror.retry(a)).resolves.toBe(true)
-    expect(a.took).toEqual([])
+    expect(a.took).toEqual([[add('K1')]])
   })
 })

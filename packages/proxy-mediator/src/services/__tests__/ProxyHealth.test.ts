@@ -7,7 +7,7 @@ import type { ProxyMediatorState } from '../../models/ProxyMediatorStatus'
 import type { AgentDirectory, DownstreamAgent } from '../AgentDirectory'
 import { ProxyHealth } from '../ProxyHealth'
 import { StorageHealth } from '../StorageHealth'
-import type { UpstreamMediators } from '../UpstreamMediators'
+import type { UpstreamFailover } from '../UpstreamFailover'
 
 /** The proxy's state from its parts, with the upstream and the directory stubbed and Credo's real event bus. */
 describe('ProxyHealth', () => {
@@ -16,7 +16,7 @@ describe('ProxyHealth', () => {
   const agentContext = { config: { logger }, contextCorrelationId: 'test' } as unknown as AgentContext
   let eventEmitter: EventEmitter
   let upstreamState: ProxyMediatorState
-  let failedOver: ReturnType<UpstreamMediators['primaryFailedOver']>
+  let failedOver: ReturnType<UpstreamFailover['primaryFailedOver']>
   let failing: DownstreamAgent[]
   let nextFailingAt: number | undefined
   let storage: StorageHealth
@@ -48,12 +48,12 @@ describe('ProxyHealth', () => {
       config,
       eventEmitter,
       {
-        get currentState() {
+        get state() {
           return upstreamState
         },
-        stateReason: 'Picking up from the primary external mediator (implicit).',
+        reason: 'Picking up from the primary external mediator (implicit).',
         primaryFailedOver: () => failedOver,
-      } as unknown as UpstreamMediators,
+      } as unknown as UpstreamFailover,
       {
         failingAgents: () => failing,
         nextFailingAt: () => nextFailingAt,

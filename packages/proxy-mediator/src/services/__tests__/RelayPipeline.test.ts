@@ -6,7 +6,7 @@ import { OutboxRecord } from '../../repository/OutboxRecord'
 import type { OutboxRepository } from '../../repository/OutboxRepository'
 import type { AgentDirectory, DownstreamAgent } from '../AgentDirectory'
 import type { DeadLetterStore } from '../DeadLetterStore'
-import { RelayCounters } from '../RelayCounters'
+import { LiveRelayCounters } from '../LiveRelayCounters'
 import { type ForwardSource, RelayPipeline } from '../RelayPipeline'
 import { StorageHealth } from '../StorageHealth'
 import type { StorageProbeRepository } from '../../repository/StorageProbeRepository'
@@ -93,7 +93,7 @@ describe('RelayPipeline', () => {
       outbox as unknown as OutboxRepository,
       deadLetters as unknown as DeadLetterStore,
       { emit } as unknown as EventEmitter,
-      new RelayCounters(),
+      new LiveRelayCounters(),
       storage,
       probes as unknown as StorageProbeRepository,
     )

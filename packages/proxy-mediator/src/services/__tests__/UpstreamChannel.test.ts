@@ -11,6 +11,9 @@ import { ProxyMediatorModuleConfig } from '../../ProxyMediatorModuleConfig'
 import type { ProxyMediatorStateService } from '../ProxyMediatorStateService'
 import { RelayPipeline } from '../RelayPipeline'
 import { UpstreamChannel } from '../UpstreamChannel'
+import { UpstreamMediator } from '../UpstreamMediator'
+import { UpstreamMediatorSet } from '../UpstreamMediatorSet'
+import type { UpstreamSession } from '../UpstreamSession'
 
 const OURS = 'our-key-on-the-mediator-connection'
 const THEIRS = 'the-mediators-key'
@@ -35,6 +38,9 @@ describe('UpstreamChannel', () => {
   let emit: jest.Mock
   let logError: jest.Mock
   let channel: UpstreamChannel
+  let mediator: UpstreamMediator
+  /** The mediator's pickup session, as the channel tells it of sockets and streamed messages. */
+  let session: { socketChanged: jest.Mock; streamed: jest.Mock }
   let socket: { readyState: number; send: jest.Mock }
   const connection = { id: 'mediator-connection', did: 'did:peer:ours', theirDid: 'did:peer:theirs' }
 
@@ -47,6 +53,7 @@ describe('UpstreamChannel', () => {
     emit = jest.fn()
     logError = jest.fn()
     socket = { readyState: 1, send: jest.fn() }
+    const mediators = new UpstreamMediatorSet()
     const resolveDidDocument = jest.fn(async (did: string) => ({
       recipientKeys: [{ publicKeyBase58: did === connection.did ? OURS : THEIRS }],
       didCommServices:
@@ -76,10 +83,34 @@ describe('UpstreamChannel', () => {
       { sendMessage } as unknown as MessageSender,
       { receiveMessage } as unknown as MessageReceiver,
       { emit } as unknown as EventEmitter,
-      { proxyRoutingKey: jest.fn().mockResolvedValue(ROUTING_KEY) } as unknown as ProxyMediatorStateService,
+      {
+        proxyRoutingKey: jest.fn().mockResolvedValue(ROUTING_KEY),
+        knownRoutingKey: ROUTING_KEY,
+      } as unknown as ProxyMediatorStateService,
       { submit, agentKeyOf: (kids: string[]) => kids.find((kid) => kid === AGENT_KEY) } as unknown as RelayPipeline,
+      mediators,
     )
-    await channel.open(agentContext, connection.id)
+    session = { socketChanged: jest.fn(), streamed: jest.fn() }
+    mediator = new UpstreamMediator(
+      {
+        connectionId: connection.id,
+        mediationRecordId: 'mediation',
+        pickupMode: 'live',
+        role: 'primary',
+        addedAt: '2026-12-06T00:00:00.000Z',
+      },
+      { routingKeys: [] },
+      {
+        open: (opened) => channel.open(agentContext, opened),
+        acknowledge: (acknowledged, ids) =>
+          channel.sendAcknowledgement(agentContext, acknowledged, acknowledged.id, ids),
+        updateKeylist: jest.fn(),
+        relaysInFlight: () => 0,
+      },
+      () => session as unknown as UpstreamSession,
+    )
+    mediators.add(mediator)
+    await channel.open(agentContext, mediator)
   })
 
   const delivery = (attachments: unknown[]) => ({
@@ -101,7 +132,7 @@ describe('UpstreamChannel', () => {
     expect(layer).toEqual({ encrypted: forwardForProxy })
     expect(source).toMatchObject({ kind: 'pickup', channelId: connection.id, messageId: 'm2' })
     expect(socket.send).not.toHaveBeenCalled()
-    expect(channel.lastPickupAt(connection.id)).toBeInstanceOf(Date)
+    expect(mediator.lastPickupAt).toBeInstanceOf(Date)
   })
 
   it('batches acknowledgements into one messages-received written on the mediator socket', async () => {
@@ -110,7 +141,7 @@ describe('UpstreamChannel', () => {
     )
     await channel.receiveFrame(frameFor(OURS), socket)
     for (const [, , source] of submit.mock.calls) source.acknowledge()
-    await channel.close(connection.id)
+    await mediator.acknowledgements.flush()
     expect(socket.send).toHaveBeenCalledTimes(1)
     const [message, recipients, sender] = pack.mock.calls[0]
     expect(message['@type']).toBe('https://didcomm.org/messagepickup/2.0/messages-received')
@@ -124,7 +155,7 @@ describe('UpstreamChannel', () => {
     await channel.receiveFrame(frameFor(OURS), socket)
     socket.readyState = 3
     submit.mock.calls[0][2].acknowledge()
-    await channel.close(connection.id)
+    await mediator.acknowledgements.flush()
     expect(socket.send).not.toHaveBeenCalled()
     const outbound = sendMessage.mock.calls[0][0] as { message: V2MessagesReceivedMessage }
     expect(outbound.message.messageIdList).toEqual(['m1'])
@@ -135,19 +166,16 @@ describe('UpstreamChannel', () => {
     await channel.receiveFrame(frameFor(OURS), socket)
     expect(submit).not.toHaveBeenCalled()
     expect(emit).toHaveBeenCalledTimes(1)
-    await channel.close(connection.id)
+    await mediator.acknowledgements.flush()
     expect(pack.mock.calls[0][0].message_id_list).toEqual(['m1'])
   })
 
-  it('answers a status on the socket with a delivery-request for what is held, and tells who counts it', async () => {
+  it('answers a status on the socket with a delivery-request for what is held, and tells its mediator', async () => {
     const status = { '@type': 'https://didcomm.org/messagepickup/2.0/status', message_count: 250 }
     unpack.mockResolvedValueOnce({ plaintextMessage: status, senderKey: THEIRS })
     expect(await channel.receiveFrame(frameFor(OURS), socket)).toBe(true)
     expect(receiveMessage).not.toHaveBeenCalled()
-    expect(emit).toHaveBeenCalledWith(expect.anything(), {
-      type: 'ProxyMediatorUpstreamStatusReceived',
-      payload: { connectionId: connection.id, messageCount: 250 },
-    })
+    expect(mediator.heldMessages).toBe(250)
     const [request] = pack.mock.calls[0]
     expect(request['@type']).toBe('https://didcomm.org/messagepickup/2.0/delivery-request')
     expect(request.limit).toBe(100)
@@ -221,46 +249,41 @@ describe('UpstreamChannel', () => {
     return tracked
   }
 
-  const watcherStub = () => ({ socketChanged: jest.fn(), streamed: jest.fn() })
-
-  it("reads a mediator's socket state off its sockets, a socket opened before anyone watched included", async () => {
+  it("reads a mediator's socket state off its sockets, and tells its session of each change", async () => {
     const early = trackedSocket(`${MEDIATOR_WEBSOCKET}/`, 1)
     channel.trackSocket(early)
-    expect(channel.socketState(connection.id)).toBe('open')
+    expect(channel.socketState(mediator)).toBe('open')
+    expect(session.socketChanged).toHaveBeenCalledTimes(1)
 
-    const watcher = watcherStub()
-    channel.watch(connection.id, watcher)
     early.fire('close')
-    expect(channel.socketState(connection.id)).toBe('closed')
-    expect(watcher.socketChanged).toHaveBeenCalledTimes(1)
+    expect(channel.socketState(mediator)).toBe('closed')
+    expect(session.socketChanged).toHaveBeenCalledTimes(2)
 
     const next = trackedSocket(MEDIATOR_WEBSOCKET)
     channel.trackSocket(next)
-    expect(channel.socketState(connection.id)).toBe('connecting')
+    expect(channel.socketState(mediator)).toBe('connecting')
     next.fire('open')
-    expect(channel.socketState(connection.id)).toBe('open')
-    expect(watcher.socketChanged).toHaveBeenCalledTimes(3)
+    expect(channel.socketState(mediator)).toBe('open')
+    expect(session.socketChanged).toHaveBeenCalledTimes(4)
 
     // A socket to another endpoint is not this mediator's.
     channel.trackSocket(trackedSocket('ws://elsewhere.test:1', 1))
-    expect(watcher.socketChanged).toHaveBeenCalledTimes(3)
+    expect(session.socketChanged).toHaveBeenCalledTimes(4)
   })
 
-  it("tells the mediator's watcher of a message it wrote only once the message is taken, and writes the pull on its socket", async () => {
+  it("tells the mediator's session of a message it wrote only once the message is taken, and writes the pull on its socket", async () => {
     const mediatorSocket = trackedSocket(MEDIATOR_WEBSOCKET, 1)
     channel.trackSocket(mediatorSocket)
-    const watcher = watcherStub()
-    channel.watch(connection.id, watcher)
 
     submit.mockRejectedValueOnce(new Error('SQLITE_FULL'))
     await expect(channel.receiveFrame(JSON.stringify(forwardForProxy), mediatorSocket)).rejects.toThrow('SQLITE_FULL')
-    expect(watcher.streamed).not.toHaveBeenCalled()
+    expect(session.streamed).not.toHaveBeenCalled()
 
     await channel.receiveFrame(JSON.stringify(forwardForProxy), mediatorSocket)
-    expect(watcher.streamed).toHaveBeenCalledTimes(1)
-    expect(channel.lastPickupAt(connection.id)).toBeInstanceOf(Date)
+    expect(session.streamed).toHaveBeenCalledTimes(1)
+    expect(mediator.lastPickupAt).toBeInstanceOf(Date)
 
-    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(true)
+    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, mediator)).toBe(true)
     const [ping] = pack.mock.calls[0]
     expect(ping['@type']).toBe('https://didcomm.org/trust_ping/1.0/ping')
     expect(ping.response_requested).toBe(false)
@@ -273,12 +296,12 @@ describe('UpstreamChannel', () => {
     const elsewhere = trackedSocket('ws://elsewhere.test:1', 1)
     channel.trackSocket(mediatorSocket)
     channel.trackSocket(elsewhere)
-    expect(await channel.quiet({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(true)
+    expect(await channel.quiet({ wallet: { pack } } as unknown as AgentContext, mediator)).toBe(true)
     const [ping] = pack.mock.calls[0]
     expect(ping['~transport']).toEqual({ return_route: 'none' })
     expect(mediatorSocket.send).toHaveBeenCalledTimes(1)
 
-    channel.closeSockets(connection.id, 'full')
+    channel.closeSockets(mediator, 'full')
     expect(mediatorSocket.close).toHaveBeenCalledWith(1001, 'full')
     expect(elsewhere.close).not.toHaveBeenCalled()
   })
@@ -287,18 +310,16 @@ describe('UpstreamChannel', () => {
     const failed = trackedSocket(MEDIATOR_WEBSOCKET)
     channel.trackSocket(failed)
     failed.fire('error', { message: 'connect ECONNREFUSED 10.1.2.3:3001' })
-    expect(channel.websocketOf(connection.id)).toEqual({
-      endpoints: [`${MEDIATOR_WEBSOCKET}/`],
-      lastSocketError: 'connect ECONNREFUSED 10.1.2.3:3001',
-    })
+    expect([...(mediator.keys?.websocketEndpoints ?? [])]).toEqual([`${MEDIATOR_WEBSOCKET}/`])
+    expect(mediator.lastSocketError).toBe('connect ECONNREFUSED 10.1.2.3:3001')
     const next = trackedSocket(MEDIATOR_WEBSOCKET)
     channel.trackSocket(next)
     next.fire('open')
-    expect(channel.websocketOf(connection.id).lastSocketError).toBeUndefined()
+    expect(mediator.lastSocketError).toBeUndefined()
   })
 
   it('pulls nothing while no socket to the mediator is open', async () => {
-    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, connection.id)).toBe(false)
+    expect(await channel.pull({ wallet: { pack } } as unknown as AgentContext, mediator)).toBe(false)
     expect(pack).not.toHaveBeenCalled()
   })
 })

@@ -1,7 +1,8 @@
 import type { AgentContext, ConnectionService, MessagePickupApi, MessageSender } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig } from '../../ProxyMediatorModuleConfig'
 import type { ActivePickupMode, UpstreamSocketState } from '../../models/ProxyMediatorStatus'
-import type { UpstreamChannel, UpstreamLinkWatcher } from '../UpstreamChannel'
+import type { UpstreamChannel } from '../UpstreamChannel'
+import type { UpstreamMediator } from '../UpstreamMediator'
 import { UpstreamSession } from '../UpstreamSession'
 
 /** One upstream session's readiness, with the channel's socket state and the pickup API stubbed. */
@@ -12,7 +13,6 @@ describe('UpstreamSession', () => {
   let quiet: jest.Mock
   let onChange: jest.Mock
   let socket: UpstreamSocketState
-  let watcher: UpstreamLinkWatcher | undefined
   let session: UpstreamSession
   const logger = { info: jest.fn(), warn: jest.fn(), debug: jest.fn(), error: jest.fn() }
   const agentContext = { config: { logger }, contextCorrelationId: 'test' } as unknown as AgentContext
@@ -35,29 +35,26 @@ describe('UpstreamSession', () => {
           createTrustPing: jest.fn().mockResolvedValue({ message: { type: 'trust ping' } }),
         } as unknown as ConnectionService,
         messageSender: { sendMessage } as unknown as MessageSender,
-        channel: {
-          socketState: () => socket,
-          watch: (_id: string, next: UpstreamLinkWatcher | undefined) => {
-            watcher = next
-          },
-          pull,
-          quiet,
-          websocketOf: () => ({
-            endpoints: ['wss://mediator.example.org/ws'],
-            lastSocketError: 'connect ECONNREFUSED 10.1.2.3:443',
-          }),
-        } as unknown as UpstreamChannel,
+        channel: { socketState: () => socket, pull, quiet } as unknown as UpstreamChannel,
       },
       agentContext,
-      'mediator-connection',
-      mode,
+      mediatorWith(mode),
       onChange,
     )
+
+  /** The session's mediator, as far as the session reads it. */
+  const mediatorWith = (pickupMode: ActivePickupMode) =>
+    ({
+      id: 'mediator-connection',
+      entry: { pickupMode },
+      keys: { websocketEndpoints: new Set(['wss://mediator.example.org/ws']) },
+      lastSocketError: 'connect ECONNREFUSED 10.1.2.3:443',
+    }) as unknown as UpstreamMediator
 
   /** What the channel does when a socket to the mediator opens or closes. */
   const socketBecomes = (state: UpstreamSocketState) => {
     socket = state
-    watcher?.socketChanged()
+    session.socketChanged()
   }
 
   beforeEach(() => {
@@ -67,7 +64,6 @@ describe('UpstreamSession', () => {
     quiet = jest.fn().mockResolvedValue(true)
     onChange = jest.fn()
     socket = 'none'
-    watcher = undefined
   })
   afterEach(() => session?.stop())
 
@@ -117,13 +113,13 @@ describe('UpstreamSession', () => {
     socket = 'open'
     session = sessionFor('implicit')
     await session.start()
-    watcher?.streamed()
+    session.streamed()
     await new Promise(setImmediate)
     expect(pull).toHaveBeenCalledTimes(1)
-    expect(pull).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+    expect(pull).toHaveBeenCalledWith(agentContext, expect.objectContaining({ id: 'mediator-connection' }))
 
     socketBecomes('closed')
-    watcher?.streamed()
+    session.streamed()
     await new Promise(setImmediate)
     expect(pull).toHaveBeenCalledTimes(1)
   })
@@ -132,9 +128,9 @@ describe('UpstreamSession', () => {
     socket = 'open'
     session = sessionFor('live')
     await session.start()
-    watcher?.streamed()
+    session.streamed()
     await new Promise(setImmediate)
-    expect(pull).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+    expect(pull).toHaveBeenCalledWith(agentContext, expect.objectContaining({ id: 'mediator-connection' }))
   })
 
   it('pauses implicit pickup while the store takes no writes: not ready, no pulls, no reconnect; then resumes', async () => {
@@ -143,9 +139,9 @@ describe('UpstreamSession', () => {
     await session.start()
     session.pause()
     expect(session.isReady).toBe(false)
-    expect(quiet).toHaveBeenCalledWith(agentContext, 'mediator-connection')
+    expect(quiet).toHaveBeenCalledWith(agentContext, expect.objectContaining({ id: 'mediator-connection' }))
     expect(session.recovery).toMatch(/^paused while the store takes no writes/)
-    watcher?.streamed()
+    session.streamed()
     socketBecomes('closed')
     await new Promise(setImmediate)
     expect(pull).not.toHaveBeenCalled()
@@ -191,13 +187,22 @@ describe('UpstreamSession', () => {
     expect(session.recovery).toMatch(/^reconnecting in \d+ s \(attempt 1\)$/)
   })
 
-  it('stops following the channel when stopped', async () => {
-    session = sessionFor('implicit')
-    await session.start()
-    expect(watcher).toBe(session)
-    session.stop()
-    expect(watcher).toBeUndefined()
-    expect(session.recovery).toBe('pickup is stopped')
+  it('does nothing about a socket that closes once stopped', async () => {
+    jest.useFakeTimers()
+    try {
+      socket = 'open'
+      session = sessionFor('implicit')
+      await session.start()
+      session.stop()
+      socketBecomes('closed')
+      // Past any reconnect delay: no session is opened again.
+      await jest.advanceTimersByTimeAsync(10 * 60_000)
+      expect(sendMessage).toHaveBeenCalledTimes(1)
+      expect(session.reconnects).toBe(0)
+      expect(session.recovery).toBe('pickup is stopped')
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   it('keeps pickup going when whoever listens to its changes throws', async () => {

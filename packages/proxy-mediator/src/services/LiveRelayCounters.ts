@@ -1,9 +1,12 @@
 import { injectable } from '@credo-ts/core'
-import type { RelayCounters as RelayCountersSnapshot } from '../models/ProxyMediatorStatus'
+import type { RelayCounters } from '../models/ProxyMediatorStatus'
 
-/** Process-lifetime counters of the relay, read by the status API and the runner's metrics. */
+/**
+ * The relay's counters as it moves them, for the life of the process; `snapshot()` is what the
+ * status API and the runner's metrics read (`RelayCounters`).
+ */
 @injectable()
-export class RelayCounters {
+export class LiveRelayCounters {
   public relayed = 0
   public deadLettered = 0
   public inFlight = 0
@@ -11,7 +14,7 @@ export class RelayCounters {
   public outbox = 0
   public heldInMemory = 0
 
-  public snapshot(): RelayCountersSnapshot {
+  public snapshot(): RelayCounters {
     return {
       relayed: this.relayed,
       deadLettered: this.deadLettered,
