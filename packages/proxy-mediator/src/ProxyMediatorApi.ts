@@ -1,23 +1,23 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
+import { ProxyHealth } from './ProxyHealth'
+import { ProxyMediatorLifecycle } from './ProxyMediatorLifecycle'
 import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
+import { DownstreamMediationService } from './services/downstream/DownstreamMediationService'
 import {
   type DeadLetterActor,
   DeadLetterOperations,
   type DeadLetterReplayResult,
   type DeadLetterViewPage,
-} from './services/DeadLetterOperations'
-import type { DeadLetterQuery } from './services/DeadLetterStore'
-import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { OwnKeysService } from './services/OwnKeysService'
-import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
-import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
-import { RelayPipeline } from './services/RelayPipeline'
-import { ProxyHealth } from './services/ProxyHealth'
-import { StorageHealth, storageStatusOf } from './services/StorageHealth'
-import { UpstreamFailover } from './services/UpstreamFailover'
-import { UpstreamMediators } from './services/UpstreamMediators'
+} from './services/relay/DeadLetterOperations'
+import type { DeadLetterQuery } from './services/relay/DeadLetterStore'
+import { OwnKeysService } from './services/relay/OwnKeysService'
+import { type ForwardAcceptance, PostedForwards } from './services/relay/PostedForwards'
+import { RelayPipeline } from './services/relay/RelayPipeline'
+import { StorageHealth, storageStatusOf } from './services/relay/StorageHealth'
+import { UpstreamFailover } from './services/upstream/UpstreamFailover'
+import { UpstreamMediators } from './services/upstream/UpstreamMediators'
 
-export type { ForwardAcceptance } from './services/PostedForwards'
+export type { ForwardAcceptance } from './services/relay/PostedForwards'
 
 /** `agent.modules.proxyMediator`: a facade; the work is in its collaborators. */
 @injectable()

@@ -1,5 +1,5 @@
 import { waitFor } from '@proxy-mediator/topology'
-import { UpstreamChannel } from '../services/UpstreamChannel'
+import { UpstreamChannel } from '../services/upstream/UpstreamChannel'
 import { type Topology, sendMessages, startTopology } from './support/topology'
 
 describe('relay through the proxy, pickup 2.0 live mode', () => {

@@ -1,7 +1,7 @@
 import { ForwardMessage, JsonTransformer, ProblemReportError } from '@credo-ts/core'
-import { ProxyMediatorStateService } from '../services/ProxyMediatorStateService'
-import { RelayPipeline } from '../services/RelayPipeline'
-import { UpstreamMediatorSet } from '../services/UpstreamMediatorSet'
+import { ProxyMediatorStateService } from '../ProxyMediatorStateService'
+import { RelayPipeline } from '../services/relay/RelayPipeline'
+import { UpstreamMediatorSet } from '../services/upstream/UpstreamMediatorSet'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /**

@@ -9,9 +9,9 @@ import {
   type V2MessagesReceivedMessage,
   type V2StatusMessage,
 } from '@credo-ts/core'
-import { UpstreamChannel } from '../services/UpstreamChannel'
-import { UpstreamMediatorSet } from '../services/UpstreamMediatorSet'
-import { deliveryRequestFor } from '../services/deliveryRequestFor'
+import { UpstreamChannel } from '../services/upstream/UpstreamChannel'
+import { UpstreamMediatorSet } from '../services/upstream/UpstreamMediatorSet'
+import { deliveryRequestFor } from '../services/upstream/deliveryRequestFor'
 
 /**
  * Pickup 2.0 as the proxy needs it on the recipient side, through Credo's own seam
