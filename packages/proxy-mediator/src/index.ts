@@ -16,16 +16,16 @@ export * from './ProxyMediatorEvents'
 export * from './models/ProxyMediatorStatus'
 export * from './errors'
 export { OutboxRecord, ProxyMediatorStateRecord, DeadLetterRecord } from './repository'
-export type { DeadLetterQuery, DeadLetterSummary } from './services/DeadLetterStore'
+export type { DeadLetterQuery, DeadLetterSummary } from './services/relay/DeadLetterStore'
 export type {
   DeadLetterActor,
   DeadLetterReplayResult,
   DeadLetterView,
   DeadLetterViewPage,
-} from './services/DeadLetterOperations'
+} from './services/relay/DeadLetterOperations'
 export { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 export { ProxyConnectionsModule } from './protocol/ProxyConnectionsModule'
 export { ProxyDidExchangeProtocol } from './protocol/ProxyDidExchangeProtocol'
-export { RelayHttpClient, type RelayResponse } from './services/RelayHttpClient'
+export { RelayHttpClient, type RelayResponse } from './services/relay/RelayHttpClient'
 export { isEncryptedEnvelope, recipientKids } from './utils/envelope'
 export { withKeepalive } from './transport/withKeepalive'

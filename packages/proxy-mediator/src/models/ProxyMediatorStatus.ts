@@ -19,7 +19,6 @@ export type UpstreamSocketState = 'none' | 'connecting' | 'open' | 'closed'
 
 export interface UpstreamStatus {
   mediatorConnectionId?: string
-  mediatorLabel?: string
   /** The external mediator's endpoint, as granted. Senders reach the agent through it. */
   endpoint?: string
   /** The external mediator's routing keys, as did:key. */

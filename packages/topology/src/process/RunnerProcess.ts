@@ -51,18 +51,6 @@ export class RunnerProcess extends ManagedChild {
     return this.options.baseUrl
   }
 
-  /** The log lines that are JSON objects, parsed. */
-  public logEntries(): Array<Record<string, unknown>> {
-    return this.logLines.flatMap((line) => {
-      try {
-        const entry = JSON.parse(line)
-        return entry && typeof entry === 'object' ? [entry as Record<string, unknown>] : []
-      } catch {
-        return []
-      }
-    })
-  }
-
   /** GET a JSON route; undefined when the process does not answer (yet) or answers non-JSON. */
   public async getJson<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T } | undefined> {
     try {
