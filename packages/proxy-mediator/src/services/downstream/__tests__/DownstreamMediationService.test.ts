@@ -26,7 +26,7 @@ import { type ProxyMediatorModuleConfigOptions, ProxyMediatorModuleConfig } from
 import { verkeyToDidKey } from '../../../utils/keys'
 import type { AgentDirectory } from '../../relay/AgentDirectory'
 import { DownstreamMediationService } from '../DownstreamMediationService'
-import type { UpstreamMediators } from '../../upstream/UpstreamMediators'
+import type { UpstreamFailover } from '../../upstream/UpstreamFailover'
 import { InMemoryRepository } from '../../../__tests__/support/InMemoryRepository'
 import { PROXY_ROUTING_KEY, ProxyStateStore } from '../../../__tests__/support/proxyState'
 import { testAgentContext } from '../../../__tests__/support/testAgentContext'
@@ -129,7 +129,7 @@ describe('DownstreamMediationService', () => {
     new DownstreamMediationService(
       new ProxyMediatorModuleConfig(options),
       store.service(),
-      { grantRoute: () => route } as unknown as UpstreamMediators,
+      { grantRoute: () => route } as unknown as UpstreamFailover,
       {} as AgentDirectory,
       mediatorService as unknown as MediatorService,
       mediations as unknown as MediationRepository,

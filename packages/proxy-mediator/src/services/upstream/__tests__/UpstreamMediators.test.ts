@@ -7,6 +7,10 @@ import { MediatorUnreachableError } from '../../../errors/MediatorUnreachableErr
 import { SetupInProgressError } from '../../../errors/SetupInProgressError'
 import { verkeyToDidKey } from '../../../utils/keys'
 import { StorageHealth } from '../../relay/StorageHealth'
+import { ReceivedMediatorInvitations } from '../ReceivedMediatorInvitations'
+import { UpstreamFailover } from '../UpstreamFailover'
+import { UpstreamMediatorFactory } from '../UpstreamMediatorFactory'
+import { UpstreamMediatorSet } from '../UpstreamMediatorSet'
 import { UpstreamMediators } from '../UpstreamMediators'
 import { FakeExternalMediators, type MediatorName, grantOf, invitationOf } from './support/FakeExternalMediators'
 import { PROXY_ROUTING_KEY } from '../../../__tests__/support/proxyState'
@@ -23,6 +27,10 @@ const made: UpstreamMediators[] = []
  * The one place that knows how `UpstreamMediators` is made. The tests drive it through its public
  * methods alone, and the external mediators through the seams it uses, so that a change of its
  * construction changes only this function. A second one over the same `world` is a restart.
+ *
+ * What the proxy tells of its upstream side (the grant route, the state and why, failovers) is
+ * `UpstreamFailover`'s, and which connections are mediators `UpstreamMediatorSet`'s: both real, and
+ * read here through one object, as the tests knew them before the set was split up.
  */
 function makeUpstreamMediators(
   world: FakeExternalMediators,
@@ -40,24 +48,60 @@ function makeUpstreamMediators(
   })
   const storage = new StorageHealth(config)
   const seams = world.seams
-  const upstream = new UpstreamMediators(
+  const mediators = new UpstreamMediatorSet()
+  const state = world.proxyState.service()
+  world.serve({ mediators, state })
+  const failover = new UpstreamFailover(config, world.eventEmitter, mediators, storage)
+  const set = new UpstreamMediators(
     config,
-    world.eventEmitter,
-    seams.messagePickupApi,
-    seams.connectionService,
-    seams.messageSender,
-    seams.mediationRepository,
-    seams.outOfBandRepository,
-    world.proxyState.service(),
+    state,
     seams.recipient,
-    seams.channel,
-    seams.pipeline,
+    new ReceivedMediatorInvitations(seams.connectionService, seams.mediationRepository, seams.outOfBandRepository),
     seams.directory,
+    mediators,
+    failover,
+    new UpstreamMediatorFactory(
+      config,
+      seams.messagePickupApi,
+      seams.connectionService,
+      seams.messageSender,
+      seams.channel,
+      seams.mediationRepository,
+      seams.recipient,
+      seams.pipeline,
+    ),
     storage,
+    seams.channel,
   )
-  made.push(upstream)
+  made.push(set)
+  const upstream = {
+    start: set.start.bind(set),
+    stop: set.stop.bind(set),
+    add: set.add.bind(set),
+    promote: set.promote.bind(set),
+    drain: set.drain.bind(set),
+    remove: set.remove.bind(set),
+    list: set.list.bind(set),
+    primaryStatus: set.primaryStatus.bind(set),
+    mirrorAgentKeys: set.mirrorAgentKeys.bind(set),
+    grantRoute: () => failover.grantRoute(),
+    get currentState() {
+      return failover.state
+    },
+    get stateReason() {
+      return failover.reason
+    },
+    primaryFailedOver: () => failover.primaryFailedOver(),
+    get failovers() {
+      return failover.failovers
+    },
+    pickupModeOf: (connectionId: string) => mediators.get(connectionId)?.pickupMode,
+    isMediatorConnection: (connectionId: string) => mediators.get(connectionId) !== undefined,
+  }
   return { upstream, storage }
 }
+
+type ProxyUpstream = ReturnType<typeof makeUpstreamMediators>['upstream']
 
 /**
  * The proxy's set of external mediators: roles, failover, the refusals to remove, the
@@ -68,7 +112,7 @@ function makeUpstreamMediators(
 describe('UpstreamMediators', () => {
   const { agentContext, logger } = testAgentContext()
   let world: FakeExternalMediators
-  let upstream: UpstreamMediators
+  let upstream: ProxyUpstream
   let storage: StorageHealth
 
   beforeEach(() => {
@@ -175,10 +219,10 @@ describe('UpstreamMediators', () => {
       const a = await addMediator('a')
       await upstream.stop()
       expect(upstream.currentState).toBe('setup')
-      expect(world.followed(a)).toBe(false)
+      expect(world.pickingUp(a)).toBe(false)
       await upstream.start(agentContext)
       expect(upstream.currentState).toBe('ready')
-      expect(world.followed(a)).toBe(true)
+      expect(world.pickingUp(a)).toBe(true)
       expect(upstream.list()).toHaveLength(1)
     })
   })
@@ -378,12 +422,12 @@ describe('UpstreamMediators', () => {
       })
     })
 
-    it('stops its pickup, closes its channel, unregisters the proxy key there and forgets it for good', async () => {
+    it('stops its pickup, unregisters the proxy key there and forgets it for good', async () => {
       const b = await primaryAndStandby()
       world.keylistUpdates.length = 0
       await upstream.remove(agentContext, b, false)
-      expect(world.followed(b)).toBe(false)
-      expect(world.channel.close).toHaveBeenCalledWith(b)
+      // Its socket is still open, and it is not picked up from.
+      expect(world.pickingUp(b)).toBe(false)
       expect(world.keylistUpdates).toEqual([
         { mediator: 'b', changes: [{ key: PROXY_ROUTING_KEY, action: KeylistUpdateAction.remove }] },
       ])
@@ -496,8 +540,7 @@ describe('UpstreamMediators', () => {
         [b, 'ready'],
       ])
       storage.overHoldLimit()
-      expect(world.channel.closeSockets).toHaveBeenCalledTimes(1)
-      expect(world.channel.closeSockets).toHaveBeenCalledWith(a, 'the proxy cannot store more messages for now')
+      expect(world.closedSockets).toEqual([[a, 'the proxy cannot store more messages for now']])
 
       storage.succeeded(agentContext)
       expect(upstream.currentState).toBe('ready')

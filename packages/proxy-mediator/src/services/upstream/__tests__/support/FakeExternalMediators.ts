@@ -20,13 +20,15 @@ import {
 } from '@credo-ts/core'
 import { agentDependencies } from '@credo-ts/node'
 import { Subject } from 'rxjs'
-import { ProxyMediatorEventTypes, type UpstreamStatusReceivedEvent } from '../../../../ProxyMediatorEvents'
 import { MediatorUnreachableError } from '../../../../errors/MediatorUnreachableError'
 import type { ActivePickupMode, UpstreamSocketState } from '../../../../models/ProxyMediatorStatus'
 import type { AgentDirectory } from '../../../relay/AgentDirectory'
 import type { KeylistChange } from '../../KeylistMirror'
 import type { RelayPipeline } from '../../../relay/RelayPipeline'
-import type { UpstreamChannel, UpstreamLinkWatcher } from '../../UpstreamChannel'
+import type { UpstreamChannel } from '../../UpstreamChannel'
+import type { UpstreamMediator } from '../../UpstreamMediator'
+import type { UpstreamMediatorSet } from '../../UpstreamMediatorSet'
+import type { ProxyMediatorStateService } from '../../../../ProxyMediatorStateService'
 import type { UpstreamMediationService } from '../../UpstreamMediationService'
 import { InMemoryRepository } from '../../../../__tests__/support/InMemoryRepository'
 import { ProxyStateStore } from '../../../../__tests__/support/proxyState'
@@ -48,10 +50,11 @@ export const invitationOf = (name: MediatorName, n = 1) => `https://${name}.exam
 /**
  * Three external mediators, as the proxy's seams see them: the set-up steps of
  * `UpstreamMediationService` (connect, grant, keylist), the websocket of each as `UpstreamChannel`
- * reports it, and pickup 2.0 status answers through `MessagePickupApi` (what a mediator holds,
- * answered at once). Connections, invitations and mediations are Credo's real records, in memory.
- * A test changes the world through the knobs (`socketOf`, `holds`, ...) and reads what the proxy
- * did (`keylistUpdates`, `setups`).
+ * reports it (telling the mediator's session of each change, as the channel does), and pickup 2.0
+ * status answers to `MessagePickupApi` (what a mediator holds, answered at once, to the mediator
+ * the channel finds in `UpstreamMediatorSet`). Connections, invitations and mediations are Credo's
+ * real records, in memory. A test changes the world through the knobs (`socketOf`, `holds`, ...)
+ * and reads what the proxy did (`keylistUpdates`, `setups`, `closedSockets`).
  */
 export class FakeExternalMediators {
   private readonly stop$ = new Subject<boolean>()
@@ -62,6 +65,8 @@ export class FakeExternalMediators {
   public readonly proxyState = new ProxyStateStore()
   /** The agents' keys the proxy routes; in transparent mode they are registered upstream too. */
   public agentKeys: string[] = []
+  /** The sockets the proxy closed (with why), by mediator id. */
+  public readonly closedSockets: Array<[string, string]> = []
   /** Every keylist update the proxy sent to a mediator, in order. */
   public readonly keylistUpdates: Array<{ mediator: MediatorName; changes: KeylistChange[] }> = []
   /** How many times the proxy connected to a mediator and asked for mediation. */
@@ -69,23 +74,33 @@ export class FakeExternalMediators {
   private readonly pickupModes = new Map<MediatorName, ActivePickupMode>()
   private readonly nameOf = new Map<string, MediatorName>()
   private readonly sockets = new Map<string, UpstreamSocketState>()
-  private readonly watchers = new Map<string, UpstreamLinkWatcher>()
+  /** Each mediator as the proxy opened it on the channel: the one its socket changes reach. */
+  private readonly opened = new Map<string, UpstreamMediator>()
+  /** The proxy these fakes serve: where the channel finds its mediators, and its state service. */
+  private proxy?: { mediators: UpstreamMediatorSet; state: ProxyMediatorStateService }
   private readonly held = new Map<string, number>()
   private readonly inFlight = new Map<string, number>()
   private readonly silent = new Set<MediatorName>()
   private readonly unreachable = new Set<MediatorName>()
   private gate?: Promise<void>
-  private readonly context = { contextCorrelationId: 'test' } as AgentContext
 
   /** How the proxy is to pick up from this mediator (what `choosePickupMode` answers); live by default. */
   public pickUpBy(name: MediatorName, mode: ActivePickupMode): void {
     this.pickupModes.set(name, mode)
   }
 
-  /** The mediator's websocket opens or closes, as the channel would tell the session. */
+  /**
+   * The proxy the fakes serve, as its container would share them: the channel finds its mediators
+   * in its set, and the set-up steps read its routing key from its state service.
+   */
+  public serve(proxy: { mediators: UpstreamMediatorSet; state: ProxyMediatorStateService }): void {
+    this.proxy = proxy
+  }
+
+  /** The mediator's websocket opens or closes, as the channel would tell the mediator's session. */
   public socketOf(connectionId: string, state: UpstreamSocketState): void {
     this.sockets.set(connectionId, state)
-    this.watchers.get(connectionId)?.socketChanged()
+    this.proxy?.mediators.get(connectionId)?.session.socketChanged()
   }
 
   /** What the mediator says it holds for the proxy when asked (pickup 2.0 status). */
@@ -122,34 +137,28 @@ export class FakeExternalMediators {
     return this.nameOf.get(connectionId)
   }
 
-  /** Whether a pickup session follows this mediator's websocket (it stops following when stopped). */
-  public followed(connectionId: string): boolean {
-    return this.watchers.has(connectionId)
+  /** Whether the proxy picks up from this mediator, as the object it opened on the channel says. */
+  public pickingUp(connectionId: string): boolean {
+    return this.opened.get(connectionId)?.isReady ?? false
   }
 
   public readonly channel = {
-    open: jest.fn(async () => undefined),
-    close: jest.fn(async () => undefined),
-    closeAll: jest.fn(async () => undefined),
-    closeSockets: jest.fn(),
-    pull: jest.fn(async () => true),
-    quiet: jest.fn(async () => true),
-    lastPickupAt: () => undefined,
-    websocketOf: () => ({ endpoints: [] }),
-    socketState: (connectionId: string) => this.sockets.get(connectionId) ?? 'none',
-    watch: (connectionId: string, watcher: UpstreamLinkWatcher | undefined) => {
-      if (watcher) this.watchers.set(connectionId, watcher)
-      else this.watchers.delete(connectionId)
+    open: async (_agentContext: AgentContext, mediator: UpstreamMediator) => {
+      this.opened.set(mediator.id, mediator)
     },
+    closeSockets: (mediator: UpstreamMediator, reason: string) => {
+      this.closedSockets.push([mediator.id, reason])
+    },
+    pull: async () => true,
+    quiet: async () => true,
+    sendAcknowledgement: async () => 'socket',
+    socketState: (mediator: UpstreamMediator) => this.sockets.get(mediator.id) ?? 'none',
   }
 
   public readonly messagePickupApi = {
     // A status request is answered with a status at once: what the mediator holds.
     pickupMessages: jest.fn(async ({ connectionId }: { connectionId: string }) => {
-      this.eventEmitter.emit<UpstreamStatusReceivedEvent>(this.context, {
-        type: ProxyMediatorEventTypes.UpstreamStatusReceived,
-        payload: { connectionId, messageCount: this.held.get(connectionId) ?? 0 },
-      })
+      this.proxy?.mediators.get(connectionId)?.noteStatus(this.held.get(connectionId) ?? 0)
     }),
     setLiveDeliveryMode: jest.fn(async () => undefined),
   }
@@ -199,7 +208,7 @@ export class FakeExternalMediators {
       return mediation
     },
     registerRoutingKey: async (agentContext: AgentContext, mediation: MediationRecord) => {
-      const proxyKey = await this.proxyState.service().proxyRoutingKey(agentContext)
+      const proxyKey = await this.proxyOf().state.proxyRoutingKey(agentContext)
       this.keylistUpdates.push({
         mediator: this.mediatorOf(mediation),
         changes: [{ key: proxyKey, action: KeylistUpdateAction.add }],
@@ -242,6 +251,11 @@ export class FakeExternalMediators {
 
   public close(): void {
     this.stop$.next(true)
+  }
+
+  private proxyOf() {
+    if (!this.proxy) throw new Error('no proxy is served: call serve() first')
+    return this.proxy
   }
 
   private mediatorOf(mediation: MediationRecord): MediatorName {
