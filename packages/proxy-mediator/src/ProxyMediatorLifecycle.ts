@@ -28,13 +28,19 @@ export class ProxyMediatorLifecycle {
   public async start(agentContext: AgentContext): Promise<void> {
     if (this.started) return
     this.started = true
-    this.pipeline.start(agentContext)
-    await this.directory.load(agentContext)
-    await this.keylists.load(agentContext)
-    const pending = await this.pipeline.resumeOutbox(agentContext)
-    if (pending > 0) agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
-    await this.upstream.start(agentContext)
-    this.health.start(agentContext)
+    try {
+      this.pipeline.start(agentContext)
+      await this.directory.load(agentContext)
+      await this.keylists.load(agentContext)
+      const pending = await this.pipeline.resumeOutbox(agentContext)
+      if (pending > 0) agentContext.config.logger.info(`Resuming ${pending} undelivered messages from the outbox`)
+      await this.upstream.start(agentContext)
+      this.health.start(agentContext)
+    } catch (error) {
+      // Undone, so that the app can call start again once the cause is fixed (the outbox stays).
+      await this.stop().catch(() => undefined)
+      throw error
+    }
   }
 
   public async stop(): Promise<void> {

@@ -15,6 +15,8 @@ describe('ProxyMediatorLifecycle', () => {
   const { agentContext, logger } = testAgentContext()
   let calls: string[]
   let outboxPending: number
+  /** Set: the upstream's start throws it (a mediator's connection record deleted, say). */
+  let upstreamStartFailure: Error | undefined
   /** Lets the relays in flight settle: `pipeline.drain` waits until this is called. */
   let relaysSettle: () => void
   let lifecycle: ProxyMediatorLifecycle
@@ -36,6 +38,7 @@ describe('ProxyMediatorLifecycle', () => {
   beforeEach(() => {
     calls = []
     outboxPending = 0
+    upstreamStartFailure = undefined
     const drained = new Promise<void>((resolve) => {
       relaysSettle = resolve
     })
@@ -54,7 +57,10 @@ describe('ProxyMediatorLifecycle', () => {
         close: step('pipeline.close'),
       } as unknown as RelayPipeline,
       {
-        start: asyncStep('upstream.start'),
+        start: async () => {
+          if (upstreamStartFailure) throw upstreamStartFailure
+          await asyncStep('upstream.start')()
+        },
         stopPickup: asyncStep('upstream.stopPickup'),
         stop: asyncStep('upstream.stop'),
       } as unknown as UpstreamMediators,
@@ -98,6 +104,19 @@ describe('ProxyMediatorLifecycle', () => {
     await lifecycle.stop()
     await lifecycle.start(agentContext)
     expect(calls.filter((call) => call === 'pipeline.start')).toHaveLength(2)
+  })
+
+  it('undoes a start that failed, so that it can be started again once the cause is fixed', async () => {
+    relaysSettle()
+    upstreamStartFailure = new Error('the mediator connection record is gone')
+    await expect(lifecycle.start(agentContext)).rejects.toThrow('the mediator connection record is gone')
+    // Everything started before the failure is stopped again.
+    expect(calls).toEqual(expect.arrayContaining(['pipeline.stop', 'upstream.stop done', 'pipeline.close']))
+    upstreamStartFailure = undefined
+    calls = []
+    await lifecycle.start(agentContext)
+    expect(calls).toContain('upstream.start done')
+    expect(calls).toContain('health.start')
   })
 
   it('stops pickup first, then lets the relays in flight settle, and only then writes their acknowledgements and closes the channel', async () => {

@@ -89,8 +89,9 @@ export class UpstreamMediators {
 
   /** No more pickup; acknowledgements can still go out until `stop`. */
   public async stopPickup(): Promise<void> {
-    this.failover.stop()
     for (const mediator of this.mediators.all()) mediator.stopPickup()
+    // After the sessions: each one that stops publishes, which would arm the failover timer again.
+    this.failover.stop()
   }
 
   /** Writes the acknowledgements still pending. */
@@ -250,14 +251,12 @@ export class UpstreamMediators {
       if (successor) successor.role = 'primary'
       await this.save(agentContext)
       // Best effort: a mediator that still routes the proxy's key would queue messages nobody picks up.
-      const routingKey = this.state.knownRoutingKey
-      if (routingKey) {
-        await mediator
-          .updateKeylist([{ key: routingKey, action: KeylistUpdateAction.remove }])
-          .catch((error) =>
-            agentContext.config.logger.warn(`Could not unregister from ${id}: ${(error as Error).message}`),
-          )
-      }
+      const routingKey = await this.state.proxyRoutingKey(agentContext)
+      await mediator
+        .updateKeylist([{ key: routingKey, action: KeylistUpdateAction.remove }])
+        .catch((error) =>
+          agentContext.config.logger.warn(`Could not unregister from ${id}: ${(error as Error).message}`),
+        )
       if (holds || unknown) {
         agentContext.config.logger.warn(`Removed external mediator ${id} by force, abandoning what it held`, {
           heldMessages: heldMessages ?? 'unknown',
@@ -271,7 +270,11 @@ export class UpstreamMediators {
         newPrimaryId: successor?.id,
         abandoned: holds || unknown ? { heldMessages, relaysInFlight } : undefined,
         detail:
-          holds || unknown ? 'Removed by force; what it held is abandoned.' : 'Removed; it held nothing for the proxy.',
+          holds || unknown
+            ? 'Removed by force; what it held is abandoned.'
+            : heldMessages === undefined
+              ? `Removed; nothing picked up from it was being relayed. A mediator picked up from with ${mediator.pickupMode} pickup does not say what it still holds.`
+              : 'Removed; it held nothing for the proxy.',
       }
     })
   }
