@@ -1,4 +1,5 @@
 import { type AgentContext, injectable } from '@credo-ts/core'
+import { Egress } from '../transport/Egress'
 import { AgentDirectory } from './AgentDirectory'
 import { AgentKeylists } from './AgentKeylists'
 import { RelayPipeline } from './RelayPipeline'
@@ -21,6 +22,7 @@ export class ProxyMediatorLifecycle {
     private readonly keylists: AgentKeylists,
     private readonly pipeline: RelayPipeline,
     private readonly upstream: UpstreamMediators,
+    private readonly egress: Egress,
   ) {}
 
   public async start(agentContext: AgentContext): Promise<void> {
@@ -44,5 +46,7 @@ export class ProxyMediatorLifecycle {
     await this.pipeline.drain(STOP_DRAIN_TIMEOUT_MS)
     await this.upstream.stop()
     this.pipeline.close()
+    // Its pools (tunnels through the proxy included) are made again if the proxy starts again.
+    await this.egress.close()
   }
 }

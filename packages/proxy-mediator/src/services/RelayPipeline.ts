@@ -23,6 +23,7 @@ import { sideEffect } from '../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { DeadLetterStore } from './DeadLetterStore'
 import { RelayCounters } from './RelayCounters'
+import { Egress } from '../transport/Egress'
 import { RelayHttpClient } from './RelayHttpClient'
 import { StorageHealth } from './StorageHealth'
 
@@ -104,8 +105,9 @@ export class RelayPipeline {
     public readonly counters: RelayCounters,
     private readonly storage: StorageHealth,
     private readonly probes: StorageProbeRepository,
+    egress: Egress,
   ) {
-    this.client = new RelayHttpClient(config.relayConcurrencyPerAgent)
+    this.client = new RelayHttpClient(config.relayConcurrencyPerAgent, egress)
   }
 
   /**

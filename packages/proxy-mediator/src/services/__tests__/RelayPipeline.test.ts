@@ -6,6 +6,7 @@ import { OutboxRecord } from '../../repository/OutboxRecord'
 import type { OutboxRepository } from '../../repository/OutboxRepository'
 import type { AgentDirectory, DownstreamAgent } from '../AgentDirectory'
 import type { DeadLetterStore } from '../DeadLetterStore'
+import { Egress } from '../../transport/Egress'
 import { RelayCounters } from '../RelayCounters'
 import { type ForwardSource, RelayPipeline } from '../RelayPipeline'
 import { StorageHealth } from '../StorageHealth'
@@ -95,6 +96,7 @@ describe('RelayPipeline', () => {
       new RelayCounters(),
       storage,
       probes as unknown as StorageProbeRepository,
+      new Egress({ proxyUrl: null }),
     )
     pipeline.start(agentContext)
   })
