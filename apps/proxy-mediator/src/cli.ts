@@ -84,6 +84,8 @@ async function main(): Promise<void> {
     throw error
   }
   installSignalHandlers({ stop: () => runner.stop(), logger, timeoutMs: config.shutdownTimeoutMs })
+  // Certificates rotate: SIGHUP reads them again, as nginx and haproxy do. Without TLS, SIGHUP keeps Node's default.
+  if (config.tls) process.on('SIGHUP', () => runner.reloadTls())
 
   try {
     await runner.start()
