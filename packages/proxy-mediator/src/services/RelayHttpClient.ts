@@ -89,6 +89,7 @@ export class RelayHttpClient {
           method: 'POST',
           agent: egress?.agent ?? (isHttps ? this.httpsAgent : this.httpAgent),
           ...(egress?.ca ? { ca: egress.ca } : {}),
+          ...(egress?.checkServerIdentity ? { checkServerIdentity: egress.checkServerIdentity } : {}),
           headers: {
             'content-type': 'application/didcomm-envelope-enc',
             'content-length': Buffer.byteLength(body),

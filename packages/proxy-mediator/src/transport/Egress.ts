@@ -1,10 +1,10 @@
 import type { Agent as HttpAgent } from 'node:http'
 import { readFileSync } from 'node:fs'
-import { rootCertificates } from 'node:tls'
+import { type PeerCertificate, checkServerIdentity, rootCertificates } from 'node:tls'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { Agent as UndiciAgent, type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici'
 import { describeEgressFailure } from './describeEgressFailure'
-import { type EgressProxySettings, egressProxyFor, redactProxyUrl } from './egressProxyFor'
+import { type EgressProxySettings, egressProxyFor, noProxyOf, redactProxyUrl } from './egressProxyFor'
 
 /** How the proxy reaches out: through which HTTP CONNECT proxy, except where, trusting which CAs. */
 export interface EgressOptions extends EgressProxySettings {
@@ -23,10 +23,11 @@ export interface EgressFailure {
   description: string
 }
 
-/** The options a `ws` client takes for one connection: a tunnel through the proxy, the CAs. */
+/** The options a `ws` client (or Node's https.request) takes for one connection: a tunnel through the proxy, the CAs. */
 export interface WebSocketEgressOptions {
   agent?: HttpAgent
   ca?: string[]
+  checkServerIdentity?: (host: string, certificate: PeerCertificate) => Error | undefined
 }
 
 /**
@@ -72,15 +73,22 @@ export class Egress {
   }) as typeof fetch
 
   public webSocketOptions(target: URL): WebSocketEgressOptions {
-    const proxy = this.proxyFor(target)
-    return { ...(proxy ? { agent: this.nodeAgentThrough(proxy) } : {}), ...(this.ca ? { ca: this.ca } : {}) }
+    return this.nodeRequestOptions(target)
   }
 
-  /** For Node's http(s).request: a tunnelling agent where a proxy applies, else undefined; and the CAs. */
-  public nodeRequestOptions(target: URL, keepAlive: { maxSockets: number }): WebSocketEgressOptions {
+  /** For Node's http(s).request and ws: a tunnelling agent where a proxy applies, else none; and the CAs. */
+  public nodeRequestOptions(target: URL, keepAlive?: { maxSockets: number }): WebSocketEgressOptions {
     const proxy = this.proxyFor(target)
     return {
-      ...(proxy ? { agent: this.nodeAgentThrough(proxy, keepAlive.maxSockets) } : {}),
+      ...(proxy
+        ? {
+            agent: this.nodeAgentThrough(proxy, keepAlive?.maxSockets),
+            // https-proxy-agent leaves the host out of its TLS options, so Node would check an address
+            // target's certificate against 'localhost': it is checked against the target itself.
+            checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+              checkServerIdentity(target.hostname.replace(/^\[|\]$/g, ''), certificate),
+          }
+        : {}),
       ...(this.ca ? { ca: this.ca } : {}),
     }
   }
@@ -102,7 +110,7 @@ export class Egress {
     const sample = (scheme: string) => this.proxyFor(new URL(`${scheme}://egress.invalid`))
     const https = sample('https')
     const http = sample('http')
-    const noProxy = this.options.noProxy ?? this.env.no_proxy ?? this.env.NO_PROXY ?? ''
+    const noProxy = noProxyOf(this.options, this.env)
     const route = (proxy?: URL) => (proxy ? `through ${redactProxyUrl(proxy)}` : 'direct')
     return `https/wss ${route(https)}, http/ws ${route(http)}${noProxy ? `, except NO_PROXY=${noProxy}` : ''}${this.ca ? `, ${this.options.extraCaCertificates?.length} extra CA certificate(s)` : ''}`
   }

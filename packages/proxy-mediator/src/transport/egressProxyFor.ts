@@ -25,14 +25,18 @@ export function egressProxyFor(
   settings: EgressProxySettings,
   env: NodeJS.ProcessEnv = process.env,
 ): URL | undefined {
-  const noProxy = settings.noProxy ?? readEnv(env, 'no_proxy') ?? ''
-  if (bypasses(target, noProxy)) return undefined
+  if (bypasses(target, noProxyOf(settings, env))) return undefined
   const configured =
     settings.proxyUrl !== undefined
       ? settings.proxyUrl
       : (readEnv(env, isSecure(target) ? 'https_proxy' : 'http_proxy') ?? readEnv(env, 'all_proxy'))
   if (!configured) return undefined
   return parseProxyUrl(configured)
+}
+
+/** The hosts reached directly: the setting, else NO_PROXY (lower case first). */
+export function noProxyOf(settings: EgressProxySettings, env: NodeJS.ProcessEnv = process.env): string {
+  return settings.noProxy ?? readEnv(env, 'no_proxy') ?? ''
 }
 
 /** A proxy URL, checked: http or https, with a host. Credentials may be in it (`http://user:pass@host:port`). */
@@ -83,9 +87,12 @@ function isSecure(url: URL): boolean {
   return url.protocol === 'https:' || url.protocol === 'wss:'
 }
 
+/** The lower-case variable, else the upper-case one; an empty one counts as unset. */
 function readEnv(env: NodeJS.ProcessEnv, lowerCaseName: string): string | undefined {
-  const value = env[lowerCaseName] ?? env[lowerCaseName.toUpperCase()]
-  return value?.trim() ? value.trim() : undefined
+  for (const value of [env[lowerCaseName], env[lowerCaseName.toUpperCase()]]) {
+    if (value?.trim()) return value.trim()
+  }
+  return undefined
 }
 
 function bypasses(target: URL, noProxy: string): boolean {
