@@ -6,6 +6,8 @@ import { Agent as UndiciAgent, type Dispatcher, ProxyAgent, fetch as undiciFetch
 import { describeEgressFailure } from './describeEgressFailure'
 import { type EgressProxySettings, egressProxyFor, noProxyOf, redactProxyUrl } from './egressProxyFor'
 
+const ROUTE_CACHE_SIZE = 1_000
+
 /** How the proxy reaches out: through which HTTP CONNECT proxy, except where, trusting which CAs. */
 export interface EgressOptions extends EgressProxySettings {
   /**
@@ -40,6 +42,8 @@ export class Egress {
   private readonly ca?: string[]
   private readonly dispatchers = new Map<string, Dispatcher>()
   private readonly nodeAgents = new Map<string, HttpAgent>()
+  /** The proxy (or none) per scheme and host: the relay asks for every POST, and the answer never changes. */
+  private readonly routes = new Map<string, URL | undefined>()
   private lastFailure?: EgressFailure
 
   public constructor(
@@ -53,7 +57,13 @@ export class Egress {
 
   /** The proxy for `target`, or undefined for a direct connection. */
   public proxyFor(target: URL): URL | undefined {
-    return egressProxyFor(target, this.options, this.env)
+    const key = `${target.protocol}//${target.host}`
+    if (this.routes.has(key)) return this.routes.get(key)
+    const proxy = egressProxyFor(target, this.options, this.env)
+    // Bounded: endpoints come and go with agents and mediators.
+    if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear()
+    this.routes.set(key, proxy)
+    return proxy
   }
 
   /** A `fetch` that goes out by the egress rule and says why a connection failed. */
