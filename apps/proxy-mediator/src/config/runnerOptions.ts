@@ -387,6 +387,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'HTTP CONNECT proxy for every outbound connection (external mediators over https, wss, http and ws, invitation URLs, agents not in --no-proxy), e.g. http://user:password@proxy.corp:3128; credentials are never logged. `none`: no proxy, whatever the environment says. Wins over HTTPS_PROXY, HTTP_PROXY and ALL_PROXY.',
     defaultDescription: 'from HTTPS_PROXY (https, wss) and HTTP_PROXY (http, ws), as curl reads them; none if unset',
+    // It may carry the proxy's password.
+    secret: true,
   },
   {
     name: 'no-proxy',
