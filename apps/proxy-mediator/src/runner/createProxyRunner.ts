@@ -11,6 +11,7 @@ import { type ProxyAgent, createProxyAgent } from '../agent/createProxyAgent'
 import { TlsCertificates } from '../http/TlsCertificates'
 import { ConfigError } from '../config/ConfigError'
 import type { RunnerConfig } from '../config/RunnerConfig'
+import { isLoopbackHost } from '../config/isLoopbackHost'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
@@ -114,11 +115,20 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
       logger.info(`Outbound connections: ${agent.dependencyManager.resolve(Egress).describe()}`)
       if (config.adminApiKey === undefined) {
         logger.warn(
-          `No admin API key (--admin-api-key): whoever reaches ${config.admin.host}:${config.admin.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters.${config.admin.insecureMode ? ' --admin-insecure-mode lets it listen outside loopback all the same.' : ' It listens on loopback only.'}`,
+          `No admin API key (--admin-api-key): whoever reaches ${config.admin.host}:${config.admin.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters.${isLoopbackHost(config.admin.host) ? ' It listens on loopback only.' : ' --admin-insecure-mode lets it listen outside loopback all the same.'}`,
         )
       }
       // Before the wallet opens, so that /status says 'starting' meanwhile; a listen error stops the start.
-      if (admin) httpApp.adminApp.listen(config.admin.port)
+      if (admin) {
+        httpApp.adminApp.listen(config.admin.port)
+        // Known as soon as it listens, so that a stop after a failed start closes it too.
+        admin.listening.then(
+          (listened) => {
+            adminServer = listened
+          },
+          () => undefined,
+        )
+      }
       try {
         await agent.initialize()
       } catch (error) {
