@@ -4,6 +4,7 @@ import { AgentKeylists } from './services/downstream/AgentKeylists'
 import { AgentDirectory } from './services/relay/AgentDirectory'
 import { RelayPipeline } from './services/relay/RelayPipeline'
 import { UpstreamMediators } from './services/upstream/UpstreamMediators'
+import { Egress } from './transport/Egress'
 
 /** How long `stop()` waits for relays in flight before giving up on them (they stay unacknowledged). */
 const STOP_DRAIN_TIMEOUT_MS = 10_000
@@ -23,6 +24,7 @@ export class ProxyMediatorLifecycle {
     private readonly pipeline: RelayPipeline,
     private readonly upstream: UpstreamMediators,
     private readonly health: ProxyHealth,
+    private readonly egress: Egress,
   ) {}
 
   public async start(agentContext: AgentContext): Promise<void> {
@@ -54,5 +56,7 @@ export class ProxyMediatorLifecycle {
     await this.pipeline.drain(STOP_DRAIN_TIMEOUT_MS)
     await this.upstream.stop()
     this.pipeline.close()
+    // Its pools (tunnels through the proxy included) are made again if the proxy starts again.
+    await this.egress.close()
   }
 }

@@ -44,6 +44,8 @@ import { UpstreamMediatorFactory } from './services/upstream/UpstreamMediatorFac
 import { UpstreamMediatorSet } from './services/upstream/UpstreamMediatorSet'
 import { UpstreamMediators } from './services/upstream/UpstreamMediators'
 import { UpstreamSetupWatch } from './services/upstream/UpstreamSetupWatch'
+import { Egress } from './transport/Egress'
+import { withEgress } from './transport/withEgress'
 import { withKeepalive } from './transport/withKeepalive'
 
 /**
@@ -109,14 +111,21 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
 
     // The agent's dependencies object is shared by every agent made from the same import, so this
-    // agent gets its own copy with the wrapped socket rather than a patched original: a keepalive,
-    // and the upstream channel's seam.
+    // agent gets its own copy with the wrapped socket rather than a patched original: egress (the
+    // proxy and CAs), a keepalive, and the upstream channel's seam. Its fetch, which Credo's HTTP
+    // transport takes at start, goes out by the same egress rule.
+    const egress = new Egress(this.config.egress)
+    dependencyManager.registerInstance(Egress, egress)
     const agentConfig = dependencyManager.resolve(AgentConfig)
     const dependencies = agentConfig.agentDependencies
     ;(agentConfig as { agentDependencies: typeof dependencies }).agentDependencies = {
       ...dependencies,
+      fetch: egress.fetch,
       WebSocketClass: UpstreamChannel.wrapWebSocketClass(
-        withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
+        withKeepalive(
+          withEgress(dependencies.WebSocketClass, () => egress),
+          this.config.keepaliveIntervalMs,
+        ),
         () => dependencyManager.resolve(UpstreamChannel),
       ),
     }

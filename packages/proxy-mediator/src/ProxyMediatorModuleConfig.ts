@@ -1,4 +1,5 @@
 import type { PickupStrategy } from './models/ProxyMediatorStatus'
+import type { EgressOptions } from './transport/Egress'
 
 /**
  * How the agent invitation is written: an out-of-band 1.1 or 1.0 invitation (`?oob=`), or a legacy
@@ -148,6 +149,21 @@ export interface ProxyMediatorModuleConfigOptions {
    * is back. Logged and counted. 0 turns failover off. @default 0
    */
   primaryFailoverAfterMs?: number
+  /**
+   * How the proxy reaches out, for every outbound connection: Credo's HTTP and websocket transports
+   * (external mediators, and messages to agents), the invitation fetch and the relay's POSTs.
+   * - `proxyUrl`: an HTTP CONNECT proxy (`http://user:password@proxy:3128`; the credentials are sent
+   *   as Proxy-Authorization and never logged), or `null` for none whatever the environment says.
+   *   @default from the environment, as curl reads it: `https_proxy`/`HTTPS_PROXY` for https and wss,
+   *   `http_proxy`/`HTTP_PROXY` for http and ws, then `all_proxy`/`ALL_PROXY`; none if unset
+   * - `noProxy`: hosts reached directly (`*`, names with their subdomains, addresses, CIDR blocks).
+   *   List the agents' hosts here when a proxy is set: they are inside.
+   *   @default `no_proxy`/`NO_PROXY` from the environment
+   * - `extraCaCertificates`: PEM CA certificates trusted on top of Node's own and NODE_EXTRA_CA_CERTS,
+   *   for a mediator whose certificate a private or company CA signed. There is no way to turn
+   *   verification off. @default none
+   */
+  egress?: EgressOptions
 }
 
 export class ProxyMediatorModuleConfig {
@@ -160,6 +176,10 @@ export class ProxyMediatorModuleConfig {
       throw new Error(`pickupWindow must be a whole number of at least 1, got ${pickupWindow}`)
     }
     this.options = options
+  }
+
+  public get egress(): EgressOptions {
+    return this.options.egress ?? {}
   }
 
   public get pickupStrategy(): PickupStrategy {

@@ -38,6 +38,11 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       pickupWindow: config.pickupWindow,
       relayMode: config.relayMode,
       primaryFailoverAfterMs: config.primaryFailoverAfterMs,
+      egress: {
+        proxyUrl: config.egress.proxyUrl,
+        noProxy: config.egress.noProxy,
+        extraCaCertificates: config.egress.extraCaCertificates,
+      },
     }),
     walletBackend: loadWalletModule(config),
   }

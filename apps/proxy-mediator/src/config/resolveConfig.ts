@@ -8,6 +8,9 @@ import { hostProblem } from './checkHost'
 import { storageDirProblem } from './checkStorageDir'
 import { parseByteSize } from './parseByteSize'
 import { parseHandshakeProtocols } from './parseHandshakeProtocols'
+import { resolveAdminListener } from './resolveAdminListener'
+import { resolveEgress } from './resolveEgress'
+import { resolveTls } from './resolveTls'
 import { type RunnerOptionDefinition, envVarName, runnerOptions } from './runnerOptions'
 
 export interface ConfigSources {
@@ -133,6 +136,21 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
 
   const walletKey = resolveWalletKey(str('wallet-key'), str('wallet-key-file'), issues)
 
+  checkInteger('admin-port', num('admin-port'), 1, 65_535, issues)
+  const admin = resolveAdminListener(
+    {
+      host: str('host') ?? '0.0.0.0',
+      port: num('port'),
+      adminHost: str('admin-host') ?? '127.0.0.1',
+      adminPort: num('admin-port'),
+      insecureMode: values['admin-insecure-mode'] === true,
+      hasApiKey: str('admin-api-key') !== undefined,
+    },
+    issues,
+  )
+  const tls = resolveTls(str('tls-cert'), str('tls-key'), issues)
+  const egress = resolveEgress(str('egress-proxy'), str('no-proxy'), str('upstream-ca-file'), issues)
+
   if (issues.length > 0) throw new ConfigError(issues)
 
   return {
@@ -174,6 +192,9 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],
     agentInvitationFormat: str('agent-invitation-format') as RunnerConfig['agentInvitationFormat'],
     adminApiKey: str('admin-api-key'),
+    admin,
+    tls,
+    egress,
     logLevel: str('log-level') as RunnerConfig['logLevel'],
     logFormat: str('log-format') as RunnerConfig['logFormat'],
     shutdownTimeoutMs: num('shutdown-timeout'),

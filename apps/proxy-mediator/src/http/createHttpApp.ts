@@ -9,7 +9,7 @@ import { validateDidcommBody } from './validateDidcommBody'
 import { deadLetterRoutes } from './deadLetterRoutes'
 import { invitationRoutes } from './invitationRoutes'
 import { mediatorRoutes } from './mediatorRoutes'
-import { statusRoutes } from './statusRoutes'
+import { probeRoutes, statusRoutes } from './statusRoutes'
 import { type OperatorPageLimits, operatorPageRoutes } from '../ui/operatorPageRoutes'
 
 export interface HttpAppOptions {
@@ -23,12 +23,16 @@ export interface HttpAppOptions {
   countRejection?: (reason: string) => void
   /** Sessions and live streams of the operator's page; the defaults suit a deployment. */
   operatorPageLimits?: Partial<OperatorPageLimits>
+  /** The admin routes on the DIDComm app too (one port, as before the admin listener). @default false */
+  adminOnDidcommPort?: boolean
 }
 
 export interface HttpApp {
-  /** The DIDComm transport adds its POST route to it; then call `finish`. */
+  /** The DIDComm listener's: the DIDComm transport adds its POST route to it; then call `finish`. */
   app: Express
-  /** Adds what must come after every route: the JSON 404 and the error handler. */
+  /** The admin listener's: the admin routes, the operator's page, /metrics. `app` itself when they share a port. */
+  adminApp: Express
+  /** Adds what must come after every route, on both apps: the JSON 404 and the error handler. */
   finish(): void
   /** The record of refused input this app keeps: the other ways in (websocket, connections) use it too. */
   recordRefusal: RecordRefusal
@@ -41,19 +45,26 @@ export interface HttpApp {
 export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
 
 /**
- * The express app that serves the runner's routes next to the DIDComm endpoint on one port.
+ * The runner's two express apps: the DIDComm endpoint with /health and /ready, which faces the agent
+ * and often a wider network, and the admin routes, the operator's page and /metrics, which the
+ * runner serves on a listener of their own (loopback by default). With `adminOnDidcommPort` they
+ * are one app, as before.
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger } = options
   const recordRefusal = refusalRecorder(logger, options.countRejection)
-  const app = express()
-  app.disable('x-powered-by')
   let draining = false
-
-  app.use((_req, res, next) => {
-    if (!draining) return next()
-    res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
-  })
+  const newApp = () => {
+    const created = express()
+    created.disable('x-powered-by')
+    created.use((_req, res, next) => {
+      if (!draining) return next()
+      res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
+    })
+    return created
+  }
+  const app = newApp()
+  const adminApp = options.adminOnDidcommPort ? app : newApp()
 
   // DIDComm bodies are read here, with the configured limit: an oversized message goes to our error
   // handler (413 with a JSON body). As bytes, as a websocket frame comes: the gate decodes only what
@@ -67,9 +78,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
-  app.use(statusRoutes(options.control, options.registry, options.adminApiKey))
-  app.use(deadLetterRoutes(options.control, options.adminApiKey))
-  app.use(
+  app.use(probeRoutes(options.control))
+  if (adminApp !== app) adminApp.use(probeRoutes(options.control))
+  adminApp.use(statusRoutes(options.control, options.registry, options.adminApiKey))
+  adminApp.use(deadLetterRoutes(options.control, options.adminApiKey))
+  adminApp.use(
     invitationRoutes({
       control: options.control,
       adminApiKey: options.adminApiKey,
@@ -78,7 +91,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
-  app.use(
+  adminApp.use(
     mediatorRoutes({
       control: options.control,
       adminApiKey: options.adminApiKey,
@@ -87,7 +100,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
-  // GET / and /ui/*: the operator's page. POST / above stays the DIDComm endpoint.
+  // GET / and /ui/*: the operator's page. On one shared app, POST / above stays the DIDComm endpoint.
   const operatorPage = operatorPageRoutes({
     control: options.control,
     adminApiKey: options.adminApiKey,
@@ -96,7 +109,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     recordRefusal,
     limits: options.operatorPageLimits,
   })
-  app.use(operatorPage.router)
+  adminApp.use(operatorPage.router)
 
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body, headers } = toHttpErrorResponse(error)
@@ -117,12 +130,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   return {
     app,
+    adminApp,
     recordRefusal,
     finish() {
-      app.use((req, _res, next) =>
-        next(new NotFoundError(`There is no ${req.method} ${req.path}. See the README for the routes.`)),
-      )
-      app.use(handleError)
+      const elsewhere =
+        adminApp === app
+          ? ''
+          : ' on the DIDComm port, which serves POST /, websocket upgrades, /health and /ready; the admin routes, the page and /metrics are on the admin listener (--admin-host, --admin-port)'
+      for (const each of new Set([app, adminApp])) {
+        const where = each === app ? elsewhere : ''
+        each.use((req, _res, next) =>
+          next(new NotFoundError(`There is no ${req.method} ${req.path}${where}. See the README for the routes.`)),
+        )
+        each.use(handleError)
+      }
     },
     startDraining: () => {
       draining = true

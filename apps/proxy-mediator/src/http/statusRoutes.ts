@@ -6,13 +6,11 @@ import { apiKeyCheck } from './requireApiKey'
 
 const STARTING = { error: 'starting', detail: 'The proxy is starting (opening its wallet); try again shortly.' }
 
-/** Liveness, readiness, status (compatible with the Python proxy-mediator) and Prometheus metrics. */
-export function statusRoutes(
-  control: ProxyMediatorControlProvider,
-  registry: Registry,
-  adminApiKey: string | undefined,
-): Router {
-  const hasKey = apiKeyCheck(adminApiKey)
+/**
+ * Liveness and readiness: on the DIDComm listener (what a load balancer in front of it asks) and on
+ * the admin one alike.
+ */
+export function probeRoutes(control: ProxyMediatorControlProvider): Router {
   const router = Router()
 
   router.get('/health', (_req, res) => {
@@ -27,6 +25,18 @@ export function statusRoutes(
     const ready = status === 'ready' || status === 'degraded'
     res.status(ready ? 200 : 503).json({ ready, status: status ?? 'starting' })
   })
+
+  return router
+}
+
+/** Status (compatible with the Python proxy-mediator) and Prometheus metrics: admin routes. */
+export function statusRoutes(
+  control: ProxyMediatorControlProvider,
+  registry: Registry,
+  adminApiKey: string | undefined,
+): Router {
+  const hasKey = apiKeyCheck(adminApiKey)
+  const router = Router()
 
   // The state is public, like /ready; the details (agents, endpoints, keys) need the admin key.
   router.get('/status', (req, res) => {

@@ -1,9 +1,10 @@
-import type { AgentDirectory } from '../services/relay/AgentDirectory'
-import type { AgentKeylists } from '../services/downstream/AgentKeylists'
 import type { ProxyHealth } from '../ProxyHealth'
 import { ProxyMediatorLifecycle } from '../ProxyMediatorLifecycle'
+import type { AgentKeylists } from '../services/downstream/AgentKeylists'
+import type { AgentDirectory } from '../services/relay/AgentDirectory'
 import type { RelayPipeline } from '../services/relay/RelayPipeline'
 import type { UpstreamMediators } from '../services/upstream/UpstreamMediators'
+import type { Egress } from '../transport/Egress'
 import { testAgentContext } from './support/testAgentContext'
 
 /**
@@ -65,6 +66,7 @@ describe('ProxyMediatorLifecycle', () => {
         stop: asyncStep('upstream.stop'),
       } as unknown as UpstreamMediators,
       { start: step('health.start'), stop: step('health.stop') } as unknown as ProxyHealth,
+      { close: asyncStep('egress.close') } as unknown as Egress,
     )
   })
 
@@ -136,6 +138,13 @@ describe('ProxyMediatorLifecycle', () => {
     ])
     relaysSettle()
     await stopped
-    expect(calls.slice(6)).toEqual(['pipeline.drain done', 'upstream.stop', 'upstream.stop done', 'pipeline.close'])
+    expect(calls.slice(6)).toEqual([
+      'pipeline.drain done',
+      'upstream.stop',
+      'upstream.stop done',
+      'pipeline.close',
+      'egress.close',
+      'egress.close done',
+    ])
   })
 })

@@ -46,7 +46,7 @@ describe('fault: 100 concurrent malformed admin requests', () => {
     const requests = Array.from({ length: 100 }, (_, index) => abuses[index % abuses.length])
     const answers = await Promise.all(
       requests.map(async ({ name, init, path }) => {
-        const response = await fetch(`${topology.proxy.baseUrl}${path ?? route}`, init)
+        const response = await fetch(`${topology.proxy.adminUrl}${path ?? route}`, init)
         const text = await response.text()
         let body: unknown
         try {

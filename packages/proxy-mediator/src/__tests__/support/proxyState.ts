@@ -1,7 +1,7 @@
 import type { MediatorService } from '@credo-ts/core'
+import { ProxyMediatorStateService } from '../../ProxyMediatorStateService'
 import { ProxyMediatorStateRecord } from '../../repository/ProxyMediatorStateRecord'
 import type { ProxyMediatorStateRepository } from '../../repository/ProxyMediatorStateRepository'
-import { ProxyMediatorStateService } from '../../ProxyMediatorStateService'
 
 /** The proxy's routing key (base58), as Credo's mediator routing record holds it. */
 export const PROXY_ROUTING_KEY = '8Zv72jA9EQGNd91qrTXub3SSLnZYS7tqaheVXa26gK8B'

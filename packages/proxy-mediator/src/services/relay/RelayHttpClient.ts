@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { Egress } from '../../transport/Egress'
 
 export interface RelayResponse {
   status: number
@@ -27,7 +28,11 @@ export class RelayHttpClient {
   private readonly httpsAgent: HttpsAgent
   private readonly lanes = new Map<string, Lane>()
 
-  public constructor(private readonly maxSocketsPerHost: number) {
+  public constructor(
+    private readonly maxSocketsPerHost: number,
+    /** Where a POST goes out: through the egress proxy when NO_PROXY does not name the agent, with the extra CAs. */
+    private readonly egress?: Pick<Egress, 'nodeRequestOptions'>,
+  ) {
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost })
     this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost })
   }
@@ -77,11 +82,14 @@ export class RelayHttpClient {
   private send(url: URL, body: string, timeoutMs: number): Promise<RelayResponse> {
     return new Promise((resolve, reject) => {
       const isHttps = url.protocol === 'https:'
+      const egress = this.egress?.nodeRequestOptions(url, { maxSockets: this.maxSocketsPerHost })
       const request = (isHttps ? httpsRequest : httpRequest)(
         url,
         {
           method: 'POST',
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
+          agent: egress?.agent ?? (isHttps ? this.httpsAgent : this.httpAgent),
+          ...(egress?.ca ? { ca: egress.ca } : {}),
+          ...(egress?.checkServerIdentity ? { checkServerIdentity: egress.checkServerIdentity } : {}),
           headers: {
             'content-type': 'application/didcomm-envelope-enc',
             'content-length': Buffer.byteLength(body),

@@ -12,6 +12,7 @@ import { OutboxRecord } from '../../repository/OutboxRecord'
 import { OutboxRepository } from '../../repository/OutboxRepository'
 import { StorageProbeRecord } from '../../repository/StorageProbeRecord'
 import { StorageProbeRepository } from '../../repository/StorageProbeRepository'
+import { Egress } from '../../transport/Egress'
 import { backoffDelay } from '../../utils/backoff'
 import { describeRelayFailure } from '../../utils/describeRelayFailure'
 import {
@@ -106,8 +107,9 @@ export class RelayPipeline {
     public readonly counters: LiveRelayCounters,
     private readonly storage: StorageHealth,
     private readonly probes: StorageProbeRepository,
+    egress: Egress,
   ) {
-    this.client = new RelayHttpClient(config.relayConcurrencyPerAgent)
+    this.client = new RelayHttpClient(config.relayConcurrencyPerAgent, egress)
   }
 
   /**

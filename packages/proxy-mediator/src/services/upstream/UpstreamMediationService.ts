@@ -36,6 +36,7 @@ import { InvalidInvitationError } from '../../errors/InvalidInvitationError'
 import { KeylistUpdateRefusedError } from '../../errors/KeylistUpdateRefusedError'
 import { MediatorUnreachableError } from '../../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../../models/ProxyMediatorStatus'
+import { Egress } from '../../transport/Egress'
 import { INVITATION_BODY_LIMITS, resolveInvitationUrl } from '../../utils/fetchInvitation'
 import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
@@ -56,6 +57,7 @@ export class UpstreamMediationService {
     private readonly state: ProxyMediatorStateService,
     private readonly routingService: RoutingService,
     private readonly setupWatch: UpstreamSetupWatch,
+    private readonly egress: Egress,
   ) {}
 
   public async parseInvitation(agentContext: AgentContext, invitationUrl: string): Promise<OutOfBandInvitation> {
@@ -68,10 +70,11 @@ export class UpstreamMediationService {
       throw new InvalidInvitationError(`'${invitationUrl.slice(0, 200)}' is not a URL`)
     }
     // A short URL is fetched here, bounded; Credo's fetch bounds neither the body nor the redirects.
-    const inlineUrl = await resolveInvitationUrl(invitationUrl, {
-      ...INVITATION_BODY_LIMITS,
-      timeoutMs: this.config.invitationFetchTimeoutMs,
-    })
+    const inlineUrl = await resolveInvitationUrl(
+      invitationUrl,
+      { ...INVITATION_BODY_LIMITS, timeoutMs: this.config.invitationFetchTimeoutMs },
+      this.egress.fetch,
+    )
     try {
       return await agentContext.dependencyManager.resolve(OutOfBandApi).parseInvitation(inlineUrl)
     } catch (error) {
@@ -92,6 +95,12 @@ export class UpstreamMediationService {
 
     const oob = agentContext.dependencyManager.resolve(OutOfBandApi)
     const watch = this.setupWatch.begin()
+    const startedAt = Date.now()
+    // Credo says 'undeliverable' and drops the transport's error; the egress kept it.
+    const why = (error: unknown) => {
+      const failure = this.egress.failureSince(startedAt)
+      return `${(error as Error).message}${failure ? `: ${failure.description}` : ''}`
+    }
     try {
       let connection: ConnectionRecord
       try {
@@ -108,7 +117,7 @@ export class UpstreamMediationService {
           watch.failure(connectionRecord.id),
         )
       } catch (error) {
-        throw new MediatorUnreachableError(`Could not connect to the external mediator: ${(error as Error).message}`)
+        throw new MediatorUnreachableError(`Could not connect to the external mediator: ${why(error)}`)
       }
 
       const existing = await this.mediationRepository.findSingleByQuery(agentContext, { connectionId: connection.id })
@@ -116,7 +125,7 @@ export class UpstreamMediationService {
       try {
         return await this.granted(agentContext, connection, watch.failure(connection.id))
       } catch (error) {
-        throw new MediatorUnreachableError(`The external mediator did not grant mediation: ${(error as Error).message}`)
+        throw new MediatorUnreachableError(`The external mediator did not grant mediation: ${why(error)}`)
       }
     } finally {
       watch.end()

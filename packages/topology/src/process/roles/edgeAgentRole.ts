@@ -1,3 +1,4 @@
+import { Egress } from '@proxy-mediator/proxy-mediator'
 import {
   createMediatedInvitation,
   createMediatedInvitationUrl,
@@ -8,7 +9,8 @@ import {
   startEdgeAgent,
   useProxyAsMediator,
 } from '../../edgeAgent'
-import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
+import { RoleEnv } from '../ipc'
+import { roleEndpoint, rolePort, roleStorage, roleTls, runRole, serveRole } from '../serveRole'
 
 /** Role process: the agent behind the firewall, with an HTTP endpoint only. */
 runRole('edge agent', async () => {
@@ -17,6 +19,10 @@ runRole('edge agent', async () => {
     endpoint: roleEndpoint(),
     label: 'role-agent',
     storagePath: roleStorage(),
+    tls: roleTls(),
+    fetch: process.env[RoleEnv.egressProxy]
+      ? new Egress({ proxyUrl: process.env[RoleEnv.egressProxy], noProxy: process.env.NO_PROXY ?? '' }).fetch
+      : undefined,
   })
   serveRole(
     {

@@ -19,17 +19,17 @@ import {
   type OutOfBandRepository,
   OutOfBandRole,
   OutOfBandState,
-  ProblemReportError,
   type OutboundMessageContext,
+  ProblemReportError,
 } from '@credo-ts/core'
-import { type ProxyMediatorModuleConfigOptions, ProxyMediatorModuleConfig } from '../../../ProxyMediatorModuleConfig'
-import { verkeyToDidKey } from '../../../utils/keys'
-import type { AgentDirectory } from '../../relay/AgentDirectory'
-import { DownstreamMediationService } from '../DownstreamMediationService'
-import type { UpstreamFailover } from '../../upstream/UpstreamFailover'
+import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from '../../../ProxyMediatorModuleConfig'
 import { InMemoryRepository } from '../../../__tests__/support/InMemoryRepository'
 import { PROXY_ROUTING_KEY, ProxyStateStore } from '../../../__tests__/support/proxyState'
 import { testAgentContext } from '../../../__tests__/support/testAgentContext'
+import { verkeyToDidKey } from '../../../utils/keys'
+import type { AgentDirectory } from '../../relay/AgentDirectory'
+import type { UpstreamFailover } from '../../upstream/UpstreamFailover'
+import { DownstreamMediationService } from '../DownstreamMediationService'
 
 const PROXY_ENDPOINT = 'https://proxy.example/didcomm'
 const INVITATION_KEY = 'did:key:z6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V'

@@ -6,6 +6,7 @@ import { StorageUnavailableError } from '../../../errors/StorageUnavailableError
 import { OutboxRecord } from '../../../repository/OutboxRecord'
 import type { OutboxRepository } from '../../../repository/OutboxRepository'
 import type { StorageProbeRepository } from '../../../repository/StorageProbeRepository'
+import { Egress } from '../../../transport/Egress'
 import type { AgentDirectory, DownstreamAgent } from '../AgentDirectory'
 import type { DeadLetterStore } from '../DeadLetterStore'
 import { LiveRelayCounters } from '../LiveRelayCounters'
@@ -96,6 +97,7 @@ describe('RelayPipeline', () => {
       new LiveRelayCounters(),
       storage,
       probes as unknown as StorageProbeRepository,
+      new Egress({ proxyUrl: null }),
     )
     pipeline.start(agentContext)
   })

@@ -1,6 +1,8 @@
 import { KeylistUpdateAction } from '@credo-ts/core'
 import { ProxyMediatorEventTypes } from '../../../ProxyMediatorEvents'
 import { ProxyMediatorModuleConfig, type RelayMode } from '../../../ProxyMediatorModuleConfig'
+import { PROXY_ROUTING_KEY } from '../../../__tests__/support/proxyState'
+import { testAgentContext } from '../../../__tests__/support/testAgentContext'
 import { MediatorChangeRefusedError } from '../../../errors/MediatorChangeRefusedError'
 import { MediatorNotFoundError } from '../../../errors/MediatorNotFoundError'
 import { MediatorUnreachableError } from '../../../errors/MediatorUnreachableError'
@@ -13,8 +15,6 @@ import { UpstreamMediatorFactory } from '../UpstreamMediatorFactory'
 import { UpstreamMediatorSet } from '../UpstreamMediatorSet'
 import { UpstreamMediators } from '../UpstreamMediators'
 import { FakeExternalMediators, type MediatorName, grantOf, invitationOf } from './support/FakeExternalMediators'
-import { PROXY_ROUTING_KEY } from '../../../__tests__/support/proxyState'
-import { testAgentContext } from '../../../__tests__/support/testAgentContext'
 
 const FAILOVER_AFTER_MS = 30_000
 const AGENT_KEY = '7Z8ftDAzMvoyXnGEJye8DurzgQQXLAbYCaeeesM7UKHa'
