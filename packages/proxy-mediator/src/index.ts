@@ -11,6 +11,9 @@ export {
   type AgentInvitationFormat,
   type RelayMode,
   DEFAULT_AGENT_HANDSHAKE_PROTOCOLS,
+  PROXY_MEDIATOR_DEFAULTS,
+  RELAY_MODES,
+  AGENT_INVITATION_FORMATS,
 } from './ProxyMediatorModuleConfig'
 export * from './ProxyMediatorEvents'
 export * from './models/ProxyMediatorStatus'

@@ -10,7 +10,8 @@
 export type ProxyMediatorState = 'init' | 'setup' | 'ready' | 'degraded'
 
 /** How messages are picked up from the external mediator. `auto` chooses by discover-features. */
-export type PickupStrategy = 'auto' | 'live' | 'implicit' | 'poll-v2' | 'poll-v1'
+export const PICKUP_STRATEGIES = ['auto', 'live', 'implicit', 'poll-v2', 'poll-v1'] as const
+export type PickupStrategy = (typeof PICKUP_STRATEGIES)[number]
 
 /** The strategy actually in use, once chosen. */
 export type ActivePickupMode = Exclude<PickupStrategy, 'auto'>
