@@ -15,6 +15,7 @@ import { createHttpApp } from '../http/createHttpApp'
 import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
+import { guardedListener } from './guardedListener'
 
 export interface ProxyRunner {
   agent: ProxyAgent
@@ -64,11 +65,16 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
   let server: Server | undefined
 
   const subscribeToEvents = () => {
-    agent.events.on<MessageRelayedEvent>(ProxyMediatorEventTypes.MessageRelayed, ({ payload }) =>
-      metrics.observeRelayLatency(payload.latencyMs),
+    // In the middle of a message's handling: a metric or a log line that throws must not cut it short.
+    agent.events.on<MessageRelayedEvent>(
+      ProxyMediatorEventTypes.MessageRelayed,
+      guardedListener(({ payload }) => metrics.observeRelayLatency(payload.latencyMs)),
     )
-    agent.events.on<ProxyMediatorStateChangedEvent>(ProxyMediatorEventTypes.StateChanged, ({ payload }) =>
-      logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
+    agent.events.on<ProxyMediatorStateChangedEvent>(
+      ProxyMediatorEventTypes.StateChanged,
+      guardedListener(({ payload }) =>
+        logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
+      ),
     )
   }
 

@@ -72,7 +72,11 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     maxSessions: limits.maxSessions,
     sessionTtlMs: limits.sessionTtlMs,
   })
-  const streams = new StatusStreams({ maxStreams: limits.maxStreams, intervalMs: limits.streamIntervalMs })
+  const streams = new StatusStreams({
+    maxStreams: limits.maxStreams,
+    intervalMs: limits.streamIntervalMs,
+    onError: (error) => logger.error('A live update of the operator\u2019s page could not be made', { error }),
+  })
   const router = Router()
   // The page's own forms and stream only: another site's page cannot make the browser send them.
   const ownSiteOnly = refuseCrossSite('form')
