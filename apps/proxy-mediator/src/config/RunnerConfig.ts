@@ -52,6 +52,7 @@ export interface RunnerConfig {
   relayMode: RelayModeOption
   relayTimeoutMs: number
   relayConcurrency: number
+  agentFailingAfterMs: number
   maxKeysPerAgent: number
   multiUseInvitation: boolean
   /** Full protocol URIs, in order of preference. */

@@ -78,6 +78,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     'shutdown-timeout',
     'headers-timeout',
     'request-timeout',
+    'agent-failing-after',
   ]) {
     checkInteger(name, num(name), 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
@@ -169,6 +170,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     relayMode: str('relay-mode') as RunnerConfig['relayMode'],
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),
+    agentFailingAfterMs: num('agent-failing-after'),
     maxKeysPerAgent: num('max-keys-per-agent'),
     multiUseInvitation: values['multi-use-invitation'] as boolean,
     agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],

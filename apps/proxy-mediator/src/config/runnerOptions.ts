@@ -301,6 +301,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 16,
   },
   {
+    name: 'agent-failing-after',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      "Milliseconds an agent's relays may keep failing, with none succeeding, before the agent counts as failing: the proxy is then `degraded` (GET /status names the agent and the cause, proxy_mediator_agent_failing is 1). /ready stays 200: pickup still runs.",
+    default: 30_000,
+  },
+  {
     name: 'max-keys-per-agent',
     type: 'number',
     group: GROUP_RELAY,
