@@ -59,6 +59,9 @@ export interface RunnerConfig {
   agentHandshakeProtocols: string[]
   agentInvitationFormat: AgentInvitationFormatOption
   adminApiKey?: string
+  /** 0: no limit. */
+  maxAdminKeyFailures: number
+  adminKeyFailureWindowMs: number
   logLevel: RunnerLogLevel
   logFormat: LogFormat
   shutdownTimeoutMs: number

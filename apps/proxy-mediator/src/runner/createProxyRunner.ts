@@ -12,9 +12,11 @@ import type { RunnerConfig } from '../config/RunnerConfig'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
+import { StatusHistory } from '../history/StatusHistory'
 import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
+import { runnerFacts } from './RunnerFacts'
 import { guardedListener } from './guardedListener'
 
 export interface ProxyRunner {
@@ -34,11 +36,18 @@ export interface ProxyRunner {
 export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRunner {
   let control: ProxyMediatorControl | undefined
   const metrics = createRunnerMetrics(() => control?.getStatus())
+  const history = new StatusHistory({
+    read: () => control?.getStatus(),
+    onError: (error) => logger.warn('The history of the operator\u2019s page skipped a step', { error }),
+  })
   const httpApp = createHttpApp({
     control: () => control,
     registry: metrics.registry,
+    history,
+    facts: runnerFacts(config),
     logger,
     adminApiKey: config.adminApiKey,
+    adminKeyLimits: { maxFailures: config.maxAdminKeyFailures, failureWindowMs: config.adminKeyFailureWindowMs },
     maxBodySizeBytes: config.maxBodySizeBytes,
     envelopeLimits: {
       maxRecipients: config.maxEnvelopeRecipients,
@@ -103,7 +112,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
       })
       if (config.adminApiKey === undefined) {
         logger.warn(
-          `No admin API key (--admin-api-key): whoever reaches ${config.host}:${config.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters. Set one unless only trusted hosts can reach this port.`,
+          `No admin API key (--admin-api-key): whoever reaches ${config.host}:${config.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read, relay again and delete the dead letters. Set one unless only trusted hosts can reach this port.`,
         )
       }
       try {
@@ -131,6 +140,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
 
       await agent.modules.proxyMediator.start()
       control = agent.modules.proxyMediator
+      history.start()
 
       const { status } = control.getStatus()
       logger.info(`Proxy mediator started (status: ${status})`)
@@ -141,6 +151,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     },
 
     async stop() {
+      history.stop()
       httpApp.startDraining()
       server?.closeIdleConnections()
       for (const client of webSocketServer.clients) client.terminate()

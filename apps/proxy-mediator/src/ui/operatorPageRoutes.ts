@@ -1,10 +1,11 @@
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { Logger } from '@credo-ts/core'
-import express, { type Request, type Response, Router } from 'express'
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express'
+import type { AdminKeyGuard } from '../http/AdminKeyGuard'
 import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
 import type { RecordRefusal } from '../http/RefusalRecorder'
 import { asyncRoute } from '../http/asyncRoute'
-import { toHttpErrorResponse } from '../http/errorResponses'
+import { TooManyAttemptsError, toHttpErrorResponse } from '../http/errorResponses'
 import { refuseCrossSite } from '../http/refuseCrossSite'
 import { type Operator, OperatorAccess } from './OperatorAccess'
 import { StatusStreams } from './StatusStreams'
@@ -37,6 +38,8 @@ export const DEFAULT_OPERATOR_PAGE_LIMITS: OperatorPageLimits = {
 export interface OperatorPageOptions {
   control: ProxyMediatorControlProvider
   adminApiKey?: string
+  /** The admin routes' guard: the sign-in form shares its limit on wrong keys. */
+  guard: AdminKeyGuard
   logger: Logger
   maxBodySizeBytes: number
   recordRefusal: RecordRefusal
@@ -170,25 +173,45 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
     }),
   )
 
+  // An address that gave too many wrong keys (here or as x-api-key) gets the form again, with when
+  // to come back; its key is not even checked.
+  const tooManyWrongKeys: ErrorRequestHandler = (error, req, res, next) => {
+    if (!(error instanceof TooManyAttemptsError)) return next(error)
+    refuse('too_many_attempts', `POST /ui/sign-in rejected from ${req.ip}: ${error.message}`)
+    res.set('Retry-After', String(error.retryAfterSeconds))
+    sendSignIn(res, 429, { kind: 'error', text: error.message })
+  }
+
   // No CSRF token here: there is no session yet to bind one to, and a forged sign-in would
   // need the admin key itself.
-  router.post('/ui/sign-in', pageSecurityHeaders, ownSiteOnly, parseForm, (req, res) => {
-    if (!access.requiresSignIn) {
+  router.post(
+    '/ui/sign-in',
+    pageSecurityHeaders,
+    ownSiteOnly,
+    parseForm,
+    options.guard.refuseBlockedAddress,
+    ((req, res, next) => {
+      if (!access.requiresSignIn) {
+        res.redirect(303, '/')
+        return
+      }
+      const body = req.body as Record<string, unknown> | undefined
+      if (!access.isAdminApiKey(body?.admin_api_key)) {
+        options.guard.countWrongKey(req, res, (error) => {
+          if (error) return next(error)
+          refuse('operator_sign_in_refused', 'POST /ui/sign-in rejected: not the admin API key')
+          sendSignIn(res, 401, {
+            kind: 'error',
+            text: 'That is not this proxy\u2019s admin API key (--admin-api-key). Check it and try again.',
+          })
+        })
+        return
+      }
+      access.signIn(req, res)
       res.redirect(303, '/')
-      return
-    }
-    const body = req.body as Record<string, unknown> | undefined
-    if (!access.isAdminApiKey(body?.admin_api_key)) {
-      refuse('operator_sign_in_refused', 'POST /ui/sign-in rejected: not the admin API key')
-      sendSignIn(res, 401, {
-        kind: 'error',
-        text: 'That is not this proxy\u2019s admin API key (--admin-api-key). Check it and try again.',
-      })
-      return
-    }
-    access.signIn(req, res)
-    res.redirect(303, '/')
-  })
+    }) satisfies RequestHandler,
+    tooManyWrongKeys,
+  )
 
   formRoute('/ui/sign-out', async (req, res, operator) => {
     access.signOut(req, res, operator)
