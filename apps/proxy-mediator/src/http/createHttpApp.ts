@@ -129,6 +129,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     control: options.control,
     adminApiKey: options.adminApiKey,
     guard,
+    history: options.history,
+    facts: options.facts,
     logger,
     maxBodySizeBytes: options.maxBodySizeBytes,
     recordRefusal,
