@@ -78,17 +78,17 @@ export async function runAbuseReport(progress: (line: string) => void): Promise<
   const runner = await startRunner({ port: await freePort(), storageDir: join(dir, 'proxy'), relayConcurrency: 16 })
   try {
     const envelope = recipientFloodEnvelope(RECIPIENTS)
-    await scrapeLag(runner.endpoint)
+    await scrapeLag(runner.adminUrl ?? runner.endpoint)
     progress('idle: /health, 200 times')
     const healthIdleMs = await healthLatencies(runner.endpoint, () => false, 200)
-    const eventLoopLagIdleMs = await scrapeLag(runner.endpoint)
+    const eventLoopLagIdleMs = await scrapeLag(runner.adminUrl ?? runner.endpoint)
     const floods: FloodReport[] = []
     for (const transport of ['http', 'websocket'] as const) {
       progress(
         `${transport} flood: ${FLOOD_CLIENTS} clients sending ${RECIPIENTS.toLocaleString('en')}-recipient envelopes for ${FLOOD_SECONDS} s`,
       )
       const { answers, requests, healthMs } = await flood(transport, runner.endpoint, envelope)
-      const eventLoopLagMs = await scrapeLag(runner.endpoint)
+      const eventLoopLagMs = await scrapeLag(runner.adminUrl ?? runner.endpoint)
       floods.push({
         transport,
         clients: FLOOD_CLIENTS,
@@ -148,9 +148,9 @@ async function healthLatencies(endpoint: string, stop: () => boolean, count = Nu
   return summarize(samples)
 }
 
-/** The runner's event-loop lag since the previous scrape (prom-client resets it at each one). */
-async function scrapeLag(endpoint: string): Promise<Lag> {
-  const text = await (await fetch(`${endpoint}/metrics`)).text()
+/** The runner's event-loop lag since the previous scrape (prom-client resets it at each one), from its admin listener. */
+async function scrapeLag(adminUrl: string): Promise<Lag> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text()
   const seconds = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
   return {
     p99: seconds('nodejs_eventloop_lag_p99_seconds') * 1000,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
-import { startRoleAgent } from '@proxy-mediator/topology'
+import { freePort, startRoleAgent } from '@proxy-mediator/topology'
 import { sleep, until } from './clock'
 import { InspectorClient, inspectorUrlFrom } from './inspector'
 
@@ -11,6 +11,8 @@ export interface ProxyUnderTest {
   kind: 'runner' | 'in-process'
   pid: number
   endpoint: string
+  /** Where the runner's admin routes and /metrics are (the runner only). */
+  adminUrl?: string
   connectToMediator(invitationUrl: string): Promise<void>
   agentInvitationUrl(): Promise<string>
   /** Resident set size of the proxy's process, in bytes. */
@@ -75,6 +77,8 @@ async function httpJson(url: string, init?: RequestInit): Promise<{ status: numb
 /** `node apps/proxy-mediator/build/cli.js` as a child process, set up over its HTTP routes. */
 export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest> {
   const endpoint = `http://127.0.0.1:${options.port}`
+  // The routes it is set up through are on its admin listener.
+  const adminUrl = `http://127.0.0.1:${await freePort()}`
   const nodeArgs = [...(options.nodeFlags ?? [])]
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`)
   if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0')
@@ -85,6 +89,7 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
       RUNNER_CLI,
       '--host=127.0.0.1',
       `--port=${options.port}`,
+      `--admin-port=${new URL(adminUrl).port}`,
       `--endpoint=${endpoint}`,
       `--storage-dir=${options.storageDir}`,
       `--relay-concurrency=${options.relayConcurrency}`,
@@ -133,19 +138,20 @@ export async function startRunner(options: ProxyOptions): Promise<ProxyUnderTest
     kind: 'runner',
     pid: child.pid ?? 0,
     endpoint,
+    adminUrl,
     inspector,
     async connectToMediator(invitationUrl) {
-      const { status, body } = await httpJson(`${endpoint}/receive_mediator_invitation`, {
+      const { status, body } = await httpJson(`${adminUrl}/receive_mediator_invitation`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ invitation_url: invitationUrl }),
       })
       if (status >= 300)
         throw new Error(`POST /receive_mediator_invitation answered ${status}: ${JSON.stringify(body)}`)
-      await until(async () => (await httpJson(`${endpoint}/status`)).body.status === 'ready', 30_000, 'status ready')
+      await until(async () => (await httpJson(`${adminUrl}/status`)).body.status === 'ready', 30_000, 'status ready')
     },
     async agentInvitationUrl() {
-      const { status, body } = await httpJson(`${endpoint}/retrieve_agent_invitation`)
+      const { status, body } = await httpJson(`${adminUrl}/retrieve_agent_invitation`)
       if (status !== 200 || typeof body.invitation_url !== 'string') {
         throw new Error(`GET /retrieve_agent_invitation answered ${status}: ${JSON.stringify(body)}`)
       }

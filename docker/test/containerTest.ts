@@ -61,7 +61,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
-function runProxy(name: string, volume: string, port: number, extra: string[] = []): void {
+function runProxy(name: string, volume: string, port: number, adminPort: number, extra: string[] = []): void {
   podman([
     'run',
     '-d',
@@ -79,6 +79,11 @@ function runProxy(name: string, volume: string, port: number, extra: string[] = 
     `PROXY_MEDIATOR_ENDPOINT=http://127.0.0.1:${port}`,
     '-e',
     'PROXY_MEDIATOR_HOST=127.0.0.1',
+    // On the host's network, the image's admin listener on every interface would need a key: loopback here.
+    '-e',
+    'PROXY_MEDIATOR_ADMIN_HOST=127.0.0.1',
+    '-e',
+    `PROXY_MEDIATOR_ADMIN_PORT=${adminPort}`,
     '-e',
     'PROXY_MEDIATOR_KEEPALIVE_INTERVAL=1000',
     '-e',
@@ -149,22 +154,24 @@ async function main() {
     tolerateLiveDeliveryWriteErrors()
     mediator = await startExternalMediator({ port: await freePort(), storagePath: join(dir, 'mediator') })
     const port = await freePort()
+    const adminPort = await freePort()
     const baseUrl = `http://127.0.0.1:${port}`
+    const adminUrl = `http://127.0.0.1:${adminPort}`
 
     await check('relays 20 of 20 messages to an ACA-Py-like agent, with a read-only root file system', async () => {
-      runProxy(PROXY_CONTAINERS[0], volume, port)
+      runProxy(PROXY_CONTAINERS[0], volume, port, adminPort)
       containers.push(PROXY_CONTAINERS[0])
       await waitFor(
         async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined),
         'the container to serve /health',
       )
-      const setUp = await fetch(`${baseUrl}/receive_mediator_invitation`, {
+      const setUp = await fetch(`${adminUrl}/receive_mediator_invitation`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ invitation_url: await mediator?.createInvitationUrl() }),
       })
       if (!setUp.ok) throw new Error(`receive_mediator_invitation: ${setUp.status} ${await setUp.text()}`)
-      const { invitation_url } = (await (await fetch(`${baseUrl}/retrieve_agent_invitation`)).json()) as {
+      const { invitation_url } = (await (await fetch(`${adminUrl}/retrieve_agent_invitation`)).json()) as {
         invitation_url: string
       }
       const agent = await AcapyLikeAgent.start({})
@@ -208,7 +215,7 @@ async function main() {
       await waitFor(async () => (delivered().length >= 20 ? true : undefined), '20 deliveries before the kill')
       podman(['kill', PROXY_CONTAINERS[0]])
       podman(['rm', '-f', PROXY_CONTAINERS[0]], { allowFailure: true })
-      runProxy(PROXY_CONTAINERS[1], volume, port)
+      runProxy(PROXY_CONTAINERS[1], volume, port, adminPort)
       containers.push(PROXY_CONTAINERS[1])
       await sending
       await waitFor(
@@ -273,6 +280,10 @@ async function main() {
             `${volume}:/data`,
             '-e',
             `PROXY_MEDIATOR_PORT=${await freePort()}`,
+            '-e',
+            'PROXY_MEDIATOR_ADMIN_HOST=127.0.0.1',
+            '-e',
+            `PROXY_MEDIATOR_ADMIN_PORT=${await freePort()}`,
             '-e',
             'PROXY_MEDIATOR_ENDPOINT=http://127.0.0.1:1',
             '-e',

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8'
 import { processIo, runMediatorsCommand } from './admin/mediatorsCommand'
 import { ConfigError } from './config/ConfigError'
 import { parseCommandLine } from './config/commandLine'
+import { egressSecrets } from './config/egressSecrets'
 import { resolveConfig } from './config/resolveConfig'
 import { unknownEnvVars } from './config/unknownEnvVars'
 import { RunnerLogger } from './logging/RunnerLogger'
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
     level: config.logLevel,
     format: config.logFormat === 'auto' ? (isTty ? 'pretty' : 'json') : config.logFormat,
     colors: isTty,
-    secrets: [config.walletKey, config.adminApiKey].filter((secret): secret is string => Boolean(secret)),
+    secrets: [
+      ...[config.walletKey, config.adminApiKey].filter((secret): secret is string => Boolean(secret)),
+      ...egressSecrets(config.egress.proxyUrl, process.env),
+    ],
     quiet: CREDO_NOISE,
   })
 
@@ -85,6 +89,8 @@ async function main(): Promise<void> {
     throw error
   }
   installSignalHandlers({ stop: () => runner.stop(), logger, timeoutMs: config.shutdownTimeoutMs })
+  // Certificates rotate: SIGHUP reads them again, as nginx and haproxy do. Without TLS, SIGHUP keeps Node's default.
+  if (config.tls) process.on('SIGHUP', () => runner.reloadTls())
 
   try {
     await runner.start()

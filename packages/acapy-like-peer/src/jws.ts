@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type KeyPair, sign, verify } from './crypto'
-import { b64url, fromB64, toBase58, utf8 } from './encoding'
 import { didKeyOf } from './dids'
+import { b64url, fromB64, toBase58, utf8 } from './encoding'
 
 export interface SignedAttachment {
   '@id': string

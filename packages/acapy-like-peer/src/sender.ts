@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { NEW_PREFIX } from './AcapyLikeAgent'
 import { type KeyPair, newKeyPair, ready } from './crypto'
 import { type Envelope, type PackOptions, pack } from './envelope'
-import { NEW_PREFIX } from './AcapyLikeAgent'
 
 export interface Route {
   /** The agent's key, as it registered it with its mediator. */

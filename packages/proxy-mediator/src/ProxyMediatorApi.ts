@@ -1,22 +1,23 @@
 import { AgentContext, type EncryptedMessage, injectable } from '@credo-ts/core'
+import { ProxyHealth } from './ProxyHealth'
+import { ProxyMediatorLifecycle } from './ProxyMediatorLifecycle'
 import type { MediatorChange, ProxyMediatorStatus } from './models/ProxyMediatorStatus'
+import { DownstreamMediationService } from './services/downstream/DownstreamMediationService'
 import {
   type DeadLetterActor,
   DeadLetterOperations,
   type DeadLetterReplayResult,
   type DeadLetterViewPage,
-} from './services/DeadLetterOperations'
-import type { DeadLetterQuery } from './services/DeadLetterStore'
-import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { OwnKeysService } from './services/OwnKeysService'
-import { type ForwardAcceptance, PostedForwards } from './services/PostedForwards'
-import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
-import { RelayPipeline } from './services/RelayPipeline'
-import { ProxyHealth } from './services/ProxyHealth'
-import { StorageHealth, storageStatusOf } from './services/StorageHealth'
-import { UpstreamMediators } from './services/UpstreamMediators'
+} from './services/relay/DeadLetterOperations'
+import type { DeadLetterQuery } from './services/relay/DeadLetterStore'
+import { OwnKeysService } from './services/relay/OwnKeysService'
+import { type ForwardAcceptance, PostedForwards } from './services/relay/PostedForwards'
+import { RelayPipeline } from './services/relay/RelayPipeline'
+import { StorageHealth, storageStatusOf } from './services/relay/StorageHealth'
+import { UpstreamFailover } from './services/upstream/UpstreamFailover'
+import { UpstreamMediators } from './services/upstream/UpstreamMediators'
 
-export type { ForwardAcceptance } from './services/PostedForwards'
+export type { ForwardAcceptance } from './services/relay/PostedForwards'
 
 /** `agent.modules.proxyMediator`: a facade; the work is in its collaborators. */
 @injectable()
@@ -32,6 +33,7 @@ export class ProxyMediatorApi {
     private readonly deadLetters: DeadLetterOperations,
     private readonly storage: StorageHealth,
     private readonly health: ProxyHealth,
+    private readonly failover: UpstreamFailover,
   ) {}
 
   /**
@@ -148,7 +150,7 @@ export class ProxyMediatorApi {
       reason: this.health.reason,
       upstream: this.upstream.primaryStatus(),
       mediators: this.upstream.list(),
-      failovers: this.upstream.failovers,
+      failovers: this.failover.failovers,
       agents: this.downstream.listAgents(),
       counters: this.pipeline.counters.snapshot(),
       storage: storageStatusOf(this.storage.failure),

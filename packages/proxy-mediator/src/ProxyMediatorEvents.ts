@@ -6,7 +6,6 @@ export enum ProxyMediatorEventTypes {
   RelayFailed = 'ProxyMediatorRelayFailed',
   MessageDeadLettered = 'ProxyMediatorMessageDeadLettered',
   StateChanged = 'ProxyMediatorStateChanged',
-  UpstreamStatusReceived = 'ProxyMediatorUpstreamStatusReceived',
   /** Internal: the upstream state (init, setup, ready) or the mediator new grants name changed. */
   UpstreamChanged = 'ProxyMediatorUpstreamChanged',
   /** Internal: an agent's relays started to fail, or succeed again. */
@@ -42,10 +41,4 @@ export interface UpstreamChangedEvent extends BaseEvent {
 export interface AgentHealthChangedEvent extends BaseEvent {
   type: ProxyMediatorEventTypes.AgentHealthChanged
   payload: { connectionId: string; failing: boolean }
-}
-
-/** An external mediator said, in a pickup 2.0 status, how many messages it holds for the proxy. */
-export interface UpstreamStatusReceivedEvent extends BaseEvent {
-  type: ProxyMediatorEventTypes.UpstreamStatusReceived
-  payload: { connectionId: string; messageCount: number }
 }

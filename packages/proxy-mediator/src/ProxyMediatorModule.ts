@@ -1,13 +1,16 @@
 import {
   AgentConfig,
   type AgentContext,
-  DidExchangeProtocol,
   type DependencyManager,
+  DidExchangeProtocol,
   MessagePickupModuleConfig,
   type Module,
 } from '@credo-ts/core'
+import { ProxyHealth } from './ProxyHealth'
 import { ProxyMediatorApi } from './ProxyMediatorApi'
+import { ProxyMediatorLifecycle } from './ProxyMediatorLifecycle'
 import { ProxyMediatorModuleConfig, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { ProxyMediatorStateService } from './ProxyMediatorStateService'
 import { DidExchangeRefusalHandler } from './handlers/DidExchangeRefusalHandler'
 import { KeylistQueryHandler } from './handlers/KeylistQueryHandler'
 import { didExchangeRequestMiddleware } from './middlewares/didExchangeRequestMiddleware'
@@ -22,24 +25,27 @@ import { DeadLetterRepository } from './repository/DeadLetterRepository'
 import { OutboxRepository } from './repository/OutboxRepository'
 import { ProxyMediatorStateRepository } from './repository/ProxyMediatorStateRepository'
 import { StorageProbeRepository } from './repository/StorageProbeRepository'
-import { AgentDirectory } from './services/AgentDirectory'
-import { AgentKeylists } from './services/AgentKeylists'
-import { AttachedDocDidExchangeService } from './services/AttachedDocDidExchangeService'
-import { DeadLetterOperations } from './services/DeadLetterOperations'
-import { DeadLetterStore } from './services/DeadLetterStore'
-import { DownstreamMediationService } from './services/DownstreamMediationService'
-import { OwnKeysService } from './services/OwnKeysService'
-import { PostedForwards } from './services/PostedForwards'
-import { ProxyHealth } from './services/ProxyHealth'
-import { ProxyMediatorLifecycle } from './services/ProxyMediatorLifecycle'
-import { ProxyMediatorStateService } from './services/ProxyMediatorStateService'
-import { RelayCounters } from './services/RelayCounters'
-import { RelayPipeline } from './services/RelayPipeline'
-import { StorageHealth } from './services/StorageHealth'
-import { UpstreamChannel } from './services/UpstreamChannel'
-import { UpstreamMediationService } from './services/UpstreamMediationService'
-import { UpstreamSetupWatch } from './services/UpstreamSetupWatch'
-import { UpstreamMediators } from './services/UpstreamMediators'
+import { AgentKeylists } from './services/downstream/AgentKeylists'
+import { AttachedDocDidExchangeService } from './services/downstream/AttachedDocDidExchangeService'
+import { DownstreamMediationService } from './services/downstream/DownstreamMediationService'
+import { AgentDirectory } from './services/relay/AgentDirectory'
+import { DeadLetterOperations } from './services/relay/DeadLetterOperations'
+import { DeadLetterStore } from './services/relay/DeadLetterStore'
+import { LiveRelayCounters } from './services/relay/LiveRelayCounters'
+import { OwnKeysService } from './services/relay/OwnKeysService'
+import { PostedForwards } from './services/relay/PostedForwards'
+import { RelayPipeline } from './services/relay/RelayPipeline'
+import { StorageHealth } from './services/relay/StorageHealth'
+import { ReceivedMediatorInvitations } from './services/upstream/ReceivedMediatorInvitations'
+import { UpstreamChannel } from './services/upstream/UpstreamChannel'
+import { UpstreamFailover } from './services/upstream/UpstreamFailover'
+import { UpstreamMediationService } from './services/upstream/UpstreamMediationService'
+import { UpstreamMediatorFactory } from './services/upstream/UpstreamMediatorFactory'
+import { UpstreamMediatorSet } from './services/upstream/UpstreamMediatorSet'
+import { UpstreamMediators } from './services/upstream/UpstreamMediators'
+import { UpstreamSetupWatch } from './services/upstream/UpstreamSetupWatch'
+import { Egress } from './transport/Egress'
+import { withEgress } from './transport/withEgress'
 import { withKeepalive } from './transport/withKeepalive'
 
 /**
@@ -74,11 +80,15 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerSingleton(DeadLetterOperations)
     dependencyManager.registerSingleton(AgentDirectory)
     dependencyManager.registerSingleton(AgentKeylists)
-    dependencyManager.registerSingleton(RelayCounters)
+    dependencyManager.registerSingleton(LiveRelayCounters)
     dependencyManager.registerSingleton(RelayPipeline)
+    dependencyManager.registerSingleton(UpstreamMediatorSet)
+    dependencyManager.registerSingleton(UpstreamFailover)
     dependencyManager.registerSingleton(UpstreamChannel)
     dependencyManager.registerSingleton(UpstreamSetupWatch)
     dependencyManager.registerSingleton(UpstreamMediationService)
+    dependencyManager.registerSingleton(ReceivedMediatorInvitations)
+    dependencyManager.registerSingleton(UpstreamMediatorFactory)
     dependencyManager.registerSingleton(UpstreamMediators)
     dependencyManager.registerSingleton(DownstreamMediationService)
     dependencyManager.registerSingleton(AttachedDocDidExchangeService)
@@ -101,14 +111,21 @@ export class ProxyMediatorModule implements Module {
     dependencyManager.registerMessageHandlerMiddleware(keylistUpdateMiddleware)
 
     // The agent's dependencies object is shared by every agent made from the same import, so this
-    // agent gets its own copy with the wrapped socket rather than a patched original: a keepalive,
-    // and the upstream channel's seam.
+    // agent gets its own copy with the wrapped socket rather than a patched original: egress (the
+    // proxy and CAs), a keepalive, and the upstream channel's seam. Its fetch, which Credo's HTTP
+    // transport takes at start, goes out by the same egress rule.
+    const egress = new Egress(this.config.egress)
+    dependencyManager.registerInstance(Egress, egress)
     const agentConfig = dependencyManager.resolve(AgentConfig)
     const dependencies = agentConfig.agentDependencies
     ;(agentConfig as { agentDependencies: typeof dependencies }).agentDependencies = {
       ...dependencies,
+      fetch: egress.fetch,
       WebSocketClass: UpstreamChannel.wrapWebSocketClass(
-        withKeepalive(dependencies.WebSocketClass, this.config.keepaliveIntervalMs),
+        withKeepalive(
+          withEgress(dependencies.WebSocketClass, () => egress),
+          this.config.keepaliveIntervalMs,
+        ),
         () => dependencyManager.resolve(UpstreamChannel),
       ),
     }

@@ -1,10 +1,12 @@
 import type { PickupStrategy } from './models/ProxyMediatorStatus'
+import type { EgressOptions } from './transport/Egress'
 
 /**
  * How the agent invitation is written: an out-of-band 1.1 or 1.0 invitation (`?oob=`), or a legacy
  * connections 1.0 invitation (`?c_i=`) for ACA-Py's `/connections/receive-invitation`.
  */
-export type AgentInvitationFormat = 'oob/1.1' | 'oob/1.0' | 'connections/1.0'
+export const AGENT_INVITATION_FORMATS = ['oob/1.1', 'oob/1.0', 'connections/1.0'] as const
+export type AgentInvitationFormat = (typeof AGENT_INVITATION_FORMATS)[number]
 
 /**
  * Each ACA-Py takes the first handshake of the invitation that it knows: 0.12 and later take
@@ -23,7 +25,8 @@ export const DEFAULT_AGENT_HANDSHAKE_PROTOCOLS = [
  * the grant names the external mediator's keys only, the proxy registers the agent's own keys
  * upstream, and relays the agent's envelopes unopened; the external mediator learns the agent's keys.
  */
-export type RelayMode = 'proxy' | 'transparent'
+export const RELAY_MODES = ['proxy', 'transparent'] as const
+export type RelayMode = (typeof RELAY_MODES)[number]
 
 export interface ProxyMediatorModuleConfigOptions {
   /**
@@ -148,6 +151,58 @@ export interface ProxyMediatorModuleConfigOptions {
    * is back. Logged and counted. 0 turns failover off. @default 0
    */
   primaryFailoverAfterMs?: number
+  /**
+   * How the proxy reaches out, for every outbound connection: Credo's HTTP and websocket transports
+   * (external mediators, and messages to agents), the invitation fetch and the relay's POSTs.
+   * - `proxyUrl`: an HTTP CONNECT proxy (`http://user:password@proxy:3128`; the credentials are sent
+   *   as Proxy-Authorization and never logged), or `null` for none whatever the environment says.
+   *   @default from the environment, as curl reads it: `https_proxy`/`HTTPS_PROXY` for https and wss,
+   *   `http_proxy`/`HTTP_PROXY` for http and ws, then `all_proxy`/`ALL_PROXY`; none if unset
+   * - `noProxy`: hosts reached directly (`*`, names with their subdomains, addresses, CIDR blocks).
+   *   List the agents' hosts here when a proxy is set: they are inside.
+   *   @default `no_proxy`/`NO_PROXY` from the environment
+   * - `extraCaCertificates`: PEM CA certificates trusted on top of Node's own and NODE_EXTRA_CA_CERTS,
+   *   for a mediator whose certificate a private or company CA signed. There is no way to turn
+   *   verification off. @default none
+   */
+  egress?: EgressOptions
+}
+
+/**
+ * Every option's default, as the config applies it. Exported so that whoever exposes the options
+ * (the runner's flags, env, file, `--help` and CONFIG.md) shows these values and cannot drift.
+ */
+export const PROXY_MEDIATOR_DEFAULTS = {
+  pickupStrategy: 'auto',
+  keepaliveIntervalMs: 15_000,
+  reconnectBaseDelayMs: 500,
+  reconnectMaxDelayMs: 30_000,
+  pollingIntervalMs: 5_000,
+  redeliveryCheckIntervalMs: 30_000,
+  pickupPingIntervalMs: 2_000,
+  pickupWindow: 200,
+  storageProbeIntervalMs: 2_000,
+  maxHeldInMemory: 1_000,
+  agentFailingAfterMs: 30_000,
+  relayTimeoutMs: 10_000,
+  relayConcurrencyPerAgent: 16,
+  relayRetryBaseDelayMs: 1_000,
+  relayRetryMaxDelayMs: 60_000,
+  multiUseAgentInvitation: true,
+  agentHandshakeProtocols: DEFAULT_AGENT_HANDSHAKE_PROTOCOLS,
+  agentInvitationFormat: 'oob/1.1',
+  deadLetterRetention: 1_000,
+  deadLetterEnvelopeMaxBytes: 64 * 1024,
+  deadLetterStoreMaxBytes: 16 * 1024 * 1024,
+  maxKeysPerAgent: 100_000,
+  relayMode: 'proxy',
+  primaryFailoverAfterMs: 0,
+  invitationFetchTimeoutMs: 10_000,
+  mediatorTimeoutMs: 20_000,
+} as const satisfies {
+  [Name in keyof Required<ProxyMediatorModuleConfigOptions>]?: Required<ProxyMediatorModuleConfigOptions>[Name] extends readonly unknown[]
+    ? readonly string[]
+    : Required<ProxyMediatorModuleConfigOptions>[Name]
 }
 
 export class ProxyMediatorModuleConfig {
@@ -162,68 +217,72 @@ export class ProxyMediatorModuleConfig {
     this.options = options
   }
 
+  public get egress(): EgressOptions {
+    return this.options.egress ?? {}
+  }
+
   public get pickupStrategy(): PickupStrategy {
-    return this.options.pickupStrategy ?? 'auto'
+    return this.options.pickupStrategy ?? PROXY_MEDIATOR_DEFAULTS.pickupStrategy
   }
 
   public get keepaliveIntervalMs(): number {
-    return this.options.keepaliveIntervalMs ?? 15_000
+    return this.options.keepaliveIntervalMs ?? PROXY_MEDIATOR_DEFAULTS.keepaliveIntervalMs
   }
 
   public get reconnectBaseDelayMs(): number {
-    return this.options.reconnectBaseDelayMs ?? 500
+    return this.options.reconnectBaseDelayMs ?? PROXY_MEDIATOR_DEFAULTS.reconnectBaseDelayMs
   }
 
   public get reconnectMaxDelayMs(): number {
-    return this.options.reconnectMaxDelayMs ?? 30_000
+    return this.options.reconnectMaxDelayMs ?? PROXY_MEDIATOR_DEFAULTS.reconnectMaxDelayMs
   }
 
   public get pollingIntervalMs(): number {
-    return this.options.pollingIntervalMs ?? 5_000
+    return this.options.pollingIntervalMs ?? PROXY_MEDIATOR_DEFAULTS.pollingIntervalMs
   }
 
   public get redeliveryCheckIntervalMs(): number {
-    return this.options.redeliveryCheckIntervalMs ?? 30_000
+    return this.options.redeliveryCheckIntervalMs ?? PROXY_MEDIATOR_DEFAULTS.redeliveryCheckIntervalMs
   }
 
   public get pickupPingIntervalMs(): number {
-    return this.options.pickupPingIntervalMs ?? 2_000
+    return this.options.pickupPingIntervalMs ?? PROXY_MEDIATOR_DEFAULTS.pickupPingIntervalMs
   }
 
   public get pickupWindow(): number {
-    return this.options.pickupWindow ?? 200
+    return this.options.pickupWindow ?? PROXY_MEDIATOR_DEFAULTS.pickupWindow
   }
 
   public get storageProbeIntervalMs(): number {
-    return this.options.storageProbeIntervalMs ?? 2_000
+    return this.options.storageProbeIntervalMs ?? PROXY_MEDIATOR_DEFAULTS.storageProbeIntervalMs
   }
 
   public get maxHeldInMemory(): number {
-    return this.options.maxHeldInMemory ?? 1_000
+    return this.options.maxHeldInMemory ?? PROXY_MEDIATOR_DEFAULTS.maxHeldInMemory
   }
 
   public get agentFailingAfterMs(): number {
-    return this.options.agentFailingAfterMs ?? 30_000
+    return this.options.agentFailingAfterMs ?? PROXY_MEDIATOR_DEFAULTS.agentFailingAfterMs
   }
 
   public get relayTimeoutMs(): number {
-    return this.options.relayTimeoutMs ?? 10_000
+    return this.options.relayTimeoutMs ?? PROXY_MEDIATOR_DEFAULTS.relayTimeoutMs
   }
 
   public get relayConcurrencyPerAgent(): number {
-    return this.options.relayConcurrencyPerAgent ?? 16
+    return this.options.relayConcurrencyPerAgent ?? PROXY_MEDIATOR_DEFAULTS.relayConcurrencyPerAgent
   }
 
   public get relayRetryBaseDelayMs(): number {
-    return this.options.relayRetryBaseDelayMs ?? 1_000
+    return this.options.relayRetryBaseDelayMs ?? PROXY_MEDIATOR_DEFAULTS.relayRetryBaseDelayMs
   }
 
   public get relayRetryMaxDelayMs(): number {
-    return this.options.relayRetryMaxDelayMs ?? 60_000
+    return this.options.relayRetryMaxDelayMs ?? PROXY_MEDIATOR_DEFAULTS.relayRetryMaxDelayMs
   }
 
   public get multiUseAgentInvitation(): boolean {
-    return this.options.multiUseAgentInvitation ?? true
+    return this.options.multiUseAgentInvitation ?? PROXY_MEDIATOR_DEFAULTS.multiUseAgentInvitation
   }
 
   public get agentInvitationLabel(): string | undefined {
@@ -231,42 +290,42 @@ export class ProxyMediatorModuleConfig {
   }
 
   public get agentHandshakeProtocols(): string[] {
-    return this.options.agentHandshakeProtocols ?? [...DEFAULT_AGENT_HANDSHAKE_PROTOCOLS]
+    return this.options.agentHandshakeProtocols ?? [...PROXY_MEDIATOR_DEFAULTS.agentHandshakeProtocols]
   }
 
   public get agentInvitationFormat(): AgentInvitationFormat {
-    return this.options.agentInvitationFormat ?? 'oob/1.1'
+    return this.options.agentInvitationFormat ?? PROXY_MEDIATOR_DEFAULTS.agentInvitationFormat
   }
 
   public get deadLetterRetention(): number {
-    return this.options.deadLetterRetention ?? 1_000
+    return this.options.deadLetterRetention ?? PROXY_MEDIATOR_DEFAULTS.deadLetterRetention
   }
 
   public get deadLetterEnvelopeMaxBytes(): number {
-    return this.options.deadLetterEnvelopeMaxBytes ?? 64 * 1024
+    return this.options.deadLetterEnvelopeMaxBytes ?? PROXY_MEDIATOR_DEFAULTS.deadLetterEnvelopeMaxBytes
   }
 
   public get deadLetterStoreMaxBytes(): number {
-    return this.options.deadLetterStoreMaxBytes ?? 16 * 1024 * 1024
+    return this.options.deadLetterStoreMaxBytes ?? PROXY_MEDIATOR_DEFAULTS.deadLetterStoreMaxBytes
   }
 
   public get maxKeysPerAgent(): number {
-    return this.options.maxKeysPerAgent ?? 100_000
+    return this.options.maxKeysPerAgent ?? PROXY_MEDIATOR_DEFAULTS.maxKeysPerAgent
   }
 
   public get relayMode(): RelayMode {
-    return this.options.relayMode ?? 'proxy'
+    return this.options.relayMode ?? PROXY_MEDIATOR_DEFAULTS.relayMode
   }
 
   public get primaryFailoverAfterMs(): number {
-    return this.options.primaryFailoverAfterMs ?? 0
+    return this.options.primaryFailoverAfterMs ?? PROXY_MEDIATOR_DEFAULTS.primaryFailoverAfterMs
   }
 
   public get invitationFetchTimeoutMs(): number {
-    return this.options.invitationFetchTimeoutMs ?? 10_000
+    return this.options.invitationFetchTimeoutMs ?? PROXY_MEDIATOR_DEFAULTS.invitationFetchTimeoutMs
   }
 
   public get mediatorTimeoutMs(): number {
-    return this.options.mediatorTimeoutMs ?? 20_000
+    return this.options.mediatorTimeoutMs ?? PROXY_MEDIATOR_DEFAULTS.mediatorTimeoutMs
   }
 }

@@ -1,3 +1,6 @@
+import type { Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { Socket } from 'node:net'
 import {
   Agent,
   ConnectionsModule,
@@ -7,12 +10,11 @@ import {
   type ModulesMap,
   WsOutboundTransport,
 } from '@credo-ts/core'
+import { ConsoleLogger } from '@credo-ts/core'
 import { HttpInboundTransport, WsInboundTransport, agentDependencies } from '@credo-ts/node'
 import { PortableWalletModule } from '@proxy-mediator/portable-wallet'
-import type { Socket } from 'node:net'
 import express from 'express'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { ConsoleLogger } from '@credo-ts/core'
 
 export interface RoleAgentOptions<Modules extends ModulesMap> {
   label: string
@@ -36,6 +38,16 @@ export interface RoleAgentOptions<Modules extends ModulesMap> {
   logLevel?: LogLevel
   /** An express app to add routes to; the DIDComm endpoint is POST /. */
   app?: express.Express
+  /** Serve HTTPS (and WSS) with this certificate and key, and advertise https (and wss). */
+  tls?: RoleTls
+  /** The fetch of its HTTP outbound transport. @default Node's */
+  fetch?: typeof fetch
+}
+
+/** A PEM certificate and its key. */
+export interface RoleTls {
+  cert: string | Buffer
+  key: string | Buffer
 }
 
 export interface RoleAgent<Modules extends ModulesMap> {
@@ -55,7 +67,7 @@ export async function startRoleAgent<Modules extends ModulesMap>(
 ): Promise<RoleAgent<Modules>> {
   const endpoints: string[] = []
   if (options.port !== undefined) {
-    const base = options.endpoint ?? `http://127.0.0.1:${options.port}`
+    const base = options.endpoint ?? `${options.tls ? 'https' : 'http'}://127.0.0.1:${options.port}`
     endpoints.push(base)
     if (options.websocket) endpoints.push(base.replace(/^http/, 'ws'))
   }
@@ -70,7 +82,7 @@ export async function startRoleAgent<Modules extends ModulesMap>(
       logger: new ConsoleLogger(options.logLevel ?? LogLevel.off),
       ...options.config,
     },
-    dependencies: agentDependencies,
+    dependencies: options.fetch ? { ...agentDependencies, fetch: options.fetch } : agentDependencies,
     modules: {
       portableWallet: new PortableWalletModule(
         options.storagePath ? { storagePath: options.storagePath } : { inMemory: true },
@@ -85,7 +97,11 @@ export async function startRoleAgent<Modules extends ModulesMap>(
   let httpInbound: HttpInboundTransport | undefined
   let socketServer: WebSocketServer | undefined
   if (options.port !== undefined) {
-    httpInbound = new HttpInboundTransport({ port: options.port, app: options.app ?? express() })
+    const app = options.app ?? express()
+    const { tls } = options
+    // Credo's transport listens with app.listen(port), which is plain HTTP: the same app, over TLS.
+    if (tls) app.listen = ((port: number) => createHttpsServer(tls, app).listen(port)) as unknown as typeof app.listen
+    httpInbound = new HttpInboundTransport({ port: options.port, app })
     agent.registerInboundTransport(httpInbound)
     if (options.websocket) {
       socketServer = new WebSocketServer({ noServer: true })

@@ -2,26 +2,26 @@ import { randomBytes } from 'node:crypto'
 import {
   type Agent,
   BasicMessageEventTypes,
-  type BasicMessageStateChangedEvent,
   BasicMessageRole,
+  type BasicMessageStateChangedEvent,
   type ConnectionRecord,
   DidKey,
   Key,
   KeyType,
-  KeylistUpdateAction,
-  MediationRecipientModule,
-  MediationRepository,
-  MediatorPickupStrategy,
   KeylistUpdate,
+  KeylistUpdateAction,
   KeylistUpdateMessage,
   KeylistUpdateResponseMessage,
   type KeylistUpdated,
+  MediationRecipientModule,
+  MediationRepository,
+  MediatorPickupStrategy,
   MessageSender,
   OutboundMessageContext,
   TypedArrayEncoder,
 } from '@credo-ts/core'
 import type { InitConfig, LogLevel } from '@credo-ts/core'
-import { type RoleAgent, startRoleAgent } from './buildAgent'
+import { type RoleAgent, type RoleTls, startRoleAgent } from './buildAgent'
 
 export type EdgeAgentModules = { mediationRecipient: MediationRecipientModule }
 export type EdgeAgent = RoleAgent<EdgeAgentModules> & {
@@ -38,6 +38,10 @@ export interface EdgeAgentOptions {
   walletKey?: string
   logLevel?: LogLevel
   config?: Partial<InitConfig>
+  /** Its endpoint over HTTPS with this certificate. */
+  tls?: RoleTls
+  /** The fetch its messages go out with (e.g. through an egress proxy). @default Node's */
+  fetch?: typeof fetch
 }
 
 /**
@@ -53,6 +57,8 @@ export async function startEdgeAgent(options: EdgeAgentOptions): Promise<EdgeAge
     walletKey: options.walletKey,
     logLevel: options.logLevel,
     config: options.config,
+    tls: options.tls,
+    fetch: options.fetch,
     modules: {
       mediationRecipient: new MediationRecipientModule({ mediatorPickupStrategy: MediatorPickupStrategy.None }),
     },

@@ -1,7 +1,8 @@
 import { MediatorModule, MessagePickupModule } from '@credo-ts/core'
 import type { LogLevel } from '@credo-ts/core'
+import type express from 'express'
 import { RedeliveringMessageQueue } from './RedeliveringMessageQueue'
-import { type RoleAgent, startRoleAgent } from './buildAgent'
+import { type RoleAgent, type RoleTls, startRoleAgent } from './buildAgent'
 
 // The enum is not exported from Credo's index (see credo-0.5.md); these are its values.
 export type MessageForwarding = 'QueueOnly' | 'QueueAndLiveModeDelivery' | 'DirectDelivery'
@@ -16,6 +17,10 @@ export interface ExternalMediatorOptions {
   messageForwarding?: MessageForwarding
   queue?: RedeliveringMessageQueue
   logLevel?: LogLevel
+  /** Its endpoints over HTTPS and WSS with this certificate. */
+  tls?: RoleTls
+  /** An express app with routes of its own; the DIDComm endpoint is POST /. */
+  app?: express.Express
 }
 
 export type ExternalMediatorModules = { mediator: MediatorModule; messagePickup: MessagePickupModule }
@@ -37,6 +42,8 @@ export async function startExternalMediator(options: ExternalMediatorOptions): P
     outboundWebsocket: true,
     storagePath: options.storagePath,
     logLevel: options.logLevel,
+    tls: options.tls,
+    app: options.app,
     modules: {
       mediator: new MediatorModule({
         autoAcceptMediationRequests: true,

@@ -25,7 +25,7 @@ export interface MediatorsCommandIo {
 export type MediatorsCommandExit = 0 | 1 | 2
 
 const USAGE = [
-  '$0 <command> --url http://host:port [--admin-api-key KEY]',
+  '$0 <command> --url http://host:admin-port [--admin-api-key KEY]',
   '',
   'Manages the external mediators of a running proxy through its admin routes (/mediators) and prints the answer as JSON. The key can also come from PROXY_MEDIATOR_ADMIN_API_KEY, the URL from PROXY_MEDIATOR_ADMIN_URL.',
 ].join('\n')
@@ -52,7 +52,7 @@ export async function runMediatorsCommand(argv: string[], io: MediatorsCommandIo
     .version(false)
     .option('url', {
       type: 'string',
-      describe: 'Base URL of the proxy, e.g. http://127.0.0.1:3000 [env: PROXY_MEDIATOR_ADMIN_URL]',
+      describe: "Base URL of the proxy's admin listener, e.g. http://127.0.0.1:3001 [env: PROXY_MEDIATOR_ADMIN_URL]",
       requiresArg: true,
     })
     .option('admin-api-key', {
@@ -117,7 +117,9 @@ export async function runMediatorsCommand(argv: string[], io: MediatorsCommandIo
   if (helpShown && !usageError) return 0
   if (!usageError) {
     const url = (args.url as string | undefined) ?? io.env.PROXY_MEDIATOR_ADMIN_URL
-    if (!url) usageError = '--url: required, e.g. --url http://127.0.0.1:3000 (or PROXY_MEDIATOR_ADMIN_URL).'
+    if (!url)
+      usageError =
+        '--url: required, the admin listener, e.g. --url http://127.0.0.1:3001 (or PROXY_MEDIATOR_ADMIN_URL).'
     else {
       try {
         new URL(url)
@@ -126,7 +128,7 @@ export async function runMediatorsCommand(argv: string[], io: MediatorsCommandIo
           key: (args['admin-api-key'] as string) ?? io.env.PROXY_MEDIATOR_ADMIN_API_KEY,
         }
       } catch {
-        usageError = `--url: '${url}' is not a URL; give the proxy's base URL, e.g. http://127.0.0.1:3000.`
+        usageError = `--url: '${url}' is not a URL; give the base URL of the proxy's admin listener, e.g. http://127.0.0.1:3001.`
       }
     }
   }

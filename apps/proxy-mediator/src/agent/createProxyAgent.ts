@@ -39,6 +39,11 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       relayMode: config.relayMode,
       primaryFailoverAfterMs: config.primaryFailoverAfterMs,
       agentFailingAfterMs: config.agentFailingAfterMs,
+      egress: {
+        proxyUrl: config.egress.proxyUrl,
+        noProxy: config.egress.noProxy,
+        extraCaCertificates: config.egress.extraCaCertificates,
+      },
     }),
     walletBackend: loadWalletModule(config),
   }

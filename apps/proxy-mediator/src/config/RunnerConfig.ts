@@ -62,6 +62,12 @@ export interface RunnerConfig {
   /** 0: no limit. */
   maxAdminKeyFailures: number
   adminKeyFailureWindowMs: number
+  /** Where the admin routes, the page and /metrics listen; `sharedWithDidcomm` when on the DIDComm listener. */
+  admin: { host: string; port: number; sharedWithDidcomm: boolean; insecureMode: boolean }
+  /** Both listeners serve HTTPS and WSS with this pair, read again on SIGHUP and on change. */
+  tls?: { certFile: string; keyFile: string }
+  /** The module's egress: the proxy (null: none, whatever the environment), hosts reached directly, extra CAs. */
+  egress: { proxyUrl?: string | null; noProxy?: string; extraCaCertificates?: string[]; caFile?: string }
   logLevel: RunnerLogLevel
   logFormat: LogFormat
   shutdownTimeoutMs: number

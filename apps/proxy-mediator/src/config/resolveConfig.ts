@@ -8,6 +8,9 @@ import { hostProblem } from './checkHost'
 import { storageDirProblem } from './checkStorageDir'
 import { parseByteSize } from './parseByteSize'
 import { parseHandshakeProtocols } from './parseHandshakeProtocols'
+import { resolveAdminListener } from './resolveAdminListener'
+import { resolveEgress } from './resolveEgress'
+import { resolveTls } from './resolveTls'
 import { type RunnerOptionDefinition, envVarName, runnerOptions } from './runnerOptions'
 
 export interface ConfigSources {
@@ -136,6 +139,21 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
 
   const walletKey = resolveWalletKey(str('wallet-key'), str('wallet-key-file'), issues)
 
+  checkInteger('admin-port', num('admin-port'), 1, 65_535, issues)
+  const admin = resolveAdminListener(
+    {
+      host: str('host') ?? '0.0.0.0',
+      port: num('port'),
+      adminHost: str('admin-host') ?? '127.0.0.1',
+      adminPort: num('admin-port'),
+      insecureMode: values['admin-insecure-mode'] === true,
+      hasApiKey: str('admin-api-key') !== undefined,
+    },
+    issues,
+  )
+  const tls = resolveTls(str('tls-cert'), str('tls-key'), issues)
+  const egress = resolveEgress(str('egress-proxy'), str('no-proxy'), str('upstream-ca-file'), issues)
+
   if (issues.length > 0) throw new ConfigError(issues)
 
   return {
@@ -180,6 +198,9 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     adminApiKey: str('admin-api-key'),
     maxAdminKeyFailures: num('max-admin-key-failures'),
     adminKeyFailureWindowMs: num('admin-key-failure-window'),
+    admin,
+    tls,
+    egress,
     logLevel: str('log-level') as RunnerConfig['logLevel'],
     logFormat: str('log-format') as RunnerConfig['logFormat'],
     shutdownTimeoutMs: num('shutdown-timeout'),

@@ -36,6 +36,8 @@ const GROUP_WALLET = 'Wallet and storage'
 const GROUP_UPSTREAM = 'External mediator (upstream)'
 const GROUP_RELAY = 'Relay to the agent (downstream)'
 const GROUP_ADMIN = 'Admin routes'
+const GROUP_TLS = 'TLS'
+const GROUP_EGRESS = 'Egress (outbound connections)'
 const GROUP_OPERATIONS = 'Logging and operations'
 
 export const runnerOptions: readonly RunnerOptionDefinition[] = [
@@ -43,14 +45,15 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     name: 'host',
     type: 'string',
     group: GROUP_NETWORK,
-    description: 'Address the HTTP/WebSocket server binds to.',
+    description: 'Address the DIDComm listener (HTTP POST and WebSocket upgrade, /health, /ready) binds to.',
     default: '0.0.0.0',
   },
   {
     name: 'port',
     type: 'number',
     group: GROUP_NETWORK,
-    description: 'Port of the DIDComm endpoint (HTTP POST and WebSocket upgrade) and of the admin routes.',
+    description:
+      'Port of the DIDComm endpoint (HTTP POST and WebSocket upgrade), which also answers /health and /ready. The admin routes are on --admin-port.',
     default: 3000,
   },
   {
@@ -341,6 +344,30 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     choices: AGENT_INVITATION_FORMATS,
   },
   {
+    name: 'admin-host',
+    type: 'string',
+    group: GROUP_ADMIN,
+    description:
+      "Address the admin listener binds to: the admin routes (set-up, /invitation, /mediators, /dead-letters, /status), the operator's page and /metrics. Loopback by default, so that only this machine (or a reverse proxy on it) reaches them, whatever reaches the DIDComm port. Outside loopback, --admin-api-key is required unless --admin-insecure-mode.",
+    default: '127.0.0.1',
+  },
+  {
+    name: 'admin-port',
+    type: 'number',
+    group: GROUP_ADMIN,
+    description:
+      'Port of the admin listener. The same value as --port puts the admin routes back on the DIDComm listener (on --host), as before the admin listener existed, for scripts that need one port.',
+    default: 3001,
+  },
+  {
+    name: 'admin-insecure-mode',
+    type: 'boolean',
+    group: GROUP_ADMIN,
+    description:
+      'Let the admin listener run without --admin-api-key on an address outside loopback (ACA-Py: --admin-insecure-mode). Without it the runner refuses to start that way (exit 2): whoever reaches the address could set the proxy up and take the agent invitation.',
+    default: false,
+  },
+  {
     name: 'admin-api-key',
     type: 'string',
     group: GROUP_ADMIN,
@@ -362,6 +389,44 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_ADMIN,
     description: 'Milliseconds over which max-admin-key-failures counts the wrong keys of an address.',
     default: 900_000,
+  },
+  {
+    name: 'tls-cert',
+    type: 'string',
+    group: GROUP_TLS,
+    description:
+      "Path of the PEM certificate (with its chain) to serve HTTPS and WSS on both listeners; with --tls-key. Read again on SIGHUP and when the file changes (rotation), without dropping connections; a pair that does not load is logged and the previous one kept. With TLS, the operator's page marks its cookie Secure.",
+  },
+  {
+    name: 'tls-key',
+    type: 'string',
+    group: GROUP_TLS,
+    description: 'Path of the PEM private key of --tls-cert.',
+  },
+  {
+    name: 'egress-proxy',
+    type: 'string',
+    group: GROUP_EGRESS,
+    description:
+      'HTTP CONNECT proxy for every outbound connection (external mediators over https, wss, http and ws, invitation URLs, agents not in --no-proxy), e.g. http://user:password@proxy.corp:3128; credentials are never logged. `none`: no proxy, whatever the environment says. Wins over HTTPS_PROXY, HTTP_PROXY and ALL_PROXY.',
+    defaultDescription: 'from HTTPS_PROXY (https, wss) and HTTP_PROXY (http, ws), as curl reads them; none if unset',
+    // It may carry the proxy's password.
+    secret: true,
+  },
+  {
+    name: 'no-proxy',
+    type: 'string',
+    group: GROUP_EGRESS,
+    description:
+      "Hosts reached directly, not through the egress proxy: a comma-separated list of names (with their subdomains), addresses, CIDR blocks, or `*`. List the agents' hosts: they are inside. Wins over NO_PROXY.",
+    defaultDescription: 'NO_PROXY from the environment',
+  },
+  {
+    name: 'upstream-ca-file',
+    type: 'string',
+    group: GROUP_EGRESS,
+    description:
+      "Path of a PEM file of CA certificates to trust, on top of Node's own and NODE_EXTRA_CA_CERTS, for TLS toward external mediators, invitation URLs and agents: for a mediator whose certificate a private or company CA signed. Verification cannot be turned off; a certificate that does not verify fails with the reason.",
   },
   {
     name: 'log-level',

@@ -7,7 +7,7 @@
  * to the agent through the mediated invitation, then N messages. Ends with
  * `delivered N/N messages` (exit 0), or says what is missing (exit 1).
  *
- * Env: PROXY (http://proxy:3000), MEDIATOR_CONTROL, AGENT_CONTROL, SENDER_CONTROL (http://<role>:4000),
+ * Env: PROXY (the admin listener, http://proxy:3001), MEDIATOR_CONTROL, AGENT_CONTROL, SENDER_CONTROL (http://<role>:4000),
  * MESSAGES (20), PROXY_MEDIATOR_ADMIN_API_KEY (when the proxy has one), TIMEOUT_MS (180000).
  */
 const env = (name: string, fallback?: string) => {
@@ -15,7 +15,7 @@ const env = (name: string, fallback?: string) => {
   if (value === undefined) throw new Error(`${name} must be set`)
   return value
 }
-const proxy = env('PROXY', 'http://proxy:3000')
+const proxy = env('PROXY', 'http://proxy:3001')
 const messages = Number(env('MESSAGES', '20'))
 const deadline = Date.now() + Number(env('TIMEOUT_MS', '180000'))
 const adminKey = process.env.PROXY_MEDIATOR_ADMIN_API_KEY

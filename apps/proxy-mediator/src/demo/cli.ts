@@ -34,13 +34,15 @@ function startRole(name: string, role: RoleName, port: number): RoleProcess {
   return started
 }
 
-function startProxy(port: number): RunnerProcess {
+function startProxy(port: number, adminPort: number): RunnerProcess {
   const proxy = RunnerProcess.start({
     name: 'proxy',
     cliPath: join(__dirname, '..', 'cli.js'),
     baseUrl: `http://127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     args: [
       ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
+      ...['--admin-port', String(adminPort)],
       ...['--wallet-key', 'demo-wallet-key', '--storage-dir', join(storage, 'proxy'), '--log-level', 'warn'],
       ...['--log-format', 'json'],
     ],
@@ -70,19 +72,21 @@ async function cleanUp() {
 
 async function run(): Promise<number> {
   const total = argv.messages
-  const [mediatorPort, proxyPort, agentPort, senderPort] = await Promise.all([
+  const [mediatorPort, proxyPort, proxyAdminPort, agentPort, senderPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
     freePort(),
   ])
-  const proxyUrl = `http://127.0.0.1:${proxyPort}`
+  // The routes an integration script calls are on the proxy's admin listener.
+  const proxyUrl = `http://127.0.0.1:${proxyAdminPort}`
 
   step(
-    `starting the external mediator (:${mediatorPort}), the proxy (:${proxyPort}), the agent (:${agentPort}, HTTP only) and the sender`,
+    `starting the external mediator (:${mediatorPort}), the proxy (:${proxyPort}, admin routes on :${proxyAdminPort}), the agent (:${agentPort}, HTTP only) and the sender`,
   )
   const mediator = startRole('mediator', 'externalMediatorRole', mediatorPort)
-  const proxy = startProxy(proxyPort)
+  const proxy = startProxy(proxyPort, proxyAdminPort)
   const agent = startRole('agent', 'edgeAgentRole', agentPort)
   const sender = startRole('sender', 'senderRole', senderPort)
   await Promise.all([

@@ -17,7 +17,7 @@ import { NotFoundError, toHttpErrorResponse } from './errorResponses'
 import type { EnvelopeLimits } from './gateInboundMessage'
 import { invitationRoutes } from './invitationRoutes'
 import { mediatorRoutes } from './mediatorRoutes'
-import { statusRoutes } from './statusRoutes'
+import { probeRoutes, statusRoutes } from './statusRoutes'
 import { validateDidcommBody } from './validateDidcommBody'
 
 export interface HttpAppOptions {
@@ -37,12 +37,16 @@ export interface HttpAppOptions {
   countRejection?: (reason: string) => void
   /** Sessions and live streams of the operator's page; the defaults suit a deployment. */
   operatorPageLimits?: Partial<OperatorPageLimits>
+  /** The admin routes on the DIDComm app too (one port, as before the admin listener). @default false */
+  adminOnDidcommPort?: boolean
 }
 
 export interface HttpApp {
-  /** The DIDComm transport adds its POST route to it; then call `finish`. */
+  /** The DIDComm listener's: the DIDComm transport adds its POST route to it; then call `finish`. */
   app: Express
-  /** Adds what must come after every route: the JSON 404 and the error handler. */
+  /** The admin listener's: the admin routes, the operator's page, /metrics. `app` itself when they share a port. */
+  adminApp: Express
+  /** Adds what must come after every route, on both apps: the JSON 404 and the error handler. */
   finish(): void
   /** The record of refused input this app keeps: the other ways in (websocket, connections) use it too. */
   recordRefusal: RecordRefusal
@@ -60,7 +64,7 @@ export interface AdminKeyLimits {
 export const DEFAULT_ADMIN_KEY_LIMITS: AdminKeyLimits = { maxFailures: 10, failureWindowMs: 15 * 60 * 1000 }
 
 const API_DESCRIPTION =
-  'Set-up, the external mediators, dead letters, health and status of a DIDComm v1 proxy mediator. The routes of the Python proxy-mediator keep their names. The DIDComm endpoint (POST / and the websocket) and the operator\u2019s page (/ and /ui/...) share the port and are not part of this API.'
+  'Set-up, the external mediators, dead letters, health and status of a DIDComm v1 proxy mediator, on the admin listener (--admin-host, --admin-port; /health and /ready on the DIDComm port too). The routes of the Python proxy-mediator keep their names. The DIDComm endpoint (POST / and the websocket) and the operator\u2019s page (/ and /ui/...) are not part of this API.'
 
 /** The content types Credo's HttpInboundTransport reads as DIDComm messages. */
 export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
@@ -69,13 +73,15 @@ export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
 const STATES_NOT_ERRORS = new Set(['storage_unavailable', 'starting'])
 
 /**
- * Every route of the API, from their definitions, and the OpenAPI document made from the same
- * definitions (the reference routes serve it, so they are in it too).
+ * Every route of the API, from their definitions: the probes (on both listeners) and the admin
+ * routes; and the OpenAPI document made from the same definitions (the reference routes serve it,
+ * so they are in it too).
  */
 export function apiRoutesOf(
   options: Pick<HttpAppOptions, 'control' | 'registry' | 'history' | 'facts'>,
   logger: Logger,
-): { routes: AnyApiRoute[]; document: OpenApiDocument } {
+): { probes: AnyApiRoute[]; routes: AnyApiRoute[]; document: OpenApiDocument } {
+  const probes = probeRoutes(options.control)
   const served = [
     ...statusRoutes(options.control, options.registry, options.history),
     ...invitationRoutes(options.control, logger),
@@ -84,24 +90,34 @@ export function apiRoutesOf(
     ...aboutRoutes(options.facts),
   ]
   const routes = [...served, ...apiReferenceRoutes(() => document)]
-  const document = openApiDocument(routes, { version: options.facts.versions.runner, description: API_DESCRIPTION })
-  return { routes, document }
+  const document = openApiDocument([...probes, ...routes], {
+    version: options.facts.versions.runner,
+    description: API_DESCRIPTION,
+  })
+  return { probes, routes, document }
 }
 
 /**
- * The express app that serves the runner's routes next to the DIDComm endpoint on one port.
+ * The runner's two express apps: the DIDComm endpoint with /health and /ready, which faces the agent
+ * and often a wider network, and the admin routes, the operator's page and /metrics, which the
+ * runner serves on a listener of their own (loopback by default). With `adminOnDidcommPort` they
+ * are one app, as before.
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger } = options
   const recordRefusal = refusalRecorder(logger, options.countRejection)
-  const app = express()
-  app.disable('x-powered-by')
   let draining = false
-
-  app.use((_req, res, next) => {
-    if (!draining) return next()
-    res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
-  })
+  const newApp = () => {
+    const created = express()
+    created.disable('x-powered-by')
+    created.use((_req, res, next) => {
+      if (!draining) return next()
+      res.set('connection', 'close').status(503).json({ error: 'shutting_down', detail: 'The proxy is shutting down.' })
+    })
+    return created
+  }
+  const app = newApp()
+  const adminApp = options.adminOnDidcommPort ? app : newApp()
 
   // DIDComm bodies are read here, with the configured limit: an oversized message goes to our error
   // handler (413 with a JSON body). As bytes, as a websocket frame comes: the gate decodes only what
@@ -121,10 +137,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...DEFAULT_ADMIN_KEY_LIMITS,
     ...options.adminKeyLimits,
   })
-  const { routes } = apiRoutesOf(options, logger)
-  app.use(mountApiRoutes(routes, { control: options.control, guard, maxBodySizeBytes: options.maxBodySizeBytes }))
+  const { probes, routes } = apiRoutesOf(options, logger)
+  const mount = (table: AnyApiRoute[]) =>
+    mountApiRoutes(table, { control: options.control, guard, maxBodySizeBytes: options.maxBodySizeBytes })
+  app.use(mount(probes))
+  if (adminApp !== app) adminApp.use(mount(probes))
+  adminApp.use(mount(routes))
 
-  // GET / and /ui/*: the operator's page. POST / above stays the DIDComm endpoint.
+  // GET / and /ui/*: the operator's page. On one shared app, POST / above stays the DIDComm endpoint.
   const operatorPage = operatorPageRoutes({
     control: options.control,
     adminApiKey: options.adminApiKey,
@@ -136,7 +156,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     recordRefusal,
     limits: options.operatorPageLimits,
   })
-  app.use(operatorPage.router)
+  adminApp.use(operatorPage.router)
 
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body, headers } = toHttpErrorResponse(error)
@@ -157,12 +177,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   return {
     app,
+    adminApp,
     recordRefusal,
     finish() {
-      app.use((req, _res, next) =>
-        next(new NotFoundError(`There is no ${req.method} ${req.path}. See the README for the routes.`)),
-      )
-      app.use(handleError)
+      const elsewhere =
+        adminApp === app
+          ? ''
+          : ' on the DIDComm port, which serves POST /, websocket upgrades, /health and /ready; the admin routes, the page and /metrics are on the admin listener (--admin-host, --admin-port)'
+      for (const each of new Set([app, adminApp])) {
+        const where = each === app ? elsewhere : ''
+        each.use((req, _res, next) =>
+          next(new NotFoundError(`There is no ${req.method} ${req.path}${where}. See the README for the routes.`)),
+        )
+        each.use(handleError)
+      }
     },
     startDraining: () => {
       draining = true

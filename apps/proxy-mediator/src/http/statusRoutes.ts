@@ -9,14 +9,10 @@ const TAG = 'Health and status'
 const stateSchema = z.enum(['init', 'setup', 'ready', 'degraded'])
 
 /**
- * Liveness, readiness, status (compatible with the Python proxy-mediator), its last hour, and
- * Prometheus metrics.
+ * Liveness and readiness: on the DIDComm listener (what a load balancer in front of it asks) and on
+ * the admin one alike.
  */
-export function statusRoutes(
-  control: ProxyMediatorControlProvider,
-  registry: Registry,
-  history: StatusHistory,
-): AnyApiRoute[] {
+export function probeRoutes(control: ProxyMediatorControlProvider): AnyApiRoute[] {
   return [
     apiRoute({
       method: 'get',
@@ -61,7 +57,16 @@ export function statusRoutes(
         res.status(ready ? 200 : 503).json({ ready, status: status ?? 'starting' })
       },
     }),
+  ]
+}
 
+/** Status (compatible with the Python proxy-mediator), its last hour, and Prometheus metrics: admin routes. */
+export function statusRoutes(
+  control: ProxyMediatorControlProvider,
+  registry: Registry,
+  history: StatusHistory,
+): AnyApiRoute[] {
+  return [
     // The state is public, like /ready; the details (agents, endpoints, keys) need the admin key.
     apiRoute({
       method: 'get',

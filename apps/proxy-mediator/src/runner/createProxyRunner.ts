@@ -1,14 +1,17 @@
 import type { Server } from 'node:http'
 import { type Logger, WalletInvalidKeyError } from '@credo-ts/core'
 import {
+  Egress,
   type MessageRelayedEvent,
   ProxyMediatorEventTypes,
   type ProxyMediatorStateChangedEvent,
 } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { type ProxyAgent, createProxyAgent } from '../agent/createProxyAgent'
+import { TlsCertificates } from '../http/TlsCertificates'
 import { ConfigError } from '../config/ConfigError'
 import type { RunnerConfig } from '../config/RunnerConfig'
+import { isLoopbackHost } from '../config/isLoopbackHost'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
@@ -27,11 +30,15 @@ export interface ProxyRunner {
   start(): Promise<void>
   /** Stops taking input, lets relays in flight finish, closes sockets and the wallet. */
   stop(): Promise<void>
+  /** Reads the TLS certificate and key again (SIGHUP); false without TLS or when the new pair does not load. */
+  reloadTls(): boolean
 }
 
 /**
  * Wires the validated config into a running proxy: routes, metrics, the Credo agent and its
- * transports on one port. Nothing here reads flags, env or signals, so tests can drive it.
+ * transports on the DIDComm listener, the admin routes on theirs (or on the same one, if so
+ * configured), both over TLS when configured. Nothing here reads flags, env or signals, so tests
+ * can drive it.
  */
 export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRunner {
   let control: ProxyMediatorControl | undefined
@@ -40,7 +47,9 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     read: () => control?.getStatus(),
     onError: (error) => logger.warn('The history of the operator\u2019s page skipped a step', { error }),
   })
+  const tls = config.tls ? new TlsCertificates(config.tls, logger) : undefined
   const httpApp = createHttpApp({
+    adminOnDidcommPort: config.admin.sharedWithDidcomm,
     control: () => control,
     registry: metrics.registry,
     history,
@@ -55,23 +64,27 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     },
     countRejection: (reason) => metrics.countRejection(reason),
   })
-  const { listening } = listenOnHost(
-    httpApp.app,
-    config.host,
-    { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
-    (created) =>
-      limitConnections(created, {
-        maxConnections: config.maxConnections,
-        maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-        recordRefusal: httpApp.recordRefusal,
-      }),
-  )
+  const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs }
+  const capConnections = (created: Server) =>
+    limitConnections(created, {
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      recordRefusal: httpApp.recordRefusal,
+    })
+  const { listening } = listenOnHost(httpApp.app, config.host, timeouts, capConnections, { tls })
+  const admin = config.admin.sharedWithDidcomm
+    ? undefined
+    : listenOnHost(httpApp.adminApp, config.admin.host, timeouts, capConnections, {
+        tls,
+        fields: { host: 'admin-host', port: 'admin-port' },
+      })
   const { agent, webSocketServer } = createProxyAgent(config, logger, httpApp.app, {
     control: () => control,
     recordRefusal: httpApp.recordRefusal,
   })
   httpApp.finish()
   let server: Server | undefined
+  let adminServer: Server | undefined
 
   const subscribeToEvents = () => {
     // In the middle of a message's handling: a metric or a log line that throws must not cut it short.
@@ -103,16 +116,32 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     metrics,
 
     async start() {
+      const scheme = tls ? 'https' : 'http'
       logger.info('Starting the proxy mediator', {
         host: config.host,
         port: config.port,
+        adminHost: config.admin.host,
+        adminPort: config.admin.port,
+        tls: Boolean(tls),
         endpoint: config.endpoint,
         walletBackend: config.walletBackend,
         storageDir: config.storageDir,
       })
+      logger.info(`Outbound connections: ${agent.dependencyManager.resolve(Egress).describe()}`)
       if (config.adminApiKey === undefined) {
         logger.warn(
-          `No admin API key (--admin-api-key): whoever reaches ${config.host}:${config.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read, relay again and delete the dead letters. Set one unless only trusted hosts can reach this port.`,
+          `No admin API key (--admin-api-key): whoever reaches ${config.admin.host}:${config.admin.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read, relay again and delete the dead letters.${isLoopbackHost(config.admin.host) ? ' It listens on loopback only.' : ' --admin-insecure-mode lets it listen outside loopback all the same.'}`,
+        )
+      }
+      // Before the wallet opens, so that /status says 'starting' meanwhile; a listen error stops the start.
+      if (admin) {
+        httpApp.adminApp.listen(config.admin.port)
+        // Known as soon as it listens, so that a stop after a failed start closes it too.
+        admin.listening.then(
+          (listened) => {
+            adminServer = listened
+          },
+          () => undefined,
         )
       }
       try {
@@ -129,6 +158,11 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
         throw error
       }
       server = await listening
+      if (admin) adminServer = await admin.listening
+      tls?.watch()
+      logger.info(
+        `Listening: DIDComm on ${scheme}://${config.host}:${config.port}${adminServer ? `, admin routes and the operator's page on ${scheme}://${config.admin.host}:${config.admin.port}` : ' (admin routes too)'}`,
+      )
       attachWebSocketUpgrade(server, webSocketServer, {
         isDraining: () => httpApp.draining,
         maxSockets: config.maxWebsockets,
@@ -153,13 +187,23 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     async stop() {
       history.stop()
       httpApp.startDraining()
+      tls?.close()
       server?.closeIdleConnections()
+      adminServer?.closeIdleConnections()
       for (const client of webSocketServer.clients) client.terminate()
       if (agent.isInitialized) {
         await agent.modules.proxyMediator.stop()
         await agent.shutdown()
       }
+      if (adminServer?.listening) {
+        const closing = adminServer
+        await new Promise<void>((resolve) => closing.close(() => resolve()))
+      }
       control = undefined
+    },
+
+    reloadTls() {
+      return tls?.reload('SIGHUP') ?? false
     },
   }
 }

@@ -21,10 +21,14 @@ export function printBanner({
   write = (t) => process.stdout.write(t),
 }: BannerOptions): void {
   if (!isTty) return
+  const scheme = config.tls ? 'HTTPS + WSS' : 'HTTP + WebSocket'
   const lines = [
     '',
     `  ${config.label}`,
-    `  listening on   ${config.host}:${config.port} (HTTP + WebSocket)`,
+    `  listening on   ${config.host}:${config.port} (${scheme}, DIDComm${config.admin.sharedWithDidcomm ? ' and admin routes' : ''})`,
+    ...(config.admin.sharedWithDidcomm
+      ? []
+      : [`  admin routes   ${config.admin.host}:${config.admin.port} (the operator's page, /metrics)`]),
     `  endpoint       ${config.endpoint}`,
     `  status         ${status}${status === 'init' ? '  (POST an external mediator invitation to /mediator-invitation)' : ''}`,
     '  agent invitation (GET /invitation):',

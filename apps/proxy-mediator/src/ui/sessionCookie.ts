@@ -18,8 +18,8 @@ export function readSessionCookie(req: Request): string | undefined {
 
 /**
  * HttpOnly: no script reads it. SameSite=Strict: no other site's page sends it. Secure when the
- * request came over TLS (behind a proxy that says so); the proxy mostly listens on plain HTTP
- * inside the LAN, where Secure would drop the cookie.
+ * request came over TLS: the runner's own (`--tls-cert`), on which every request is; on plain HTTP
+ * (loopback, or inside a LAN) Secure would make the browser drop the cookie.
  */
 export function setSessionCookie(req: Request, res: Response, id: string, maxAgeMs?: number): void {
   res.cookie(SESSION_COOKIE, id, {

@@ -16,8 +16,6 @@ import { readySodium } from './sodium'
 export const DIDCOMM_V1_ENC = 'xchacha20poly1305_ietf'
 export const DIDCOMM_V1_TYP = 'JWM/1.0'
 
-export type DidcommV1Alg = 'Authcrypt' | 'Anoncrypt'
-
 /** An Ed25519 key we hold, already converted for crypto_box. */
 export interface EnvelopeKeyPair {
   publicKeyBase58: string

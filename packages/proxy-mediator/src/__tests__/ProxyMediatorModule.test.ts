@@ -3,13 +3,13 @@ import { agentDependencies } from '@credo-ts/node'
 import { PortableWalletModule } from '@proxy-mediator/portable-wallet'
 import { ProxyMediatorApi } from '../ProxyMediatorApi'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
+import { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { didExchangeRequestMiddleware } from '../middlewares/didExchangeRequestMiddleware'
 import { keylistUpdateMiddleware } from '../middlewares/keylistUpdateMiddleware'
 import { mediationRequestMiddleware } from '../middlewares/mediationRequestMiddleware'
-import { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '../proxyMediatorModules'
-import { AttachedDocDidExchangeService } from '../services/AttachedDocDidExchangeService'
-import { DeadLetterStore } from '../services/DeadLetterStore'
+import { AttachedDocDidExchangeService } from '../services/downstream/AttachedDocDidExchangeService'
+import { DeadLetterStore } from '../services/relay/DeadLetterStore'
 
 /** What registering the module does to an agent, before it is initialized. */
 describe('ProxyMediatorModule registration', () => {

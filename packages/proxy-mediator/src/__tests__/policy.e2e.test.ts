@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   AgentEventTypes,
-  DidKey,
   type AgentMessageSentEvent,
+  DidKey,
   type EncryptedMessage,
   KeyType,
   KeylistUpdateAction,

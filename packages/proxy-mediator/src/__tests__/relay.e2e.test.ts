@@ -1,12 +1,12 @@
 import { waitFor } from '@proxy-mediator/topology'
-import { UpstreamChannel } from '../services/UpstreamChannel'
+import { UpstreamChannel } from '../services/upstream/UpstreamChannel'
 import { type Topology, sendMessages, startTopology } from './support/topology'
 
 describe('relay through the proxy, pickup 2.0 live mode', () => {
   let topology: Topology
   const framesTaken = jest.spyOn(UpstreamChannel.prototype, 'receiveFrame')
-  // Private: which way each acknowledgement went ('socket', 'message-sender' or 'failed').
-  const acknowledgements = jest.spyOn(UpstreamChannel.prototype as unknown as { send(): Promise<string> }, 'send')
+  // Which way each acknowledgement went ('socket', 'message-sender' or 'failed').
+  const acknowledgements = jest.spyOn(UpstreamChannel.prototype, 'sendAcknowledgement')
 
   beforeAll(async () => {
     topology = await startTopology()

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { DidKey, KeyType, KeylistUpdateAction, MediationRepository, MediationRole } from '@credo-ts/core'
 import { connectTo, createMediatedInvitationUrl, startExternalMediator, waitFor } from '@proxy-mediator/topology'
-import { RelayPipeline } from '../services/RelayPipeline'
+import { RelayPipeline } from '../services/relay/RelayPipeline'
 import { verkeyToDidKey } from '../utils/keys'
 import { type Topology, sendMessages, startTopology } from './support/topology'
 

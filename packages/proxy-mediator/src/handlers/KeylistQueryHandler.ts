@@ -1,6 +1,6 @@
 import type { MessageHandler, MessageHandlerInboundMessage } from '@credo-ts/core'
 import { KeylistQueryMessage } from '../messages/KeylistQueryMessage'
-import { DownstreamMediationService } from '../services/DownstreamMediationService'
+import { DownstreamMediationService } from '../services/downstream/DownstreamMediationService'
 
 /** Resolves its service per message: it is registered before the mediator modules it depends on. */
 export class KeylistQueryHandler implements MessageHandler {

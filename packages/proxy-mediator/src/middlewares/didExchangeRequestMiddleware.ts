@@ -5,7 +5,7 @@ import {
   type InboundMessageContext,
 } from '@credo-ts/core'
 import { DidExchangeRefusedError } from '../errors/DidExchangeRefusedError'
-import { AttachedDocDidExchangeService } from '../services/AttachedDocDidExchangeService'
+import { AttachedDocDidExchangeService } from '../services/downstream/AttachedDocDidExchangeService'
 import { replyInProtocolVersionOf } from '../utils/messageVersion'
 import { longFormOfShortPeerDid4 } from '../utils/peerDid4'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'

@@ -1,7 +1,7 @@
 import { ForwardMessage, JsonTransformer, ProblemReportError } from '@credo-ts/core'
-import { ProxyMediatorStateService } from '../services/ProxyMediatorStateService'
-import { RelayPipeline } from '../services/RelayPipeline'
-import { UpstreamChannel } from '../services/UpstreamChannel'
+import { ProxyMediatorStateService } from '../ProxyMediatorStateService'
+import { RelayPipeline } from '../services/relay/RelayPipeline'
+import { UpstreamMediatorSet } from '../services/upstream/UpstreamMediatorSet'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /**
@@ -20,7 +20,7 @@ export const forwardMiddleware: MessageHandlerMiddleware = async (messageContext
   const { dependencyManager } = agentContext
   const routingKey = await dependencyManager.resolve(ProxyMediatorStateService).proxyRoutingKey(agentContext)
   const fromMediator = recipientKey?.publicKeyBase58 === routingKey
-  if (fromMediator) dependencyManager.resolve(UpstreamChannel).notePickup(connection?.id)
+  if (fromMediator) dependencyManager.resolve(UpstreamMediatorSet).notePickup(connection?.id)
   const submission = await dependencyManager
     .resolve(RelayPipeline)
     .submit(agentContext, { plaintext: JsonTransformer.toJSON(message) }, { kind: fromMediator ? 'stream' : 'posted' })

@@ -1,7 +1,7 @@
 import { type InboundMessageContext, KeylistUpdateMessage, OutboundMessageContext } from '@credo-ts/core'
 import { ProxyMediatorModuleConfig } from '../ProxyMediatorModuleConfig'
-import { AgentKeylists } from '../services/AgentKeylists'
-import { UpstreamMediators } from '../services/UpstreamMediators'
+import { AgentKeylists } from '../services/downstream/AgentKeylists'
+import { UpstreamMediators } from '../services/upstream/UpstreamMediators'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /**

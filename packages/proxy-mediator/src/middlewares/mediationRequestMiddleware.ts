@@ -1,6 +1,6 @@
-import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 import { MediationRequestMessage } from '@credo-ts/core'
-import { DownstreamMediationService } from '../services/DownstreamMediationService'
+import { DownstreamMediationService } from '../services/downstream/DownstreamMediationService'
+import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /** Mediation requests are decided by the proxy's policy, not by Credo's auto-accept. */
 export const mediationRequestMiddleware: MessageHandlerMiddleware = async (messageContext, next) => {

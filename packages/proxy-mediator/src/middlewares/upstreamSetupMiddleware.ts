@@ -1,5 +1,5 @@
 import { MediationDenyMessage, ProblemReportMessage } from '@credo-ts/core'
-import { UpstreamSetupWatch } from '../services/UpstreamSetupWatch'
+import { UpstreamSetupWatch } from '../services/upstream/UpstreamSetupWatch'
 import type { MessageHandlerMiddleware } from './MessageHandlerMiddleware'
 
 /**

@@ -10,7 +10,8 @@
 export type ProxyMediatorState = 'init' | 'setup' | 'ready' | 'degraded'
 
 /** How messages are picked up from the external mediator. `auto` chooses by discover-features. */
-export type PickupStrategy = 'auto' | 'live' | 'implicit' | 'poll-v2' | 'poll-v1'
+export const PICKUP_STRATEGIES = ['auto', 'live', 'implicit', 'poll-v2', 'poll-v1'] as const
+export type PickupStrategy = (typeof PICKUP_STRATEGIES)[number]
 
 /** The strategy actually in use, once chosen. */
 export type ActivePickupMode = Exclude<PickupStrategy, 'auto'>
@@ -19,7 +20,6 @@ export type UpstreamSocketState = 'none' | 'connecting' | 'open' | 'closed'
 
 export interface UpstreamStatus {
   mediatorConnectionId?: string
-  mediatorLabel?: string
   /** The external mediator's endpoint, as granted. Senders reach the agent through it. */
   endpoint?: string
   /** The external mediator's routing keys, as did:key. */

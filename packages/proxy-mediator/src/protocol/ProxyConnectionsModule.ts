@@ -1,4 +1,4 @@
-import { ConnectionsModule, DidExchangeProtocol, type DependencyManager, type FeatureRegistry } from '@credo-ts/core'
+import { ConnectionsModule, type DependencyManager, DidExchangeProtocol, type FeatureRegistry } from '@credo-ts/core'
 import { ProxyDidExchangeProtocol } from './ProxyDidExchangeProtocol'
 
 /**

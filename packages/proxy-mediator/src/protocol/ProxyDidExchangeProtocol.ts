@@ -1,11 +1,11 @@
 import {
   type AgentContext,
   type AgentMessage,
-  ConnectionService,
   type ConnectionRecord,
+  ConnectionService,
+  DidDocumentRole,
   DidExchangeProtocol,
   type DidExchangeResponseMessage,
-  DidDocumentRole,
   DidExchangeState,
   DidRepository,
   DidsApi,

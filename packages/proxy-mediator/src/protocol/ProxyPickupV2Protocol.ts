@@ -9,9 +9,9 @@ import {
   type V2MessagesReceivedMessage,
   type V2StatusMessage,
 } from '@credo-ts/core'
-import { UpstreamChannel } from '../services/UpstreamChannel'
-import { deliveryRequestFor } from '../services/deliveryRequestFor'
-import { UpstreamMediators } from '../services/UpstreamMediators'
+import { UpstreamChannel } from '../services/upstream/UpstreamChannel'
+import { UpstreamMediatorSet } from '../services/upstream/UpstreamMediatorSet'
+import { deliveryRequestFor } from '../services/upstream/deliveryRequestFor'
 
 /**
  * Pickup 2.0 as the proxy needs it on the recipient side, through Credo's own seam
@@ -30,7 +30,7 @@ export class ProxyPickupV2Protocol extends V2MessagePickupProtocol {
   ): Promise<V2MessagesReceivedMessage> {
     const { agentContext, connection, message } = messageContext
     const { dependencyManager } = agentContext
-    if (!connection || !dependencyManager.resolve(UpstreamMediators).isMediatorConnection(connection.id)) {
+    if (!connection || !dependencyManager.resolve(UpstreamMediatorSet).get(connection.id)) {
       return super.processDelivery(messageContext)
     }
     await dependencyManager.resolve(UpstreamChannel).receiveDelivery(
@@ -51,12 +51,11 @@ export class ProxyPickupV2Protocol extends V2MessagePickupProtocol {
   ): Promise<V2DeliveryRequestMessage | null> {
     const { agentContext, connection, message } = messageContext
     const { dependencyManager } = agentContext
-    if (!connection || !dependencyManager.resolve(UpstreamMediators).isMediatorConnection(connection.id)) {
-      return super.processStatus(messageContext)
-    }
-    const request = deliveryRequestFor(agentContext, connection.id, message.messageCount, message.recipientKey)
+    const mediator = connection ? dependencyManager.resolve(UpstreamMediatorSet).get(connection.id) : undefined
+    if (!connection || !mediator) return super.processStatus(messageContext)
+    const request = deliveryRequestFor(agentContext, mediator, message.messageCount, message.recipientKey)
     if (!request) return null
-    const polling = dependencyManager.resolve(UpstreamMediators).pickupModeOf(connection.id) === 'poll-v2'
+    const polling = mediator.entry.pickupMode === 'poll-v2'
     await dependencyManager
       .resolve(MessageSender)
       .sendMessage(new OutboundMessageContext(request, { agentContext, connection }), {

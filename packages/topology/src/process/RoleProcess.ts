@@ -52,10 +52,24 @@ export class RoleProcess extends ManagedChild {
     })
   }
 
-  /** Forks a role entry file (a path, or the name of one of this package's roles). */
-  public static start(name: string, module: RoleName | string, env: Record<string, string | undefined>): RoleProcess {
+  /**
+   * Forks a role entry file (a path, or the name of one of this package's roles). `launcher` runs
+   * Node through a command, e.g. `['ip', 'netns', 'exec', 'ns1']` for a network namespace: it execs
+   * Node, which keeps the IPC channel.
+   */
+  public static start(
+    name: string,
+    module: RoleName | string,
+    env: Record<string, string | undefined>,
+    launcher: string[] = [],
+  ): RoleProcess {
     const modulePath = module.includes('/') ? module : roleModulePath(module as RoleName)
-    const child = fork(modulePath, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const [command, ...prefix] = launcher
+    const child = fork(modulePath, [], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      ...(command ? { execPath: command, execArgv: [...prefix, process.execPath] } : {}),
+    })
     return new RoleProcess(name, child)
   }
 

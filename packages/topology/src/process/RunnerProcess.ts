@@ -7,8 +7,12 @@ export interface RunnerProcessOptions {
   /** The runner's built CLI (a Node script). */
   cliPath: string
   args: string[]
-  /** Base URL of its HTTP server, e.g. http://127.0.0.1:3000. */
+  /** Base URL of its DIDComm listener, e.g. http://127.0.0.1:3000. */
   baseUrl: string
+  /** Base URL of its admin listener, where the JSON routes are. @default baseUrl (one port) */
+  adminUrl?: string
+  /** A command that runs Node for it, e.g. `['ip', 'netns', 'exec', 'ns1']` to start it in a network namespace. */
+  launcher?: string[]
   env?: Record<string, string | undefined>
   /** How many log lines (stdout) to keep. @default 20000 */
   maxLogLines?: number
@@ -36,7 +40,8 @@ export class RunnerProcess extends ManagedChild {
   }
 
   public static start(options: RunnerProcessOptions): RunnerProcess {
-    const child = spawn(process.execPath, [options.cliPath, ...options.args], {
+    const [command, ...prefix] = [...(options.launcher ?? []), process.execPath]
+    const child = spawn(command, [...prefix, options.cliPath, ...options.args], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -51,6 +56,11 @@ export class RunnerProcess extends ManagedChild {
     return this.options.baseUrl
   }
 
+  /** Where the admin routes, the page and /metrics are. */
+  public get adminUrl(): string {
+    return this.options.adminUrl ?? this.options.baseUrl
+  }
+
   /** The log lines that are JSON objects, parsed. */
   public logEntries(): Array<Record<string, unknown>> {
     return this.logLines.flatMap((line) => {
@@ -63,22 +73,22 @@ export class RunnerProcess extends ManagedChild {
     })
   }
 
-  /** GET a JSON route; undefined when the process does not answer (yet) or answers non-JSON. */
+  /** GET a JSON route of the admin listener; undefined when the process does not answer (yet) or answers non-JSON. */
   public async getJson<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T } | undefined> {
     try {
-      const response = await fetch(`${this.baseUrl}${path}`, { headers: this.authorization })
+      const response = await fetch(`${this.adminUrl}${path}`, { headers: this.authorization })
       return { status: response.status, body: (await response.json()) as T }
     } catch {
       return undefined
     }
   }
 
-  /** POST JSON to a route and return the status and the parsed JSON answer. */
+  /** POST JSON to a route of the admin listener and return the status and the parsed JSON answer. */
   public async postJson<T = Record<string, unknown>>(
     path: string,
     body: unknown,
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const response = await fetch(`${this.adminUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.authorization },
       body: JSON.stringify(body),

@@ -32,4 +32,12 @@ export const RoleEnv = {
   queueFile: 'ROLE_QUEUE_FILE',
   /** External mediator only: visibility timeout of unacknowledged messages, in milliseconds. */
   visibilityTimeoutMs: 'ROLE_VISIBILITY_TIMEOUT_MS',
+  /** Paths of a PEM certificate and key: the role serves HTTPS (and WSS) and advertises them. */
+  tlsCert: 'ROLE_TLS_CERT',
+  tlsKey: 'ROLE_TLS_KEY',
+  /**
+   * Edge agent only: its messages go out through this HTTP CONNECT proxy, but to the hosts NO_PROXY
+   * names, as the proxy's own do (an agent behind the same firewall).
+   */
+  egressProxy: 'ROLE_EGRESS_PROXY',
 } as const

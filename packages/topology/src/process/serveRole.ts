@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { RoleEnv, type RoleReady, type RoleReply, type RoleRequest } from './ipc'
 
@@ -84,3 +85,11 @@ export const roleEndpoint = () => process.env[RoleEnv.endpoint] || undefined
 
 /** The role's wallet directory, from {@link RoleEnv.storage}; undefined for an in-memory wallet. */
 export const roleStorage = () => process.env[RoleEnv.storage] || undefined
+
+/** The role's TLS certificate and key, from {@link RoleEnv.tlsCert} and {@link RoleEnv.tlsKey}; undefined for plain HTTP. */
+export function roleTls(): { cert: Buffer; key: Buffer } | undefined {
+  const certFile = process.env[RoleEnv.tlsCert]
+  const keyFile = process.env[RoleEnv.tlsKey]
+  if (!certFile || !keyFile) return undefined
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) }
+}

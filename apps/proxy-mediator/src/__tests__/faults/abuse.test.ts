@@ -92,7 +92,7 @@ describe('abuse: unauthenticated input costs little', () => {
     const rejectionLines = topology.proxy.logLines.filter((line) => line.includes('rejected'))
     expect(rejectionLines.length).toBeLessThanOrEqual((bodies.length + 1) * minutes)
     expect(topology.proxy.logLines.filter((line) => line.includes('"level":"error"'))).toEqual([])
-    const metrics = await (await fetch(`${topology.proxy.baseUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${topology.proxy.adminUrl}/metrics`)).text()
     expect(metrics).toMatch(
       /proxy_mediator_rejected_requests_total\{reason="too_many_recipients"\}|reason="header_too_large"/,
     )

@@ -47,7 +47,7 @@ describe('fault: 100 concurrent malformed admin requests', () => {
     const requests = Array.from({ length: 100 }, (_, index) => abuses[index % abuses.length])
     const answers = await Promise.all(
       requests.map(async ({ name, init, path }) => {
-        const response = await fetch(`${topology.proxy.baseUrl}${path ?? route}`, init)
+        const response = await fetch(`${topology.proxy.adminUrl}${path ?? route}`, init)
         const text = await response.text()
         let body: unknown
         try {
@@ -84,11 +84,11 @@ describe('fault: 100 concurrent malformed admin requests', () => {
     expect(await topology.proxy.getJson('/health')).toEqual({ status: 200, body: { status: 'ok' } })
     // The 10 wrong keys reached --max-admin-key-failures (10): this address is held off now, even
     // with the right key, until its window ends; what is open stays open to it.
-    const held = await fetch(`${topology.proxy.baseUrl}/status`, { headers: { 'x-api-key': API_KEY } })
+    const held = await fetch(`${topology.proxy.adminUrl}/status`, { headers: { 'x-api-key': API_KEY } })
     expect(held.status).toBe(429)
     expect(Number(held.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await held.json()).toEqual({ error: 'too_many_attempts', detail: expect.any(String) })
-    const status = await fetch(`${topology.proxy.baseUrl}/status`)
+    const status = await fetch(`${topology.proxy.adminUrl}/status`)
     expect(await status.json()).toEqual({ status: 'init' })
     report('100 malformed admin requests', { ...byCase, rightKeyAfterTenWrongOnes: held.status })
   }, 60_000)

@@ -91,7 +91,7 @@ describe('abuse: a mediated agent, another site and an invitation server stay wi
 
   it('refuses the admin calls another site’s page can make a browser send, and says so at start', async () => {
     const topology = useTopology()
-    const proxy = topology.proxy.baseUrl
+    const proxy = topology.proxy.adminUrl
     const attacker = JSON.stringify({
       invitation_url: 'http://attacker.example/?oob=eyJAdHlwZSI6IngifQ',
       primary: true,
@@ -157,7 +157,7 @@ describe('abuse: a mediated agent, another site and an invitation server stay wi
     const topology = useTopology()
     const { server, base, bytesSent } = await hostileInvitationServer()
     const add = (invitationUrl: string) =>
-      fetch(`${topology.proxy.baseUrl}/mediators`, {
+      fetch(`${topology.proxy.adminUrl}/mediators`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ invitation_url: invitationUrl, primary: false }),

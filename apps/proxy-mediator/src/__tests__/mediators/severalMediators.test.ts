@@ -130,7 +130,7 @@ describe('several external mediators, in processes', () => {
     expect(mediatorsOf(status)[idA]).toMatchObject({ state: 'setup', role: 'draining' })
     expect(mediatorsOf(status)[idB]).toMatchObject({ state: 'ready', role: 'primary', socketState: 'open' })
     // The primary cannot be removed while another mediator exists, dead or alive: promote another first.
-    const refused = await fetch(`${t.proxy.baseUrl}/mediators/${idB}`, {
+    const refused = await fetch(`${t.proxy.adminUrl}/mediators/${idB}`, {
       method: 'DELETE',
       headers: { 'x-api-key': 'several-mediators-admin-key' },
     })
@@ -138,9 +138,9 @@ describe('several external mediators, in processes', () => {
     expect(((await refused.json()) as { error: string }).error).toBe('mediator_change_refused')
     // The dead one cannot be asked what it still holds: refused, unless forced, which says what it abandons.
     const admin = { 'x-api-key': 'several-mediators-admin-key' }
-    const unasked = await fetch(`${t.proxy.baseUrl}/mediators/${idA}`, { method: 'DELETE', headers: admin })
+    const unasked = await fetch(`${t.proxy.adminUrl}/mediators/${idA}`, { method: 'DELETE', headers: admin })
     expect(unasked.status).toBe(409)
-    const forced = await fetch(`${t.proxy.baseUrl}/mediators/${idA}?force=true`, { method: 'DELETE', headers: admin })
+    const forced = await fetch(`${t.proxy.adminUrl}/mediators/${idA}?force=true`, { method: 'DELETE', headers: admin })
     expect(forced.status).toBe(200)
     expect(((await forced.json()) as { change: unknown }).change).toMatchObject({
       result: 'removed',

@@ -38,14 +38,21 @@ describe('configInEffect', () => {
     expect(shown.walletKey).toBe(SECRET_SET)
   })
 
-  it('masks every option marked secret: each is a field of the resolved configuration', () => {
-    const config = resolve({ 'wallet-key': 'w', 'admin-api-key': 'a' })
-    const secrets = runnerOptions.filter((option) => option.secret)
-    expect(secrets.length).toBeGreaterThan(0)
-    for (const option of secrets) {
-      const field = configFieldOf(option.name)
-      expect([option.name, field in config]).toEqual([option.name, true])
-      expect(configInEffect(config)[field]).toBe(SECRET_SET)
-    }
+  /** A value for each option marked secret, with a part that must never be shown. */
+  const SECRET_VALUES: Record<string, { value: string; hidden: string }> = {
+    'wallet-key': { value: 'wallet-secret-1', hidden: 'wallet-secret-1' },
+    'admin-api-key': { value: 'admin-secret-2', hidden: 'admin-secret-2' },
+    'egress-proxy': { value: 'http://proxy-user:proxy-secret-3@proxy.corp:3128', hidden: 'proxy-secret-3' },
+  }
+
+  it('shows no part of any option marked secret (a new one must be added above)', () => {
+    const secrets = runnerOptions.filter((option) => option.secret).map((option) => option.name)
+    expect(secrets.sort()).toEqual(Object.keys(SECRET_VALUES).sort())
+    const config = resolve(Object.fromEntries(secrets.map((name) => [name, SECRET_VALUES[name].value])))
+    const shown = configInEffect(config)
+    const text = JSON.stringify(shown)
+    for (const name of secrets) expect([name, text.includes(SECRET_VALUES[name].hidden)]).toEqual([name, false])
+    for (const name of ['wallet-key', 'admin-api-key']) expect(shown[configFieldOf(name)]).toBe(SECRET_SET)
+    expect(shown.egress).toMatchObject({ proxyUrl: 'http://(credentials not shown)@proxy.corp:3128/' })
   })
 })

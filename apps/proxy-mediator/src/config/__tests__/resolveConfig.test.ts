@@ -172,6 +172,39 @@ describe('resolveConfig', () => {
     expect(fileIssues[0]).toMatchObject({ field: 'wallet-key', message: expect.stringContaining('must be a string') })
   })
 
+  it('puts the admin routes on loopback by default, or on the DIDComm listener when their ports are one', () => {
+    expect(resolve(minimal).admin).toEqual({
+      host: '127.0.0.1',
+      port: 3001,
+      sharedWithDidcomm: false,
+      insecureMode: false,
+    })
+    const shared = resolve([...minimal, '--host', '127.0.0.1', '--admin-port', '3000']).admin
+    expect(shared).toMatchObject({ host: '127.0.0.1', port: 3000, sharedWithDidcomm: true })
+    expect(resolve([...minimal, '--admin-host', '0.0.0.0', '--admin-api-key', 'a']).admin.host).toBe('0.0.0.0')
+    expect(issuesOf(() => resolve([...minimal, '--admin-host', '0.0.0.0']))[0].field).toBe('admin-api-key')
+    expect(issuesOf(() => resolve([...minimal, '--admin-host', '999.0.0.1']))[0].field).toBe('admin-host')
+    expect(resolve([...minimal, '--admin-host', '::', '--admin-insecure-mode']).admin.insecureMode).toBe(true)
+  })
+
+  it('reads the egress settings: a proxy, none, NO_PROXY, extra CAs, and refuses what it cannot use', () => {
+    expect(resolve(minimal).egress).toEqual({})
+    const env = { PROXY_MEDIATOR_EGRESS_PROXY: 'http://user:pw@proxy.corp:3128', PROXY_MEDIATOR_NO_PROXY: 'agent.lan' }
+    expect(resolve(minimal, env).egress).toEqual({ proxyUrl: 'http://user:pw@proxy.corp:3128/', noProxy: 'agent.lan' })
+    expect(resolve([...minimal, '--egress-proxy', 'none']).egress.proxyUrl).toBeNull()
+    const socks = issuesOf(() => resolve([...minimal, '--egress-proxy', 'socks5://user:pw@proxy:1080']))
+    expect(socks[0]).toMatchObject({ field: 'egress-proxy', message: expect.stringContaining('only HTTP CONNECT') })
+    expect(socks[0].message).not.toContain('pw')
+
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+    const caFile = writeTemp('ca.pem', `${pem}${pem}`)
+    expect(resolve([...minimal, '--upstream-ca-file', caFile]).egress.extraCaCertificates).toHaveLength(2)
+    const notPem = writeTemp('ca.txt', 'nothing')
+    expect(issuesOf(() => resolve([...minimal, '--upstream-ca-file', notPem]))[0].message).toContain(
+      'no PEM certificate',
+    )
+  })
+
   it('turns unknown flags into a ConfigError', () => {
     expect(issuesOf(() => resolve([...minimal, '--prot', '1']))[0].message).toContain('prot')
   })

@@ -35,7 +35,7 @@ describe('GET /about and GET /status/history', () => {
       envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     httpApp.finish()
-    ;({ server, baseUrl } = await serveOnLoopback(httpApp.app))
+    ;({ server, baseUrl } = await serveOnLoopback(httpApp.adminApp))
   })
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve))

@@ -58,7 +58,7 @@ describe('the limit on wrong admin keys', () => {
       envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     httpApp.finish()
-    ;({ server, baseUrl } = await serveOnLoopback(httpApp.app))
+    ;({ server, baseUrl } = await serveOnLoopback(httpApp.adminApp))
   })
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve))

@@ -124,6 +124,8 @@ describe('runner HTTP routes', () => {
       maxBodySizeBytes: 1024,
       envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
       countRejection: (reason) => rejections.push(reason),
+      // The routes and the DIDComm endpoint on one app, as the compatibility option serves them.
+      adminOnDidcommPort: true,
     })
     drain = httpApp.startDraining
     // Stands in for the route the DIDComm transport adds to the same app.

@@ -16,6 +16,9 @@ function startRunner(port: number, storageDir: string): ChildProcess {
       '127.0.0.1',
       '--port',
       String(port),
+      // The admin routes on the DIDComm port, as before the admin listener: the compatibility option.
+      '--admin-port',
+      String(port),
       '--endpoint',
       `http://127.0.0.1:${port}`,
       '--wallet-key',

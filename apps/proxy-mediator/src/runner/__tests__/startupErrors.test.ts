@@ -41,8 +41,17 @@ function run(args: string[], env: Record<string, string> = {}, until?: RegExp): 
 describe('runner start-up errors: the field and the fix, exit 2, no stack', () => {
   let dir: string
   const base = (port: number, storageDir: string) => [
-    ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
-    ...['--storage-dir', storageDir, '--log-format', 'json', '--log-level', 'info'],
+    ...['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(port)],
+    ...[
+      '--endpoint',
+      `http://127.0.0.1:${port}`,
+      '--storage-dir',
+      storageDir,
+      '--log-format',
+      'json',
+      '--log-level',
+      'info',
+    ],
   ]
 
   beforeAll(() => {
@@ -106,6 +115,58 @@ describe('runner start-up errors: the field and the fix, exit 2, no stack', () =
     )
     const again = await run([...base(port, storageDir), '--wallet-key', 'the-right-key'], {}, started)
     expect(again.stdout).toMatch(started)
+  })
+
+  it('refuses an admin listener outside loopback without a key, unless told --admin-insecure-mode', async () => {
+    const port = await freePort()
+    const adminPort = await freePort()
+    const outside = [
+      ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
+      ...['--admin-host', '0.0.0.0', '--admin-port', String(adminPort)],
+      ...['--storage-dir', join(dir, 'admin-outside'), '--log-format', 'json', '--wallet-key', 'k'],
+    ]
+    expectConfigError(await run(outside), 'admin-api-key', /outside loopback.*--admin-insecure-mode/)
+    // The old single port on every interface is refused the same way.
+    const shared = [...base(port, join(dir, 'admin-shared')), '--host', '0.0.0.0', '--wallet-key', 'k']
+    expectConfigError(await run(shared), 'admin-api-key', /on the DIDComm port/)
+
+    const started = /Proxy mediator ready for set-up/
+    const insecure = await run([...outside, '--admin-insecure-mode'], {}, started)
+    expect(insecure.stdout).toMatch(started)
+    expect(insecure.stdout).toContain('--admin-insecure-mode lets it listen outside loopback')
+  })
+
+  it('names an admin port in use, and a TLS pair that is not one', async () => {
+    const port = await freePort()
+    const adminPort = await freePort()
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(adminPort, '127.0.0.1', resolve))
+    try {
+      const outcome = await run([
+        ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
+        ...['--admin-port', String(adminPort), '--storage-dir', join(dir, 'admin-in-use'), '--wallet-key', 'k'],
+      ])
+      expectConfigError(outcome, 'admin-port', /already in use/)
+    } finally {
+      blocker.close()
+    }
+    const notPem = join(dir, 'not-a-certificate.pem')
+    writeFileSync(notPem, 'not PEM')
+    const tls = await run([
+      ...base(port, join(dir, 'tls')),
+      '--wallet-key',
+      'k',
+      '--tls-cert',
+      notPem,
+      '--tls-key',
+      notPem,
+    ])
+    expectConfigError(tls, 'tls-cert', /not a PEM certificate and its private key/)
+    expectConfigError(
+      await run([...base(port, join(dir, 'tls')), '--wallet-key', 'k', '--tls-cert', notPem]),
+      'tls-key',
+      /give both/,
+    )
   })
 
   it('prints its version', async () => {

@@ -51,7 +51,8 @@ describe("operator's page in a real browser", () => {
       args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
     })
     topology = await startTopologyInInit(ADMIN_KEY, ['--agent-failing-after', String(AGENT_FAILING_AFTER_MS)])
-    baseUrl = topology.proxy.baseUrl
+    // The page is on the admin listener.
+    baseUrl = topology.proxy.adminUrl
     operator = await browser.createBrowserContext()
     page = await operator.newPage()
     await page.setViewport({ width: 1280, height: 900 })

@@ -108,7 +108,7 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
     operatorPageLimits: { maxStreams, streamIntervalMs: 50 },
   })
   httpApp.finish()
-  const { server, baseUrl } = await serveOnLoopback(httpApp.app)
+  const { server, baseUrl } = await serveOnLoopback(httpApp.adminApp)
   return {
     server,
     baseUrl,

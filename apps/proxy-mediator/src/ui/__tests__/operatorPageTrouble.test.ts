@@ -102,7 +102,7 @@ async function start(): Promise<Running> {
     operatorPageLimits: { streamIntervalMs: 50 },
   })
   httpApp.finish()
-  const { server, baseUrl } = await serveOnLoopback(httpApp.app)
+  const { server, baseUrl } = await serveOnLoopback(httpApp.adminApp)
   return { server, httpApp, baseUrl, calls, history }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { sign, x25519PublicOf, type KeyPair } from '../../crypto'
+import { type KeyPair, sign, x25519PublicOf } from '../../crypto'
 import {
   type DidCommService,
   didPeer2,
@@ -12,11 +12,11 @@ import {
 import { b64urlPadded, utf8 } from '../../encoding'
 import { type SignOptions, signedAttachment, verifiedAttachment } from '../../jws'
 import type { Conductor, HandlerContext } from '../Conductor'
-import type { ConnectionProtocol, MediatorConnection, MediatorInvitation, MediatorStore } from '../MediatorStore'
 import type { MediatorSettings } from '../MediatorSettings'
+import type { ConnectionProtocol, MediatorConnection, MediatorInvitation, MediatorStore } from '../MediatorStore'
 import type { Message } from '../OutboundMessage'
-import { pythonJsonDumps } from '../pythonJson'
 import { typeOf } from '../messageTypes'
+import { pythonJsonDumps } from '../pythonJson'
 
 /**
  * The responder side of the handshakes an ACA-Py mediator answers, from

@@ -1,7 +1,7 @@
+import { verkeyOf } from '../../dids'
 import type { Conductor, ConductorEvents } from '../Conductor'
 import type { MediatorStore } from '../MediatorStore'
 import type { OutboundMessage } from '../OutboundMessage'
-import { verkeyOf } from '../../dids'
 import { pythonJsonDumps } from '../pythonJson'
 
 /**

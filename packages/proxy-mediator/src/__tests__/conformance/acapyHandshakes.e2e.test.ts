@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { LogLevel } from '@credo-ts/core'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { LogLevel } from '@credo-ts/core'
 import {
   AcapyLikeAgent,
   type AgentOptions,

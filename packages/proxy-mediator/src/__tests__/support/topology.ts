@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import {
   type EdgeAgent,
   type ExternalMediator,
+  type MessageForwarding,
   connectTo,
   createMediatedInvitationUrl,
-  type MessageForwarding,
   freePort,
   startEdgeAgent,
   startExternalMediator,

@@ -1,4 +1,5 @@
 import { DidKey } from '@credo-ts/core'
+import { Egress } from '@proxy-mediator/proxy-mediator'
 import {
   createMediatedInvitation,
   createMediatedInvitationUrl,
@@ -9,7 +10,8 @@ import {
   startEdgeAgent,
   useProxyAsMediator,
 } from '../../edgeAgent'
-import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
+import { RoleEnv } from '../ipc'
+import { roleEndpoint, rolePort, roleStorage, roleTls, runRole, serveRole } from '../serveRole'
 
 /** Role process: the agent behind the firewall, with an HTTP endpoint only. */
 runRole('edge agent', async () => {
@@ -18,6 +20,10 @@ runRole('edge agent', async () => {
     endpoint: roleEndpoint(),
     label: 'role-agent',
     storagePath: roleStorage(),
+    tls: roleTls(),
+    fetch: process.env[RoleEnv.egressProxy]
+      ? new Egress({ proxyUrl: process.env[RoleEnv.egressProxy], noProxy: process.env.NO_PROXY ?? '' }).fetch
+      : undefined,
   })
   serveRole(
     {

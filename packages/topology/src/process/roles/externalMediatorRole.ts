@@ -1,8 +1,9 @@
+import express from 'express'
 import { RedeliveringMessageQueue } from '../../RedeliveringMessageQueue'
 import { startExternalMediator } from '../../externalMediator'
 import { tolerateLiveDeliveryWriteErrors } from '../../tolerateLiveDeliveryWriteErrors'
 import { RoleEnv } from '../ipc'
-import { envNumber, roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
+import { envNumber, roleEndpoint, rolePort, roleStorage, roleTls, runRole, serveRole } from '../serveRole'
 
 /**
  * Role process: the external mediator on the "internet" side. With ROLE_QUEUE_FILE its queue
@@ -14,12 +15,25 @@ runRole('external mediator', async () => {
     filePath: process.env[RoleEnv.queueFile] || undefined,
     visibilityTimeoutMs: process.env[RoleEnv.visibilityTimeoutMs] ? envNumber(RoleEnv.visibilityTimeoutMs) : undefined,
   })
+  // A short invitation URL, as mediators publish them: GET /invitation answers the invitation as JSON.
+  const app = express()
+  const late: { invitationJson?: () => Promise<unknown> } = {}
+  app.get('/invitation', (_req, res, next) => {
+    if (!late.invitationJson) return void res.status(503).end()
+    late.invitationJson().then((invitation) => res.json(invitation), next)
+  })
   const mediator = await startExternalMediator({
     port: rolePort(),
     endpoint: roleEndpoint(),
     storagePath: roleStorage(),
     queue,
+    tls: roleTls(),
+    app,
   })
+  late.invitationJson = async () => {
+    const record = await mediator.agent.oob.createInvitation({ multiUseInvitation: true })
+    return record.outOfBandInvitation.toJSON()
+  }
   serveRole(
     {
       invitation: () => mediator.createInvitationUrl(),

@@ -1,5 +1,5 @@
 import { connectTo, startEdgeAgent } from '../../edgeAgent'
-import { roleStorage, roleEndpoint, rolePort, runRole, serveRole } from '../serveRole'
+import { roleEndpoint, rolePort, roleStorage, runRole, serveRole } from '../serveRole'
 
 export interface StreamArgs {
   /** Contents are `${prefix}-${index}`, index from 0. */

@@ -46,7 +46,7 @@ export class ProcessTopology {
 
   private constructor(
     public readonly dir: string,
-    public readonly ports: { proxy: number; mediator: number; agent: number; sender: number },
+    public readonly ports: { proxy: number; proxyAdmin: number; mediator: number; agent: number; sender: number },
     private readonly options: ProcessTopologyOptions,
   ) {}
 
@@ -55,6 +55,7 @@ export class ProcessTopology {
     const dir = mkdtempSync(join(tmpdir(), 'pm-faults-'))
     const ports = {
       proxy: await freePort(),
+      proxyAdmin: await freePort(),
       mediator: await freePort(),
       agent: await freePort(),
       sender: await freePort(),
@@ -80,8 +81,10 @@ export class ProcessTopology {
       name: this.nameOf('proxy'),
       cliPath: RUNNER_CLI,
       baseUrl: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${this.ports.proxyAdmin}`,
       args: [
         ...['--host', '127.0.0.1', '--port', String(port), '--endpoint', `http://127.0.0.1:${port}`],
+        ...['--admin-port', String(this.ports.proxyAdmin)],
         ...['--wallet-key', WALLET_KEY, '--storage-dir', this.proxyStorageDir],
         ...['--log-format', 'json', '--log-level', 'info'],
         ...['--keepalive-interval', String(this.options.keepaliveIntervalMs ?? 1000)],

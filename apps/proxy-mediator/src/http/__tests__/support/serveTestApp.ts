@@ -6,7 +6,10 @@ import type { ProxyMediatorControl } from '../../ProxyMediatorControl'
 import { createHttpApp } from '../../createHttpApp'
 import { serveOnLoopback } from './serveOnLoopback'
 
-/** The runner's routes over a stand-in module, on a loopback port, with small limits and no log. */
+/**
+ * The runner's routes over a stand-in module, on a loopback port, with small limits and no log: the
+ * admin routes and the DIDComm endpoint on one app, as `--admin-port` equal to `--port` serves them.
+ */
 export async function serveTestApp(
   control: () => ProxyMediatorControl | undefined,
   adminApiKey: string | undefined,
@@ -20,6 +23,7 @@ export async function serveTestApp(
     adminApiKey,
     maxBodySizeBytes: 1024,
     envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
+    adminOnDidcommPort: true,
   })
   httpApp.finish()
   return serveOnLoopback(httpApp.app)
