@@ -552,7 +552,12 @@ async function reportAcapyDrain(args: Args) {
   const acapyDrain = await runAcapyDrainOf(args, undefined)
   const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, platform: process.platform },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      node: process.version,
+      platform: process.platform,
+    },
     settings: { ...args },
     proxy: { kind: 'runner' },
     acapyDrain,

@@ -73,5 +73,9 @@ export function combineFloor(runs: FloorResult[]): FloorResult {
 export function combineDrains(drains: DrainResult[]): DrainResult {
   const messages = drains.reduce((sum, drain) => sum + drain.messages, 0)
   const seconds = drains.reduce((sum, drain) => sum + drain.messages / drain.msgPerSec, 0)
-  return { messages, msgPerSec: messages / seconds, cpuMsPerMessage: perMessage(drains, (drain) => drain.cpuMsPerMessage) }
+  return {
+    messages,
+    msgPerSec: messages / seconds,
+    cpuMsPerMessage: perMessage(drains, (drain) => drain.cpuMsPerMessage),
+  }
 }

@@ -9,6 +9,7 @@ import { unknownEnvVars } from './config/unknownEnvVars'
 import { RunnerLogger } from './logging/RunnerLogger'
 import { createProxyRunner } from './runner/createProxyRunner'
 import { installSignalHandlers } from './runner/installSignalHandlers'
+import { logReadyForSetUp } from './runner/logReadyForSetUp'
 import { printBanner } from './runner/printBanner'
 
 /**
@@ -102,7 +103,12 @@ async function main(): Promise<void> {
 
   const { invitationUrl } = await runner.agent.modules.proxyMediator.getAgentInvitation()
   const { status } = runner.agent.modules.proxyMediator.getStatus()
-  logger.info('Proxy mediator ready for set-up', { invitationUrl, status, endpoint: config.endpoint })
+  logReadyForSetUp(logger, {
+    invitationUrl,
+    status,
+    endpoint: config.endpoint,
+    adminKeySet: config.adminApiKey !== undefined,
+  })
   printBanner({ config, invitationUrl, status, isTty })
 }
 

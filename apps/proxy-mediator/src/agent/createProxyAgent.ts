@@ -38,6 +38,7 @@ export function buildProxyAgentModules(config: RunnerConfig) {
       pickupWindow: config.pickupWindow,
       relayMode: config.relayMode,
       primaryFailoverAfterMs: config.primaryFailoverAfterMs,
+      agentFailingAfterMs: config.agentFailingAfterMs,
       egress: {
         proxyUrl: config.egress.proxyUrl,
         noProxy: config.egress.noProxy,

@@ -52,12 +52,16 @@ export interface RunnerConfig {
   relayMode: RelayModeOption
   relayTimeoutMs: number
   relayConcurrency: number
+  agentFailingAfterMs: number
   maxKeysPerAgent: number
   multiUseInvitation: boolean
   /** Full protocol URIs, in order of preference. */
   agentHandshakeProtocols: string[]
   agentInvitationFormat: AgentInvitationFormatOption
   adminApiKey?: string
+  /** 0: no limit. */
+  maxAdminKeyFailures: number
+  adminKeyFailureWindowMs: number
   /** Where the admin routes, the page and /metrics listen; `sharedWithDidcomm` when on the DIDComm listener. */
   admin: { host: string; port: number; sharedWithDidcomm: boolean; insecureMode: boolean }
   /** Both listeners serve HTTPS and WSS with this pair, read again on SIGHUP and on change. */

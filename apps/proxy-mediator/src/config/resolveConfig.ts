@@ -81,6 +81,8 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     'shutdown-timeout',
     'headers-timeout',
     'request-timeout',
+    'agent-failing-after',
+    'admin-key-failure-window',
   ]) {
     checkInteger(name, num(name), 1, MAX_DURATION_MS, issues, 'milliseconds')
   }
@@ -101,6 +103,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   checkInteger('websocket-idle-timeout', num('websocket-idle-timeout'), 1, MAX_DURATION_MS, issues, 'milliseconds')
   checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
   checkInteger('pickup-window', num('pickup-window'), 1, 100_000, issues)
+  checkInteger('max-admin-key-failures', num('max-admin-key-failures'), 0, 1_000_000, issues)
 
   const endpoint = str('endpoint')
   if (endpoint === undefined) {
@@ -187,11 +190,14 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     relayMode: str('relay-mode') as RunnerConfig['relayMode'],
     relayTimeoutMs: num('relay-timeout'),
     relayConcurrency: num('relay-concurrency'),
+    agentFailingAfterMs: num('agent-failing-after'),
     maxKeysPerAgent: num('max-keys-per-agent'),
     multiUseInvitation: values['multi-use-invitation'] as boolean,
     agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],
     agentInvitationFormat: str('agent-invitation-format') as RunnerConfig['agentInvitationFormat'],
     adminApiKey: str('admin-api-key'),
+    maxAdminKeyFailures: num('max-admin-key-failures'),
+    adminKeyFailureWindowMs: num('admin-key-failure-window'),
     admin,
     tls,
     egress,

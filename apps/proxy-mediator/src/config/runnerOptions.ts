@@ -304,6 +304,14 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     default: 16,
   },
   {
+    name: 'agent-failing-after',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      "Milliseconds an agent's relays may keep failing, with none succeeding, before the agent counts as failing: the proxy is then `degraded` (GET /status names the agent and the cause, proxy_mediator_agent_failing is 1). /ready stays 200: pickup still runs.",
+    default: 30_000,
+  },
+  {
     name: 'max-keys-per-agent',
     type: 'number',
     group: GROUP_RELAY,
@@ -364,8 +372,23 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_ADMIN,
     description:
-      "When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read /dead-letters and the details of /status. /health, /ready and the state in /status stay open. Without it the proxy warns at start. With it or without, the admin routes take JSON only and refuse requests from other sites' pages (Origin, Sec-Fetch-Site).",
+      "When set, the x-api-key header must carry it to set the proxy up (POST /mediator-invitation, /receive_mediator_invitation), to manage the external mediators (/mediators), to get the agent invitation (GET /invitation, /retrieve_agent_invitation: whoever has it can become a mediated agent), to read, relay again and delete /dead-letters, to read /status/history, /about and the details of /status. /health, /ready, /metrics, the state in /status and the reference (/openapi.json, /api-docs) stay open. Without it the proxy warns at start. With it or without, the admin routes take JSON only and refuse requests from other sites' pages (Origin, Sec-Fetch-Site).",
     secret: true,
+  },
+  {
+    name: 'max-admin-key-failures',
+    type: 'number',
+    group: GROUP_ADMIN,
+    description:
+      "Wrong admin keys one address may give (as x-api-key, or on the operator's sign-in form) within admin-key-failure-window; past it, the address gets 429 with Retry-After, whatever key it sends, until the window ends. Right keys never count, so scripts that call all day are never locked out. 0 turns the limit off.",
+    default: 10,
+  },
+  {
+    name: 'admin-key-failure-window',
+    type: 'number',
+    group: GROUP_ADMIN,
+    description: 'Milliseconds over which max-admin-key-failures counts the wrong keys of an address.',
+    default: 900_000,
   },
   {
     name: 'tls-cert',
@@ -395,7 +418,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'string',
     group: GROUP_EGRESS,
     description:
-      'Hosts reached directly, not through the egress proxy: a comma-separated list of names (with their subdomains), addresses, CIDR blocks, or `*`. List the agents\' hosts: they are inside. Wins over NO_PROXY.',
+      "Hosts reached directly, not through the egress proxy: a comma-separated list of names (with their subdomains), addresses, CIDR blocks, or `*`. List the agents' hosts: they are inside. Wins over NO_PROXY.",
     defaultDescription: 'NO_PROXY from the environment',
   },
   {

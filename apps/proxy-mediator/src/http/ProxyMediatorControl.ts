@@ -1,6 +1,8 @@
 import type { EncryptedMessage } from '@credo-ts/core'
 import type {
+  DeadLetterActor,
   DeadLetterQuery,
+  DeadLetterReplayResult,
   DeadLetterViewPage,
   ForwardAcceptance,
   MediatorChange,
@@ -25,6 +27,10 @@ export interface ProxyMediatorControl {
   isAddressedToProxy(envelope: EncryptedMessage): Promise<boolean>
   acceptForward(envelope: EncryptedMessage): Promise<ForwardAcceptance>
   getDeadLetterPage(query?: DeadLetterQuery): Promise<DeadLetterViewPage>
+  replayDeadLetters(ids: readonly string[], actor?: DeadLetterActor): Promise<DeadLetterReplayResult>
+  replayDeadLettersOf(connectionId: string, actor?: DeadLetterActor): Promise<DeadLetterReplayResult>
+  deleteDeadLetters(ids: readonly string[], actor?: DeadLetterActor): Promise<number>
+  deleteAllDeadLetters(options?: { connectionId?: string } & DeadLetterActor): Promise<number>
 }
 
 /** Undefined while the agent is still starting (wallet opening, transports starting). */

@@ -1,22 +1,36 @@
 import { DidCommMimeType, type Logger } from '@credo-ts/core'
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Registry } from 'prom-client'
+import type { StatusHistory } from '../history/StatusHistory'
+import type { RunnerFacts } from '../runner/RunnerFacts'
+import { type OperatorPageLimits, operatorPageRoutes } from '../ui/operatorPageRoutes'
+import { AdminKeyGuard } from './AdminKeyGuard'
 import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import { NotFoundError, toHttpErrorResponse } from './errorResponses'
 import { type RecordRefusal, refusalRecorder } from './RefusalRecorder'
-import type { EnvelopeLimits } from './gateInboundMessage'
-import { validateDidcommBody } from './validateDidcommBody'
+import { aboutRoutes } from './aboutRoutes'
+import type { AnyApiRoute } from './api/ApiRoute'
+import { mountApiRoutes } from './api/mountApiRoutes'
+import { type OpenApiDocument, openApiDocument } from './api/openApiDocument'
+import { apiReferenceRoutes } from './apiReferenceRoutes'
 import { deadLetterRoutes } from './deadLetterRoutes'
+import { NotFoundError, toHttpErrorResponse } from './errorResponses'
+import type { EnvelopeLimits } from './gateInboundMessage'
 import { invitationRoutes } from './invitationRoutes'
 import { mediatorRoutes } from './mediatorRoutes'
 import { probeRoutes, statusRoutes } from './statusRoutes'
-import { type OperatorPageLimits, operatorPageRoutes } from '../ui/operatorPageRoutes'
+import { validateDidcommBody } from './validateDidcommBody'
 
 export interface HttpAppOptions {
   control: ProxyMediatorControlProvider
   registry: Registry
   logger: Logger
   adminApiKey?: string
+  /** Wrong admin keys per address and window, by x-api-key and sign-in together; the defaults suit a deployment. */
+  adminKeyLimits?: Partial<AdminKeyLimits>
+  /** The last hour of the relay, for the page and GET /status/history. */
+  history: StatusHistory
+  /** Versions, start time and the configuration in effect, for the page and GET /about. */
+  facts: RunnerFacts
   maxBodySizeBytes: number
   envelopeLimits: EnvelopeLimits
   /** Counts each request refused for its input, by reason (the runner's metrics). */
@@ -41,8 +55,47 @@ export interface HttpApp {
   readonly draining: boolean
 }
 
+export interface AdminKeyLimits {
+  /** 0: no limit. */
+  maxFailures: number
+  failureWindowMs: number
+}
+
+export const DEFAULT_ADMIN_KEY_LIMITS: AdminKeyLimits = { maxFailures: 10, failureWindowMs: 15 * 60 * 1000 }
+
+const API_DESCRIPTION =
+  'Set-up, the external mediators, dead letters, health and status of a DIDComm v1 proxy mediator, on the admin listener (--admin-host, --admin-port; /health and /ready on the DIDComm port too). The routes of the Python proxy-mediator keep their names. The DIDComm endpoint (POST / and the websocket) and the operator\u2019s page (/ and /ui/...) are not part of this API.'
+
 /** The content types Credo's HttpInboundTransport reads as DIDComm messages. */
 export const DIDCOMM_CONTENT_TYPES = [DidCommMimeType.V0, DidCommMimeType.V1]
+
+/** 5xx answers that say what state the proxy is in, not that something failed. */
+const STATES_NOT_ERRORS = new Set(['storage_unavailable', 'starting'])
+
+/**
+ * Every route of the API, from their definitions: the probes (on both listeners) and the admin
+ * routes; and the OpenAPI document made from the same definitions (the reference routes serve it,
+ * so they are in it too).
+ */
+export function apiRoutesOf(
+  options: Pick<HttpAppOptions, 'control' | 'registry' | 'history' | 'facts'>,
+  logger: Logger,
+): { probes: AnyApiRoute[]; routes: AnyApiRoute[]; document: OpenApiDocument } {
+  const probes = probeRoutes(options.control)
+  const served = [
+    ...statusRoutes(options.control, options.registry, options.history),
+    ...invitationRoutes(options.control, logger),
+    ...mediatorRoutes(logger),
+    ...deadLetterRoutes(),
+    ...aboutRoutes(options.facts),
+  ]
+  const routes = [...served, ...apiReferenceRoutes(() => document)]
+  const document = openApiDocument([...probes, ...routes], {
+    version: options.facts.versions.runner,
+    description: API_DESCRIPTION,
+  })
+  return { probes, routes, document }
+}
 
 /**
  * The runner's two express apps: the DIDComm endpoint with /health and /ready, which faces the agent
@@ -78,32 +131,26 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
   )
 
-  app.use(probeRoutes(options.control))
-  if (adminApp !== app) adminApp.use(probeRoutes(options.control))
-  adminApp.use(statusRoutes(options.control, options.registry, options.adminApiKey))
-  adminApp.use(deadLetterRoutes(options.control, options.adminApiKey))
-  adminApp.use(
-    invitationRoutes({
-      control: options.control,
-      adminApiKey: options.adminApiKey,
-      maxBodySizeBytes: options.maxBodySizeBytes,
-      logger,
-    }),
-  )
-
-  adminApp.use(
-    mediatorRoutes({
-      control: options.control,
-      adminApiKey: options.adminApiKey,
-      maxBodySizeBytes: options.maxBodySizeBytes,
-      logger,
-    }),
-  )
+  // One guard for every admin route and the page's sign-in: the key, and a limit on wrong ones.
+  const guard = new AdminKeyGuard({
+    adminApiKey: options.adminApiKey,
+    ...DEFAULT_ADMIN_KEY_LIMITS,
+    ...options.adminKeyLimits,
+  })
+  const { probes, routes } = apiRoutesOf(options, logger)
+  const mount = (table: AnyApiRoute[]) =>
+    mountApiRoutes(table, { control: options.control, guard, maxBodySizeBytes: options.maxBodySizeBytes })
+  app.use(mount(probes))
+  if (adminApp !== app) adminApp.use(mount(probes))
+  adminApp.use(mount(routes))
 
   // GET / and /ui/*: the operator's page. On one shared app, POST / above stays the DIDComm endpoint.
   const operatorPage = operatorPageRoutes({
     control: options.control,
     adminApiKey: options.adminApiKey,
+    guard,
+    history: options.history,
+    facts: options.facts,
     logger,
     maxBodySizeBytes: options.maxBodySizeBytes,
     recordRefusal,
@@ -113,9 +160,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const { status, body, headers } = toHttpErrorResponse(error)
-    // A full store is a state of the proxy, logged when it begins and ends, not once per request.
-    if (status >= 500 && body.error !== 'storage_unavailable')
-      logger.error(`${req.method} ${req.path} failed`, { error })
+    // A full store is a state of the proxy, logged when it begins and ends, not once per request;
+    // so is the start.
+    if (status >= 500 && !STATES_NOT_ERRORS.has(body.error)) logger.error(`${req.method} ${req.path} failed`, { error })
     else {
       // Refused input is the client's doing: a line per reason and minute, and a counter.
       recordRefusal(body.error, `${req.method} ${req.path} rejected: ${body.error}: ${body.detail}`)

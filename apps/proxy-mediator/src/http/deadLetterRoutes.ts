@@ -1,52 +1,110 @@
-import { type Request, Router } from 'express'
-import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import { asyncRoute } from './asyncRoute'
-import { BadRequestError } from './errorResponses'
-import { refuseCrossSite } from './refuseCrossSite'
-import { requireApiKey } from './requireApiKey'
+import { z } from 'zod'
+import { type AnyApiRoute, apiRoute } from './api/ApiRoute'
+import { ERROR_CODE } from './api/readInput'
+import { deleteSelected, deleteSelection, replaySelected, replaySelection } from './deadLetterSelection'
 
+const TAG = 'Dead letters'
 const MAX_LIMIT = 1_000
 /** What the module's pages hand out as `next`: milliseconds, a dot, a record id. */
 const CURSOR = /^\d{1,16}\.[A-Za-z0-9-]{1,64}$/
 
-/**
- * GET /dead-letters?limit=N&before=CURSOR: the messages acknowledged upstream that the proxy will not
- * relay by itself, newest first: the reason, when, the key and the agent that holds it, the size;
- * never the content. A page holds at most `limit` of them; `next` is the `before` of the following
- * page, null on the last. Behind the admin key: the keys and reasons say who talks to whom.
- */
-export function deadLetterRoutes(control: ProxyMediatorControlProvider, adminApiKey: string | undefined): Router {
-  const router = Router()
-  router.get(
-    '/dead-letters',
-    refuseCrossSite('none'),
-    requireApiKey(adminApiKey),
-    asyncRoute(async (req, res) => {
-      const current = control()
-      if (!current) {
-        res
-          .status(503)
-          .json({ error: 'starting', detail: 'The proxy is starting (opening its wallet); try again shortly.' })
-        return
-      }
-      const limit = wholeNumber(req, 'limit', 100, 1, MAX_LIMIT, 'invalid_limit')
-      const before = req.query.before
-      if (before !== undefined && (typeof before !== 'string' || !CURSOR.test(before))) {
-        throw new BadRequestError('before: pass the `next` of the previous page, unchanged.', 'invalid_cursor')
-      }
-      const page = await current.getDeadLetterPage({ limit, before })
-      res.json({ dead_letters: page.deadLetters, next: page.next ?? null })
-    }),
-  )
-  return router
-}
+const LIMIT_REFUSED = `limit must be a whole number from 1 to ${MAX_LIMIT}.`
 
-function wholeNumber(req: Request, name: string, fallback: number, min: number, max: number, code: string): number {
-  const raw = req.query[name]
-  if (raw === undefined) return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new BadRequestError(`${name} must be a whole number from ${min} to ${max}.`, code)
-  }
-  return value
+/** `?limit=N&before=CURSOR` of GET /dead-letters; the page pages with it too. */
+export const deadLetterPageQuery = z.object({
+  limit: z.coerce
+    .number({ error: LIMIT_REFUSED })
+    .int({ error: LIMIT_REFUSED })
+    .min(1, { error: LIMIT_REFUSED })
+    .max(MAX_LIMIT, { error: LIMIT_REFUSED })
+    .default(100)
+    .meta({ description: 'The most dead letters in the page.', [ERROR_CODE]: 'invalid_limit' }),
+  before: z
+    .string({ error: 'before: pass the `next` of the previous page, unchanged.' })
+    .regex(CURSOR, { error: 'before: pass the `next` of the previous page, unchanged.' })
+    .optional()
+    .meta({ description: 'The `next` of the previous page.', [ERROR_CODE]: 'invalid_cursor' }),
+})
+
+const deadLetterSummary = z.object({
+  id: z.string(),
+  at: z.string().meta({ description: 'When it was dead-lettered (ISO time).' }),
+  reason: z.string(),
+  recipientKey: z.string().optional().meta({ description: 'The key the forward named, when the proxy read it.' }),
+  agentConnectionId: z.string().optional().meta({ description: 'The mediated agent that holds that key now.' }),
+  envelopeBytes: z.number().optional(),
+  envelopeDigest: z.string().optional().meta({ description: 'SHA-256 of an envelope too large to keep whole.' }),
+  replayable: z.boolean().meta({ description: 'Whether its envelope is kept whole, so it can be relayed again.' }),
+})
+
+/**
+ * The messages acknowledged upstream that the proxy will not relay by itself: listed a page at a
+ * time (the reason, when, the key and the agent that holds it, the size; never the content),
+ * relayed again through the same at-least-once pipeline once the cause is fixed, or deleted. Behind
+ * the admin key: the keys and reasons say who talks to whom. Every action is logged with who asked.
+ */
+export function deadLetterRoutes(): AnyApiRoute[] {
+  return [
+    apiRoute({
+      method: 'get',
+      path: '/dead-letters',
+      access: 'admin',
+      crossSite: 'none',
+      tag: TAG,
+      summary: 'A page of dead letters, newest first',
+      description: 'Never their content. `next` is the `before` of the following page; null on the last one.',
+      query: deadLetterPageQuery,
+      answers: {
+        200: {
+          description: 'A page of summaries.',
+          schema: z.object({ dead_letters: z.array(deadLetterSummary), next: z.string().nullable() }),
+        },
+      },
+      handle: async ({ proxy, query, res }) => {
+        const page = await proxy.getDeadLetterPage({ limit: query.limit, before: query.before })
+        res.json({ dead_letters: page.deadLetters, next: page.next ?? null })
+      },
+    }),
+
+    apiRoute({
+      method: 'post',
+      path: '/dead-letters/replay',
+      access: 'admin',
+      crossSite: 'json',
+      tag: TAG,
+      summary: 'Relay dead letters again',
+      description:
+        'Once the cause is fixed (the agent registered its key again, its endpoint answers): these dead letters, or all of one agent\u2019s, go back into the outbox and are relayed from there, at least once. Each one taken stops being a dead letter; one that cannot be (its key has no agent, its envelope was too large to keep) stays, with the reason.',
+      body: replaySelection,
+      answers: {
+        200: {
+          description: 'What became of each.',
+          schema: z.object({
+            replayed: z.array(z.string()),
+            refused: z.array(z.object({ id: z.string(), reason: z.string() })),
+          }),
+        },
+      },
+      handle: async ({ proxy, body, by, res }) => {
+        res.json(await replaySelected(proxy, body, by))
+      },
+    }),
+
+    apiRoute({
+      method: 'post',
+      path: '/dead-letters/delete',
+      access: 'admin',
+      crossSite: 'json',
+      tag: TAG,
+      summary: 'Delete dead letters for good',
+      description: 'These dead letters, all of one agent\u2019s, or all of them.',
+      body: deleteSelection,
+      answers: {
+        200: { description: 'How many were deleted.', schema: z.object({ deleted: z.number() }) },
+      },
+      handle: async ({ proxy, body, by, res }) => {
+        res.json({ deleted: await deleteSelected(proxy, body, by) })
+      },
+    }),
+  ]
 }

@@ -33,10 +33,30 @@ export class BadRequestError extends Error {
 /** No route matches. */
 export class NotFoundError extends Error {}
 
+/** The admin key is missing or wrong. */
+export class UnauthorizedError extends Error {}
+
+/** This address gave too many wrong admin keys: 429 until its window ends. */
+export class TooManyAttemptsError extends Error {
+  public constructor(
+    maxFailures: number,
+    public readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `Refused: ${maxFailures} wrong admin keys came from this address; it may try again in ${retryAfterSeconds} s. Right keys were never counted.`,
+    )
+  }
+}
+
+const STARTING_DETAIL = 'The proxy is starting (opening its wallet); try again shortly.'
+
+/** What a route answers (503) while the proxy starts, where it has no shape of its own. */
+export const STARTING_BODY: ErrorBody = { error: 'starting', detail: STARTING_DETAIL }
+
 /** The agent is not up yet (wallet opening, transports starting): 503, try again shortly. */
 export class StartingError extends Error {
   public constructor() {
-    super('The proxy is starting (opening its wallet); try again shortly.')
+    super(STARTING_DETAIL)
   }
 }
 
@@ -59,6 +79,10 @@ interface BodyParserError {
 export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
   if (error instanceof BadRequestError) return respond(STATUS_OF_CODE[error.code] ?? 400, error.code, error.message)
   if (error instanceof NotFoundError) return respond(404, 'not_found', error.message)
+  if (error instanceof UnauthorizedError) return respond(401, 'unauthorized', error.message)
+  if (error instanceof TooManyAttemptsError) {
+    return comeBackLater(respond(429, 'too_many_attempts', error.message), error.retryAfterSeconds)
+  }
   if (error instanceof StartingError) return respond(503, 'starting', error.message)
   if (error instanceof InvalidInvitationError) return respond(400, 'invalid_invitation', error.message)
   if (error instanceof MediatorChangeRefusedError) return respond(409, 'mediator_change_refused', error.message)
@@ -66,10 +90,10 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
   if (error instanceof SetupInProgressError) return respond(409, 'setup_in_progress', error.message)
   if (error instanceof MediatorUnreachableError) return respond(502, 'mediator_unreachable', error.message)
   if (error instanceof StorageUnavailableError) {
-    return {
-      ...respond(503, 'storage_unavailable', `${error.message}; send it again later.`),
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-    }
+    return comeBackLater(
+      respond(503, 'storage_unavailable', `${error.message}; send it again later.`),
+      error.retryAfterSeconds,
+    )
   }
 
   // Errors of express's body parsers carry a `type` and a 4xx `status`.
@@ -88,6 +112,11 @@ export function toHttpErrorResponse(error: unknown): HttpErrorResponse {
     return respond(parserError.status, 'bad_request', parserError.message)
   }
   return respond(500, 'internal_error', 'The proxy failed to handle the request; its log has the details.')
+}
+
+/** An answer that says when to try again (`Retry-After`, in seconds). */
+function comeBackLater(response: HttpErrorResponse, retryAfterSeconds: number): HttpErrorResponse {
+  return { ...response, headers: { 'Retry-After': String(retryAfterSeconds) } }
 }
 
 function respond(status: number, error: string, detail: string): HttpErrorResponse {

@@ -1,21 +1,52 @@
 import type { Logger } from '@credo-ts/core'
-import express, { type Request, Router } from 'express'
-import type { ProxyMediatorControl, ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import { asyncRoute } from './asyncRoute'
-import { BadRequestError, StartingError } from './errorResponses'
-import { readMediatorInvitation, safeHost } from './readMediatorInvitation'
-import { refuseCrossSite } from './refuseCrossSite'
-import { requireApiKey } from './requireApiKey'
+import type { MediatorChange } from '@proxy-mediator/proxy-mediator'
+import { z } from 'zod'
+import type { ProxyMediatorControl } from './ProxyMediatorControl'
+import { type AnyApiRoute, type RouteAnswer, apiRoute } from './api/ApiRoute'
+import { ERROR_CODE } from './api/readInput'
+import { invitationUrlOf, mediatorInvitationBody, safeHost } from './readMediatorInvitation'
 
-export interface MediatorRoutesOptions {
-  control: ProxyMediatorControlProvider
-  adminApiKey?: string
-  maxBodySizeBytes: number
-  logger: Logger
-}
+const TAG = 'External mediators'
 
 /** A mediator's id is the proxy's connection id to it (a UUID); anything else is refused before the module. */
 const MEDIATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+const mediatorIdParams = z.object({
+  id: z
+    .string()
+    .regex(MEDIATOR_ID, {
+      error: (issue) =>
+        `:id: '${String(issue.input).slice(0, 64)}' is not a mediator id. Use an id from GET /mediators (the proxy's connection id to the mediator).`,
+    })
+    .meta({ description: 'The mediator\u2019s id (GET /mediators).', [ERROR_CODE]: 'invalid_mediator_id' }),
+})
+
+const forceQuery = z.object({
+  force: z
+    .enum(['true', '1', 'false', '0'], {
+      error: (issue) =>
+        `force: must be true or false, got ${JSON.stringify(issue.input)}. ?force=true removes a mediator that still holds messages, abandoning them.`,
+    })
+    .optional()
+    .meta({
+      description: 'Remove even though it still holds messages for the proxy, abandoning them (logged).',
+      [ERROR_CODE]: 'invalid_force',
+    }),
+})
+
+/** Every answer of a change: what the module did, and the list after it. */
+const changeAnswer: RouteAnswer = {
+  description: 'What changed (`change`), and the mediators after it.',
+  schema: z.looseObject({ change: z.looseObject({ result: z.string(), mediatorId: z.string() }) }),
+}
+/** What the module refuses of a change, passed on with its reason. */
+const refusedChanges: Record<number, RouteAnswer> = {
+  404: { description: 'No mediator has this id (`mediator_not_found`).' },
+  409: {
+    description:
+      'Refused: it would leave no primary, or it still holds messages (`mediator_change_refused`), or another change runs (`setup_in_progress`).',
+  },
+}
 
 /**
  * The external mediators, behind the admin key:
@@ -25,107 +56,132 @@ const MEDIATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
  * - POST /mediators/announce-route: send every agent a fresh grant with the current route.
  * Every answer of a change is `{change, mediators}`: what the module did, and the list after it.
  */
-export function mediatorRoutes({ control, adminApiKey, maxBodySizeBytes, logger }: MediatorRoutesOptions): Router {
-  const router = Router()
-  // JSON only (refuseCrossSite): a page of another site cannot post it without the browser asking first.
-  const parseJson = express.json({ limit: maxBodySizeBytes, strict: true })
-  const current = (): ProxyMediatorControl => {
-    const found = control()
-    if (!found) throw new StartingError()
-    return found
-  }
+export function mediatorRoutes(logger: Logger): AnyApiRoute[] {
   const listing = (proxy: ProxyMediatorControl) => {
     const { status, reason, mediators, failovers } = proxy.getStatus()
     return { status, reason, failovers, mediators }
   }
-
-  // Only POST /mediators has a body; the other changes take none.
-  const jsonOnly = refuseCrossSite('json')
-  const noBody = refuseCrossSite('none')
-  router.use('/mediators', (req, res, next) =>
-    (req.method === 'POST' && req.path === '/' ? jsonOnly : noBody)(req, res, next),
-  )
-  router.use('/mediators', requireApiKey(adminApiKey))
-
-  router.get(
-    '/mediators',
-    asyncRoute(async (_req, res) => {
-      res.json(listing(current()))
-    }),
-  )
-
-  router.post(
-    '/mediators',
-    parseJson,
-    asyncRoute(async (req, res) => {
-      const proxy = current()
-      const { invitationUrl, primary } = readMediatorInvitation(req)
-      logger.info('Adding an external mediator', { invitationHost: safeHost(invitationUrl), primary: primary ?? true })
-      const { change } = await proxy.connectToMediator(invitationUrl, { primary: primary ?? true })
-      logger.info(`External mediator ${change.mediatorId}: ${change.result}`, { role: change.role })
-      res.status(change.result === 'added' ? 201 : 200).json({ change, ...listing(proxy) })
-    }),
-  )
-
-  router.post(
-    '/mediators/announce-route',
-    asyncRoute(async (_req, res) => {
-      const proxy = current()
-      const agentsAnnouncedTo = await proxy.announceRoute()
-      logger.info(`Announced the current route to ${agentsAnnouncedTo} agents`)
-      res.json({ agentsAnnouncedTo, ...listing(proxy) })
-    }),
-  )
-
-  const change = (action: 'promote' | 'drain', run: (proxy: ProxyMediatorControl, id: string) => Promise<unknown>) =>
-    asyncRoute(async (req, res) => {
-      const proxy = current()
-      const id = readMediatorId(req)
-      const done = await run(proxy, id)
-      logger.info(`External mediator ${id}: ${action}`)
-      res.json({ change: done, ...listing(proxy) })
+  const change = (
+    action: 'promote' | 'drain',
+    summary: string,
+    description: string,
+    run: (proxy: ProxyMediatorControl, id: string) => Promise<MediatorChange>,
+  ) =>
+    apiRoute({
+      method: 'post',
+      path: `/mediators/:id/${action}`,
+      access: 'admin',
+      crossSite: 'none',
+      tag: TAG,
+      summary,
+      description,
+      params: mediatorIdParams,
+      answers: { 200: changeAnswer, ...refusedChanges },
+      handle: async ({ proxy, params, res }) => {
+        const done = await run(proxy, params.id)
+        logger.info(`External mediator ${params.id}: ${action}`)
+        res.json({ change: done, ...listing(proxy) })
+      },
     })
-  router.post(
-    '/mediators/:id/promote',
-    change('promote', (proxy, id) => proxy.promoteMediator(id)),
-  )
-  router.post(
-    '/mediators/:id/drain',
-    change('drain', (proxy, id) => proxy.drainMediator(id)),
-  )
 
-  router.delete(
-    '/mediators/:id',
-    asyncRoute(async (req, res) => {
-      const proxy = current()
-      const id = readMediatorId(req)
-      const force = readForce(req)
-      const done = await proxy.removeMediator(id, { force })
-      res.json({ change: done, ...listing(proxy) })
+  return [
+    apiRoute({
+      method: 'get',
+      path: '/mediators',
+      access: 'admin',
+      crossSite: 'none',
+      tag: TAG,
+      summary: 'The external mediators',
+      description: 'Each with its role, whether new grants name it, its state, socket, counts and last error.',
+      answers: {
+        200: {
+          description: 'The state, its reason, the failovers and the mediators, the primary first.',
+          schema: z.looseObject({ status: z.string(), mediators: z.array(z.looseObject({ id: z.string() })) }),
+        },
+      },
+      handle: ({ proxy, res }) => {
+        res.json(listing(proxy))
+      },
     }),
-  )
 
-  return router
-}
+    apiRoute({
+      method: 'post',
+      path: '/mediators',
+      access: 'admin',
+      crossSite: 'json',
+      tag: TAG,
+      summary: 'Add an external mediator',
+      description:
+        'As primary (the current primary drains, and the agents are sent the new route) unless `"primary": false`, which adds it as standby. A mediator the proxy has already is `unchanged` (200).',
+      body: mediatorInvitationBody,
+      answers: {
+        201: changeAnswer,
+        200: { description: 'The proxy has this mediator already: `change.result` is `unchanged`.' },
+        409: { description: 'Another change of mediators runs (`setup_in_progress`).' },
+        502: { description: 'The mediator could not be reached, or refused (`mediator_unreachable`).' },
+      },
+      handle: async ({ proxy, body, res }) => {
+        const invitationUrl = invitationUrlOf(body) as string
+        const primary = body.primary ?? true
+        logger.info('Adding an external mediator', { invitationHost: safeHost(invitationUrl), primary })
+        const { change } = await proxy.connectToMediator(invitationUrl, { primary })
+        logger.info(`External mediator ${change.mediatorId}: ${change.result}`, { role: change.role })
+        res.status(change.result === 'added' ? 201 : 200).json({ change, ...listing(proxy) })
+      },
+    }),
 
-function readMediatorId(req: Request): string {
-  const id = req.params.id
-  if (typeof id !== 'string' || !MEDIATOR_ID.test(id)) {
-    throw new BadRequestError(
-      `:id: '${String(id).slice(0, 64)}' is not a mediator id. Use an id from GET /mediators (the proxy's connection id to the mediator).`,
-      'invalid_mediator_id',
-    )
-  }
-  return id
-}
+    apiRoute({
+      method: 'post',
+      path: '/mediators/announce-route',
+      access: 'admin',
+      crossSite: 'none',
+      tag: TAG,
+      summary: 'Send every agent the current route',
+      description:
+        'A fresh grant with the endpoint and routing keys new grants name now, to every mediated agent (ACA-Py applies it; Credo agents refuse an unrequested grant).',
+      answers: {
+        200: {
+          description: 'How many agents were sent it, and the mediators.',
+          schema: z.looseObject({ agentsAnnouncedTo: z.number() }),
+        },
+      },
+      handle: async ({ proxy, res }) => {
+        const agentsAnnouncedTo = await proxy.announceRoute()
+        logger.info(`Announced the current route to ${agentsAnnouncedTo} agents`)
+        res.json({ agentsAnnouncedTo, ...listing(proxy) })
+      },
+    }),
 
-function readForce(req: Request): boolean {
-  const value = req.query.force
-  if (value === undefined) return false
-  if (value === 'true' || value === '1') return true
-  if (value === 'false' || value === '0') return false
-  throw new BadRequestError(
-    `force: must be true or false, got ${JSON.stringify(value)}. ?force=true removes a mediator that still holds messages, abandoning them.`,
-    'invalid_force',
-  )
+    change(
+      'promote',
+      'Make a mediator primary',
+      'New grants name it; the previous primary drains; the agents are sent the new route.',
+      (proxy, id) => proxy.promoteMediator(id),
+    ),
+    change(
+      'drain',
+      'Drain a mediator',
+      'It is still picked up from (senders hold routes through it), and named in no new grant.',
+      (proxy, id) => proxy.drainMediator(id),
+    ),
+
+    apiRoute({
+      method: 'delete',
+      path: '/mediators/:id',
+      access: 'admin',
+      crossSite: 'none',
+      tag: TAG,
+      summary: 'Remove a mediator',
+      description:
+        'Refused while it holds messages for the proxy, unless `force=true`, which abandons them and logs how many.',
+      params: mediatorIdParams,
+      query: forceQuery,
+      answers: { 200: changeAnswer, ...refusedChanges },
+      handle: async ({ proxy, params, query, res }) => {
+        const force = query.force === 'true' || query.force === '1'
+        const done = await proxy.removeMediator(params.id, { force })
+        res.json({ change: done, ...listing(proxy) })
+      },
+    }),
+  ]
 }

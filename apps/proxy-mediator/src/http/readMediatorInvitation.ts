@@ -1,42 +1,59 @@
-import type { Request } from 'express'
-import { BadRequestError } from './errorResponses'
+import { z } from 'zod'
+import { ERROR_CODE, type IssueParams } from './api/readInput'
 
-/** What a request to add an external mediator carries. */
-export interface MediatorInvitationRequest {
-  invitationUrl: string
-  /** Undefined when the body does not say: the module's default (primary) applies. */
-  primary?: boolean
-}
+const REQUIRED = 'invitation_url: required. Send {"invitation_url": "<the external mediator\'s invitation URL>"}.'
+const NOT_A_URL = 'invitation_url: not a URL. Give the full invitation URL, e.g. https://mediator.example/?oob=...'
 
 /**
- * Reads `{"invitation_url": "...", "primary": true|false}` (`invitationUrl` is accepted too), with
- * a message that says what to send for each mistake.
+ * `{"invitation_url": "...", "primary": true|false}` (`invitationUrl` is accepted too), with a
+ * message that says what to send for each mistake.
  */
-export function readMediatorInvitation(req: Request): MediatorInvitationRequest {
-  const body = req.body as Record<string, unknown> | undefined
-  const fields = body && typeof body === 'object' && !Array.isArray(body) ? body : undefined
-  const value = fields ? (fields.invitation_url ?? fields.invitationUrl) : undefined
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new BadRequestError(
-      'invitation_url: required. Send {"invitation_url": "<the external mediator\'s invitation URL>"}.',
-    )
-  }
-  try {
-    new URL(value)
-  } catch {
-    throw new BadRequestError(
-      'invitation_url: not a URL. Give the full invitation URL, e.g. https://mediator.example/?oob=...',
-      'invalid_url',
-    )
-  }
-  const primary = fields?.primary
-  if (primary !== undefined && primary !== null && typeof primary !== 'boolean') {
-    throw new BadRequestError(
-      `primary: must be true or false (JSON booleans, no quotes), got ${JSON.stringify(primary)}. Leave it out to add the mediator as primary.`,
-      'invalid_primary',
-    )
-  }
-  return { invitationUrl: value, primary: typeof primary === 'boolean' ? primary : undefined }
+export const mediatorInvitationBody = z
+  .object(
+    {
+      invitation_url: z
+        .string({ error: REQUIRED })
+        .optional()
+        .meta({ description: 'The external mediator\u2019s invitation URL (`?oob=`, `?c_i=`, or a short URL).' }),
+      invitationUrl: z
+        .string({ error: REQUIRED })
+        .optional()
+        .meta({ description: 'The same, under the name the module uses; `invitation_url` wins.' }),
+      primary: z
+        .boolean({
+          error: (issue) =>
+            `primary: must be true or false (JSON booleans, no quotes), got ${JSON.stringify(issue.input)}. Leave it out to add the mediator as primary.`,
+        })
+        .nullable()
+        .optional()
+        .meta({
+          description:
+            'Whether new grants name this mediator (the current primary then drains); false adds it as standby. Leave it out for primary.',
+          [ERROR_CODE]: 'invalid_primary',
+        }),
+    },
+    { error: REQUIRED },
+  )
+  .check((context) => {
+    const url = invitationUrlOf(context.value)
+    if (url === undefined || url.trim() === '') {
+      context.issues.push({ code: 'custom', message: REQUIRED, input: url, path: ['invitation_url'] })
+    } else if (!URL.canParse(url)) {
+      context.issues.push({
+        code: 'custom',
+        message: NOT_A_URL,
+        input: url,
+        path: ['invitation_url'],
+        params: { code: 'invalid_url' } satisfies IssueParams,
+      })
+    }
+  })
+
+export type MediatorInvitationBody = z.output<typeof mediatorInvitationBody>
+
+/** The invitation URL of a body that passed `mediatorInvitationBody`. */
+export function invitationUrlOf(body: { invitation_url?: string; invitationUrl?: string }): string | undefined {
+  return body.invitation_url ?? body.invitationUrl
 }
 
 /** Only the host goes to the log: the query of an invitation URL is the invitation itself. */

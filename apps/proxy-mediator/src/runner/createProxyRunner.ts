@@ -15,9 +15,12 @@ import { isLoopbackHost } from '../config/isLoopbackHost'
 import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
 import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { createHttpApp } from '../http/createHttpApp'
+import { StatusHistory } from '../history/StatusHistory'
 import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
+import { runnerFacts } from './RunnerFacts'
+import { guardedListener } from './guardedListener'
 
 export interface ProxyRunner {
   agent: ProxyAgent
@@ -40,13 +43,20 @@ export interface ProxyRunner {
 export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRunner {
   let control: ProxyMediatorControl | undefined
   const metrics = createRunnerMetrics(() => control?.getStatus())
+  const history = new StatusHistory({
+    read: () => control?.getStatus(),
+    onError: (error) => logger.warn('The history of the operator\u2019s page skipped a step', { error }),
+  })
   const tls = config.tls ? new TlsCertificates(config.tls, logger) : undefined
   const httpApp = createHttpApp({
     adminOnDidcommPort: config.admin.sharedWithDidcomm,
     control: () => control,
     registry: metrics.registry,
+    history,
+    facts: runnerFacts(config),
     logger,
     adminApiKey: config.adminApiKey,
+    adminKeyLimits: { maxFailures: config.maxAdminKeyFailures, failureWindowMs: config.adminKeyFailureWindowMs },
     maxBodySizeBytes: config.maxBodySizeBytes,
     envelopeLimits: {
       maxRecipients: config.maxEnvelopeRecipients,
@@ -77,11 +87,16 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
   let adminServer: Server | undefined
 
   const subscribeToEvents = () => {
-    agent.events.on<MessageRelayedEvent>(ProxyMediatorEventTypes.MessageRelayed, ({ payload }) =>
-      metrics.observeRelayLatency(payload.latencyMs),
+    // In the middle of a message's handling: a metric or a log line that throws must not cut it short.
+    agent.events.on<MessageRelayedEvent>(
+      ProxyMediatorEventTypes.MessageRelayed,
+      guardedListener(({ payload }) => metrics.observeRelayLatency(payload.latencyMs)),
     )
-    agent.events.on<ProxyMediatorStateChangedEvent>(ProxyMediatorEventTypes.StateChanged, ({ payload }) =>
-      logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
+    agent.events.on<ProxyMediatorStateChangedEvent>(
+      ProxyMediatorEventTypes.StateChanged,
+      guardedListener(({ payload }) =>
+        logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
+      ),
     )
   }
 
@@ -115,7 +130,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
       logger.info(`Outbound connections: ${agent.dependencyManager.resolve(Egress).describe()}`)
       if (config.adminApiKey === undefined) {
         logger.warn(
-          `No admin API key (--admin-api-key): whoever reaches ${config.admin.host}:${config.admin.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read the dead letters.${isLoopbackHost(config.admin.host) ? ' It listens on loopback only.' : ' --admin-insecure-mode lets it listen outside loopback all the same.'}`,
+          `No admin API key (--admin-api-key): whoever reaches ${config.admin.host}:${config.admin.port} can set the proxy up, add, promote and remove external mediators, take the agent invitation and read, relay again and delete the dead letters.${isLoopbackHost(config.admin.host) ? ' It listens on loopback only.' : ' --admin-insecure-mode lets it listen outside loopback all the same.'}`,
         )
       }
       // Before the wallet opens, so that /status says 'starting' meanwhile; a listen error stops the start.
@@ -159,6 +174,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
 
       await agent.modules.proxyMediator.start()
       control = agent.modules.proxyMediator
+      history.start()
 
       const { status } = control.getStatus()
       logger.info(`Proxy mediator started (status: ${status})`)
@@ -169,6 +185,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
     },
 
     async stop() {
+      history.stop()
       httpApp.startDraining()
       tls?.close()
       server?.closeIdleConnections()

@@ -74,6 +74,17 @@ export class OperatorAccess {
     clearSessionCookie(req, res)
   }
 
+  /**
+   * Who acted on the page, for the log of what it did: the session by a short digest of its id (so
+   * two sessions can be told apart, and the id itself is never logged), and the address.
+   */
+  public callerOf(operator: Operator, req: Request): string {
+    const session = sha256(operator.sessionId).toString('hex').slice(0, 8)
+    return this.requiresSignIn
+      ? `page session ${session} from ${req.ip}`
+      : `page session ${session} from ${req.ip} (no admin key is set)`
+  }
+
   public hasValidCsrfToken(operator: Operator, token: unknown): boolean {
     return this.csrf.isValid(operator.sessionId, token)
   }

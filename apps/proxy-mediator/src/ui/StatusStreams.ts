@@ -5,6 +5,8 @@ export interface StatusStreamsOptions {
   maxStreams: number
   /** How often each stream gets a snapshot, in milliseconds. */
   intervalMs: number
+  /** Told when a snapshot could not be made (once, until one is made again); the stream skips the update. */
+  onError?: (error: unknown) => void
 }
 
 /** One open stream: where to write, and what to write to it. */
@@ -23,6 +25,7 @@ export class StatusStreams {
   private readonly streams = new Map<Response, StatusStreamClient>()
   private timer?: NodeJS.Timeout
   private closed = false
+  private snapshotFailing = false
 
   public constructor(private readonly options: StatusStreamsOptions) {}
 
@@ -71,7 +74,23 @@ export class StatusStreams {
   private push(res: Response, client: StatusStreamClient): void {
     // A client that does not read gets no more until it has: the buffer stays one snapshot.
     if (res.writableNeedDrain) return
-    const data = client.snapshot()
+    let data: string | undefined
+    try {
+      data = client.snapshot()
+      this.snapshotFailing = false
+    } catch (error) {
+      // The timer runs beside message handling: a throw here would be an uncaught exception, and
+      // end the process. The page skips an update instead.
+      if (!this.snapshotFailing) {
+        this.snapshotFailing = true
+        try {
+          this.options.onError?.(error)
+        } catch {
+          // Nothing more to do: see above.
+        }
+      }
+      return
+    }
     if (data === undefined) {
       this.end(res, 'signed-out')
       return

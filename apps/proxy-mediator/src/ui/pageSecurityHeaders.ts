@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express'
+import type { RequestHandler, Response } from 'express'
 
 /**
  * Nothing but the runner's own script, stylesheet and event stream; no inline script or style
@@ -19,6 +19,12 @@ export const OPERATOR_PAGE_CSP = [
 
 /** On every response of the operator's page: pages, assets, the event stream, the form answers. */
 export const pageSecurityHeaders: RequestHandler = (_req, res, next) => {
+  setPageSecurityHeaders(res)
+  next()
+}
+
+/** The same, for a page served by a handler of its own (the API reference). */
+export function setPageSecurityHeaders(res: Response): void {
   res.set({
     'content-security-policy': OPERATOR_PAGE_CSP,
     'x-content-type-options': 'nosniff',
@@ -27,5 +33,4 @@ export const pageSecurityHeaders: RequestHandler = (_req, res, next) => {
     // Pages hold the invitation and CSRF tokens: no cache keeps them.
     'cache-control': 'no-store',
   })
-  next()
 }

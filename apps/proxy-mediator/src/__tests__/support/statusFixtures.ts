@@ -1,4 +1,7 @@
 import type { ProxyMediatorStatus, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { StatusHistory } from '../../history/StatusHistory'
+import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
+import type { RunnerFacts } from '../../runner/RunnerFacts'
 
 /** One external mediator as `getStatus().mediators` lists it: a ready primary, unless overridden. */
 export function mediatorStatus(id: string, overrides: Partial<UpstreamMediatorStatus> = {}): UpstreamMediatorStatus {
@@ -29,4 +32,29 @@ export function proxyStatus(overrides: Partial<ProxyMediatorStatus> = {}): Proxy
     storage: { writable: true },
     ...overrides,
   }
+}
+
+/** What a route test's fake proxy answers to the dead-letter actions when the test does not use them. */
+export const noDeadLetterActions: Pick<
+  ProxyMediatorControl,
+  'replayDeadLetters' | 'replayDeadLettersOf' | 'deleteDeadLetters' | 'deleteAllDeadLetters'
+> = {
+  replayDeadLetters: async () => ({ replayed: [], refused: [] }),
+  replayDeadLettersOf: async () => ({ replayed: [], refused: [] }),
+  deleteDeadLetters: async () => 0,
+  deleteAllDeadLetters: async () => 0,
+}
+
+/** The facts of a runner as a route test shows them: fixed versions, a start an hour ago. */
+export function runnerFactsFixture(configuration: Record<string, unknown> = { port: 3000 }): RunnerFacts {
+  return {
+    versions: { runner: '9.8.7', module: '1.2.3', credo: '0.5.19', node: 'v20.0.0' },
+    startedAt: new Date(Date.now() - 60 * 60 * 1000),
+    configuration,
+  }
+}
+
+/** A history over the given status, sampled only when the test says. */
+export function historyOf(read: () => ProxyMediatorStatus | undefined): StatusHistory {
+  return new StatusHistory({ read })
 }

@@ -22,6 +22,13 @@ describe('CONFIG.md', () => {
       '/health',
       '/ready',
       '/metrics',
+      '/status/history',
+      '/dead-letters',
+      '/dead-letters/replay',
+      '/dead-letters/delete',
+      '/about',
+      '/openapi.json',
+      '/api-docs',
     ]) {
       expect(document).toContain(route)
     }

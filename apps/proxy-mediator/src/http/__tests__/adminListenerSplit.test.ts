@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
+import { historyOf, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import { createHttpApp } from '../createHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
@@ -13,6 +14,8 @@ describe('the DIDComm app and the admin app', () => {
     const httpApp = createHttpApp({
       control: () => undefined,
       registry: new Registry(),
+      history: historyOf(() => undefined),
+      facts: runnerFactsFixture(),
       logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
       maxBodySizeBytes: 1024,
       envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },

@@ -9,6 +9,7 @@ import {
   SetupInProgressError,
 } from '@proxy-mediator/proxy-mediator'
 import { Registry } from 'prom-client'
+import { historyOf, noDeadLetterActions, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
 import { createHttpApp } from '../createHttpApp'
@@ -92,6 +93,10 @@ class FakeControl implements ProxyMediatorControl {
   async announceRoute() {
     return 0
   }
+  replayDeadLetters = noDeadLetterActions.replayDeadLetters
+  replayDeadLettersOf = noDeadLetterActions.replayDeadLettersOf
+  deleteDeadLetters = noDeadLetterActions.deleteDeadLetters
+  deleteAllDeadLetters = noDeadLetterActions.deleteAllDeadLetters
 }
 
 describe('runner HTTP routes', () => {
@@ -112,6 +117,8 @@ describe('runner HTTP routes', () => {
     const httpApp = createHttpApp({
       control: () => control,
       registry: new Registry(),
+      history: historyOf(() => control?.getStatus()),
+      facts: runnerFactsFixture(),
       logger,
       adminApiKey: 'admin-secret',
       maxBodySizeBytes: 1024,

@@ -7,7 +7,7 @@ import {
   SetupInProgressError,
   type UpstreamMediatorStatus,
 } from '@proxy-mediator/proxy-mediator'
-import { mediatorStatus, proxyStatus } from '../../__tests__/support/statusFixtures'
+import { mediatorStatus, noDeadLetterActions, proxyStatus } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../ProxyMediatorControl'
 import { createHttpApp } from '../createHttpApp'
@@ -92,6 +92,10 @@ class RecordingControl implements ProxyMediatorControl {
   async getDeadLetterPage() {
     return { deadLetters: [] }
   }
+  replayDeadLetters = noDeadLetterActions.replayDeadLetters
+  replayDeadLettersOf = noDeadLetterActions.replayDeadLettersOf
+  deleteDeadLetters = noDeadLetterActions.deleteDeadLetters
+  deleteAllDeadLetters = noDeadLetterActions.deleteAllDeadLetters
 }
 
 describe('external mediator routes', () => {

@@ -10,8 +10,15 @@ import { Registry } from 'prom-client'
 import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
 import { createHttpApp, type HttpApp } from '../../http/createHttpApp'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import { mediatorStatus, proxyStatus } from '../../__tests__/support/statusFixtures'
+import {
+  historyOf,
+  mediatorStatus,
+  noDeadLetterActions,
+  proxyStatus,
+  runnerFactsFixture,
+} from '../../__tests__/support/statusFixtures'
 import { SESSION_COOKIE } from '../sessionCookie'
+import { csrfTokenIn, postForm, sessionCookieOf } from './support/pageForms'
 
 // The operator's page in-process, with a stand-in for the module: access, CSRF, escaping,
 // errors on the page and the bounds of the event streams. The real browser test is operatorPage.browser.test.ts.
@@ -49,6 +56,7 @@ function fakeControl(
     isAddressedToProxy: async () => false,
     acceptForward: async () => ({ kind: 'not-a-forward' }) as const,
     getDeadLetterPage: async () => ({ deadLetters: [] }),
+    ...noDeadLetterActions,
   }
 }
 
@@ -91,6 +99,8 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
   const httpApp = createHttpApp({
     control: () => control,
     registry: new Registry(),
+    history: historyOf(() => status),
+    facts: runnerFactsFixture(),
     logger: new RunnerLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) }),
     adminApiKey,
     maxBodySizeBytes: 64 * 1024,
@@ -118,27 +128,6 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
     },
   }
 }
-
-const sessionCookieOf = (response: Response) => {
-  const cookie = response.headers.get('set-cookie') ?? ''
-  const match = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(cookie)
-  if (!match) throw new Error(`no session cookie in ${JSON.stringify(cookie)}`)
-  return { cookie: `${SESSION_COOKIE}=${match[1]}`, header: cookie }
-}
-
-const csrfTokenIn = (page: string) => {
-  const match = /name="csrf_token" value="([^"]+)"/.exec(page)
-  if (!match) throw new Error('no CSRF token in the page')
-  return match[1]
-}
-
-const postForm = (url: string, fields: Record<string, string>, cookie?: string) =>
-  fetch(url, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    body: new URLSearchParams(fields).toString(),
-  })
 
 /** Reads an event stream until `until` holds for what came so far, or the stream ends. */
 async function readStream(response: Response, until: (text: string) => boolean): Promise<string> {

@@ -7,7 +7,7 @@ export function renderAgentsSection(status: ProxyMediatorStatus | undefined): Sa
   if (agents.length === 0) {
     return html`<p data-testid="no-agents">No agent is mediated yet. An agent connects with the invitation below.</p>`
   }
-  return html`<table class="agents">
+  return html`<table class="agents stack-on-phone">
     <caption>${agents.length === 1 ? '1 agent' : `${agents.length} agents`}</caption>
     <thead><tr>
       <th scope="col">Label</th><th scope="col">Endpoint</th><th scope="col">Mediation</th>
@@ -19,12 +19,12 @@ export function renderAgentsSection(status: ProxyMediatorStatus | undefined): Sa
 
 function renderAgentRow(agent: DownstreamAgentStatus): SafeHtml {
   return html`<tr data-testid="agent" data-connection-id="${agent.connectionId}">
-    <td>${agent.label ?? html`<span class="unknown">no label</span>`}</td>
-    <td class="mono">${agent.endpoint ?? html`<span class="unknown">unknown</span>`}</td>
-    <td>${agent.mediationState}</td>
-    <td>${renderKeys(agent)}</td>
-    <td>${agent.lastDeliveryAt ? html`<time datetime="${agent.lastDeliveryAt}">${agent.lastDeliveryAt}</time>` : html`<span class="unknown">none since start</span>`}</td>
-    <td>${renderRelayHealth(agent)}</td>
+    <td data-label="Label">${agent.label ?? html`<span class="unknown">no label</span>`}</td>
+    <td data-label="Endpoint" class="mono">${agent.endpoint ?? html`<span class="unknown">unknown</span>`}</td>
+    <td data-label="Mediation">${agent.mediationState}</td>
+    <td data-label="Keys">${renderKeys(agent)}</td>
+    <td data-label="Last delivery">${agent.lastDeliveryAt ? html`<time datetime="${agent.lastDeliveryAt}">${agent.lastDeliveryAt}</time>` : html`<span class="unknown">none since start</span>`}</td>
+    <td data-label="Relays">${renderRelayHealth(agent)}</td>
   </tr>`
 }
 

@@ -7,7 +7,7 @@ export function renderMediatorsSection(status: ProxyMediatorStatus | undefined, 
   if (!status) return html`<p>Not known while the proxy starts.</p>`
   const { mediators } = status
   if (mediators.length === 0) return html`<p data-testid="no-mediator">No external mediator is set up yet.</p>`
-  return html`<table class="mediators">
+  return html`<table class="mediators stack-on-phone">
     <caption>${mediators.length === 1 ? '1 external mediator' : `${mediators.length} external mediators`}${
       status.failovers > 0 ? `; ${status.failovers} failovers since start` : ''
     }</caption>
@@ -27,17 +27,17 @@ function renderMediatorRow(
   csrfToken: string,
 ): SafeHtml {
   return html`<tr data-testid="mediator" data-mediator-id="${mediator.id}" data-role="${mediator.role}">
-    <td data-testid="mediator-role">${mediator.role}</td>
-    <td data-testid="mediator-named-in-grants">${mediator.namedInGrants ? 'yes' : 'no'}</td>
-    <td>${mediator.state}</td>
-    <td class="mono">${orUnknown(mediator.endpoint)}</td>
-    <td>${orUnknown(mediator.pickupMode)}</td>
-    <td data-testid="socket-state">${mediator.socketState}</td>
-    <td>${mediator.reconnects}</td>
-    <td class="error-text">${mediator.lastError ?? html`<span class="unknown">none</span>`}</td>
-    <td data-testid="mediator-held">${mediator.heldMessages ?? html`<span class="unknown">not reported</span>`}</td>
-    <td data-testid="mediator-in-flight">${mediator.relaysInFlight}</td>
-    <td data-testid="mediator-actions">${renderMediatorActions(mediator, all, csrfToken)}</td>
+    <td data-label="Role" data-testid="mediator-role">${mediator.role}</td>
+    <td data-label="In new grants" data-testid="mediator-named-in-grants">${mediator.namedInGrants ? 'yes' : 'no'}</td>
+    <td data-label="State">${mediator.state}</td>
+    <td data-label="Endpoint" class="mono">${orUnknown(mediator.endpoint)}</td>
+    <td data-label="Pickup">${orUnknown(mediator.pickupMode)}</td>
+    <td data-label="Socket" data-testid="socket-state">${mediator.socketState}</td>
+    <td data-label="Reconnects">${mediator.reconnects}</td>
+    <td data-label="Last error" class="error-text">${mediator.lastError ?? html`<span class="unknown">none</span>`}</td>
+    <td data-label="Held messages" data-testid="mediator-held">${mediator.heldMessages ?? html`<span class="unknown">not reported</span>`}</td>
+    <td data-label="Relays in flight" data-testid="mediator-in-flight">${mediator.relaysInFlight}</td>
+    <td data-label="Actions" data-testid="mediator-actions">${renderMediatorActions(mediator, all, csrfToken)}</td>
   </tr>`
 }
 

@@ -1,4 +1,8 @@
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import type { RunnerFacts } from '../../runner/RunnerFacts'
+import { renderAboutSection } from './renderAboutSection'
+import { type DeadLettersView, renderDeadLettersSection } from './renderDeadLettersSection'
+import { type HistoryView, renderHistorySection } from './renderHistorySection'
 import { type SafeHtml, html } from './html'
 import { type LiveRegionName, renderLiveRegions } from './renderLiveRegions'
 import { type Notice, renderNotice, renderPageLayout } from './renderPageLayout'
@@ -13,11 +17,15 @@ export interface OperatorPageView {
   /** With an admin key there is a session to end; without one there is nothing to sign out of. */
   signedIn: boolean
   notice?: Notice
+  history: HistoryView
+  deadLetters: DeadLettersView
+  facts: RunnerFacts
 }
 
 /**
- * The operator's page. Everything in it comes from `getStatus()` and `getAgentInvitation()`;
- * it reads complete without JavaScript, and the script only keeps the live regions current.
+ * The operator's page. Everything in it comes from the module (`getStatus()`, `getAgentInvitation()`,
+ * `getDeadLetterPage()`) and the runner (its history and facts); it reads complete without
+ * JavaScript, and the script only keeps the live regions current.
  */
 export function renderOperatorPage(view: OperatorPageView): string {
   const regions = renderLiveRegions(view.status, view.csrfToken)
@@ -33,10 +41,13 @@ export function renderOperatorPage(view: OperatorPageView): string {
   ${renderNotice(view.notice)}
   ${card('state', 'State', live('state'))}
   ${card('counters', 'Relay counters', html`${live('counters')}${renderSparkline()}`)}
+  ${card('history', 'The last hour', html`<div data-live-region="history">${renderHistorySection(view.history)}</div>`)}
   ${card('mediators', 'External mediators', live('mediators'))}
   ${card('agents', 'Agents', live('agents'))}
+  ${card('dead-letters', 'Dead letters', renderDeadLettersSection(view.deadLetters, view.csrfToken))}
   ${card('invitation', 'Agent invitation', renderInvitation(view.invitation))}
   ${card('setup', 'Give the external mediator\u2019s invitation', renderMediatorInvitationForm(view.csrfToken))}
+  ${card('about', 'About this proxy', renderAboutSection(view.facts))}
 </main>`,
   )
 }

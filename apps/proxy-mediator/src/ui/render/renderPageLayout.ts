@@ -1,8 +1,11 @@
 import { ASSET_PATHS } from '../operatorPageAssets'
 import { type SafeHtml, html } from './html'
 
-/** The document around every page: one stylesheet and one deferred script, both served by the runner. */
-export function renderPageLayout(title: string, body: SafeHtml): string {
+/**
+ * The document around every page: one stylesheet and one deferred script, both served by the
+ * runner. A page with nothing live (the API reference) leaves the script out.
+ */
+export function renderPageLayout(title: string, body: SafeHtml, { script = true } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -11,7 +14,7 @@ export function renderPageLayout(title: string, body: SafeHtml): string {
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
 <link rel="stylesheet" href="${ASSET_PATHS.style}">
-<script src="${ASSET_PATHS.script}" defer></script>
+${script ? html`<script src="${ASSET_PATHS.script}" defer></script>` : ''}
 </head>
 <body>
 ${body}

@@ -6,6 +6,8 @@ const MEANING: Record<string, string> = {
   setup:
     'An external mediator is set up, but pickup is not running (connecting, reconnecting, or waiting for the grant).',
   ready: 'Pickup from the external mediator runs: forwards are relayed to the agents.',
+  degraded:
+    'Pickup runs, but something fails: an agent whose relays keep failing, or the primary external mediator is down. Its messages wait; the reason says who and why.',
   starting: 'The proxy is starting (opening its wallet).',
 }
 
@@ -16,5 +18,5 @@ export function renderStateSection(status: ProxyMediatorStatus | undefined): Saf
       <span class="state-badge state-${state}" data-testid="state">${state}</span>
       <span class="state-meaning">${MEANING[state] ?? ''}</span>
     </p>
-    ${status?.reason ? html`<p class="state-reason">Reason: <span data-testid="state-reason">${status.reason}</span></p>` : ''}`
+    ${status?.reason ? html`<p class="state-reason state-reason-${state}">Reason: <span data-testid="state-reason">${status.reason}</span></p>` : ''}`
 }

@@ -1,3 +1,4 @@
+import { DidKey } from '@credo-ts/core'
 import { Egress } from '@proxy-mediator/proxy-mediator'
 import {
   createMediatedInvitation,
@@ -43,6 +44,15 @@ runRole('edge agent', async () => {
       },
       /** Tells the mediator to stop routing the keys of an invitation and its connections; returns them as did:key. */
       removeInvitationKeys: (outOfBandId) => removeInvitationKeys(agent.agent, outOfBandId as string),
+      /**
+       * Registers these keys (did:key, as `removeInvitationKeys` returns them) with the default
+       * mediator again; resolves with the mediator's answers counted by result.
+       */
+      registerKeysAgain: (didKeys) =>
+        registerKeys(
+          agent.agent,
+          (didKeys as string[]).map((didKey) => DidKey.fromDid(didKey).key.publicKeyBase58),
+        ),
       /**
        * Registers `count` fresh keys with the default mediator, `batchSize` to a keylist-update;
        * resolves with the mediator's answers counted by result, or rejects when one is refused.

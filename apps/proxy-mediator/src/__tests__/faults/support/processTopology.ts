@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RelayCounters } from '@proxy-mediator/proxy-mediator'
 import {
   RoleEnv,
   RoleProcess,
@@ -133,7 +134,7 @@ export class ProcessTopology {
 
   /** Waits until `GET /status` shows `status` (and `extra`, if given, holds for it). */
   public waitForProxyStatus(
-    status: 'init' | 'setup' | 'ready',
+    status: ProxyStatus['status'],
     timeoutMs: number,
     extra: (body: ProxyStatus) => boolean = () => true,
   ): Promise<ProxyStatus> {
@@ -262,7 +263,8 @@ export interface DeliveryReport {
 
 /** The parts of the runner's GET /status the suite reads. */
 export interface ProxyStatus {
-  status: 'init' | 'setup' | 'ready'
+  status: 'init' | 'setup' | 'ready' | 'degraded'
+  reason: string
   upstream: { socketState: string; reconnects: number; proxyRoutingKey?: string; pickupMode?: string }
   mediators: Array<{
     id: string
@@ -276,8 +278,15 @@ export interface ProxyStatus {
     relaysInFlight: number
     lastError?: string
   }>
-  agents: Array<{ connectionId: string; recipientKeys: string[] }>
-  counters: { relayed: number; deadLettered: number; inFlight: number; failedAttempts: number; outbox: number }
+  agents: Array<{
+    connectionId: string
+    label?: string
+    recipientKeys: string[]
+    state: 'ok' | 'failing'
+    lastError?: string
+    backlog: number
+  }>
+  counters: RelayCounters
 }
 
 /** For the Reliability table: one line per case in the test output. */

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
+import { historyOf, runnerFactsFixture } from '../../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../../logging/RunnerLogger'
 import type { ProxyMediatorControl } from '../../ProxyMediatorControl'
 import { createHttpApp } from '../../createHttpApp'
@@ -16,6 +17,8 @@ export async function serveTestApp(
   const httpApp = createHttpApp({
     control,
     registry: new Registry(),
+    history: historyOf(() => control()?.getStatus()),
+    facts: runnerFactsFixture(),
     logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
     adminApiKey,
     maxBodySizeBytes: 1024,

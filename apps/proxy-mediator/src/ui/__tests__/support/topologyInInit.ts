@@ -7,8 +7,8 @@ import { ProcessTopology, STARTUP_TIMEOUT_MS } from '../../../__tests__/faults/s
  * process) with nothing set up: the proxy starts in `init`, so that the operator's page can be
  * the one to give it the mediator's invitation.
  */
-export async function startTopologyInInit(adminApiKey: string): Promise<ProcessTopology> {
-  const topology = await ProcessTopology.start({ proxyOnly: true, adminApiKey })
+export async function startTopologyInInit(adminApiKey: string, runnerArgs: string[] = []): Promise<ProcessTopology> {
+  const topology = await ProcessTopology.start({ proxyOnly: true, adminApiKey, runnerArgs })
   try {
     const [, , sender] = await Promise.all([topology.startMediator(), topology.startAgent(), startSender(topology)])
     topology.sender = sender
