@@ -1,6 +1,6 @@
 export * from './config'
 export { createProxyAgent, buildProxyAgentModules, type ProxyAgent } from './agent/createProxyAgent'
-export { createHttpApp } from './http/createHttpApp'
+export { createHttpApp } from './server/createHttpApp'
 export { createRunnerMetrics } from './metrics/createRunnerMetrics'
 export { RunnerLogger } from './logging/RunnerLogger'
 export { redact } from './logging/redact'

@@ -3,6 +3,7 @@ export {
   proxyMediatorModules,
   proxyMediatorAgentConfig,
   type ProxyMediatorModulesOptions,
+  PROXY_MEDIATOR_MODULES_DEFAULTS,
 } from './proxyMediatorModules'
 export { ProxyMediatorApi, type ForwardAcceptance } from './ProxyMediatorApi'
 export {
@@ -31,6 +32,7 @@ export { ProxyConnectionsModule } from './protocol/ProxyConnectionsModule'
 export { ProxyDidExchangeProtocol } from './protocol/ProxyDidExchangeProtocol'
 export { RelayHttpClient, type RelayResponse } from './services/relay/RelayHttpClient'
 export { isEncryptedEnvelope, recipientKids } from './utils/envelope'
+export { invitationUrlProblem } from './utils/invitationUrlProblem'
 export { withKeepalive } from './transport/withKeepalive'
 export { Egress, type EgressOptions, type EgressFailure } from './transport/Egress'
 export { egressProxyFor, parseProxyUrl, redactProxyUrl, type EgressProxySettings } from './transport/egressProxyFor'

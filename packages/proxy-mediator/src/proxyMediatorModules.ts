@@ -8,7 +8,7 @@ import {
   V2MessagePickupProtocol,
 } from '@credo-ts/core'
 import { ProxyMediatorModule } from './ProxyMediatorModule'
-import type { ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
+import { PROXY_MEDIATOR_DEFAULTS, type ProxyMediatorModuleConfigOptions } from './ProxyMediatorModuleConfig'
 import { ProxyConnectionsModule } from './protocol/ProxyConnectionsModule'
 import { ProxyPickupV2Protocol } from './protocol/ProxyPickupV2Protocol'
 
@@ -20,6 +20,12 @@ export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOp
   pickupBatchSize?: number
 }
 
+/** Every option's default, the module's and `pickupBatchSize`: what the runner shows and applies. */
+export const PROXY_MEDIATOR_MODULES_DEFAULTS = {
+  ...PROXY_MEDIATOR_DEFAULTS,
+  pickupBatchSize: 100,
+} as const
+
 /**
  * Every module a proxy mediator needs, set the one way that works: the proxy module; Credo's
  * mediator, which must not grant on its own (the module grants once upstream is ready, and only to
@@ -30,7 +36,7 @@ export interface ProxyMediatorModulesOptions extends ProxyMediatorModuleConfigOp
  * connects to an ACA-Py mediator (`ProxyConnectionsModule`). Spread it into the agent's modules, next to a wallet module.
  */
 export function proxyMediatorModules(options: ProxyMediatorModulesOptions = {}) {
-  const { pickupBatchSize = 100, ...moduleOptions } = options
+  const { pickupBatchSize = PROXY_MEDIATOR_MODULES_DEFAULTS.pickupBatchSize, ...moduleOptions } = options
   return {
     proxyMediator: new ProxyMediatorModule(moduleOptions),
     mediator: new MediatorModule({ autoAcceptMediationRequests: false }),

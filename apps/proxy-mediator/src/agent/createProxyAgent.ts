@@ -6,8 +6,8 @@ import { WebSocketServer } from 'ws'
 import type { RunnerConfig } from '../config/RunnerConfig'
 import { DidcommHttpInboundTransport } from '../http/DidcommHttpInboundTransport'
 import { DidcommWebSocketInboundTransport } from '../http/DidcommWebSocketInboundTransport'
-import type { ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
-import type { RecordRefusal } from '../http/RefusalRecorder'
+import type { ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
+import type { RecordRefusal } from '../web/RefusalRecorder'
 import { loadWalletModule } from './loadWalletModule'
 import { storageDirFileSystem } from './storageDirFileSystem'
 
@@ -20,25 +20,8 @@ const KEY_DERIVATION: Record<RunnerConfig['walletKeyDerivation'], KeyDerivationM
 export function buildProxyAgentModules(config: RunnerConfig) {
   return {
     ...proxyMediatorModules({
-      pickupStrategy: config.pickupStrategy,
-      keepaliveIntervalMs: config.keepaliveIntervalMs,
-      reconnectMaxDelayMs: config.reconnectMaxDelayMs,
-      pollingIntervalMs: config.pollingIntervalMs,
-      redeliveryCheckIntervalMs: config.redeliveryCheckIntervalMs,
-      pickupPingIntervalMs: config.pickupPingIntervalMs,
-      mediatorTimeoutMs: config.mediatorTimeoutMs,
-      relayTimeoutMs: config.relayTimeoutMs,
-      relayConcurrencyPerAgent: config.relayConcurrency,
-      maxKeysPerAgent: config.maxKeysPerAgent,
-      multiUseAgentInvitation: config.multiUseInvitation,
+      ...config.module,
       agentInvitationLabel: config.label,
-      agentHandshakeProtocols: config.agentHandshakeProtocols,
-      agentInvitationFormat: config.agentInvitationFormat,
-      pickupBatchSize: config.pickupBatchSize,
-      pickupWindow: config.pickupWindow,
-      relayMode: config.relayMode,
-      primaryFailoverAfterMs: config.primaryFailoverAfterMs,
-      agentFailingAfterMs: config.agentFailingAfterMs,
       egress: {
         proxyUrl: config.egress.proxyUrl,
         noProxy: config.egress.noProxy,

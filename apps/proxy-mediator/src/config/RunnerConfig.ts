@@ -1,20 +1,19 @@
+import type { ProxyMediatorModulesOptions } from '@proxy-mediator/proxy-mediator'
 import type {
-  AGENT_INVITATION_FORMATS,
   KEY_DERIVATION_METHODS,
   LOG_FORMATS,
   LOG_LEVELS,
-  PICKUP_STRATEGIES,
-  RELAY_MODES,
+  ModuleOptionName,
   WALLET_BACKENDS,
 } from './runnerOptions'
 
-export type PickupStrategyOption = (typeof PICKUP_STRATEGIES)[number]
 export type WalletBackend = (typeof WALLET_BACKENDS)[number]
 export type RunnerLogLevel = (typeof LOG_LEVELS)[number]
 export type LogFormat = (typeof LOG_FORMATS)[number]
 export type KeyDerivation = (typeof KEY_DERIVATION_METHODS)[number]
-export type AgentInvitationFormatOption = (typeof AGENT_INVITATION_FORMATS)[number]
-export type RelayModeOption = (typeof RELAY_MODES)[number]
+
+/** The module's options the runner sets, each from the runner option that names it (`runnerOptions`' `module`). */
+export type RunnerModuleOptions = Pick<ProxyMediatorModulesOptions, ModuleOptionName>
 
 /** The validated configuration of the runner: every field set, every value checked. */
 export interface RunnerConfig {
@@ -38,26 +37,8 @@ export interface RunnerConfig {
   walletKeyDerivation: KeyDerivation
   storageDir: string
   mediatorInvitation?: string
-  pickupStrategy: PickupStrategyOption
-  keepaliveIntervalMs: number
-  reconnectMaxDelayMs: number
-  pollingIntervalMs: number
-  redeliveryCheckIntervalMs: number
-  pickupPingIntervalMs: number
-  pickupBatchSize: number
-  pickupWindow: number
-  mediatorTimeoutMs: number
-  /** 0: off. */
-  primaryFailoverAfterMs: number
-  relayMode: RelayModeOption
-  relayTimeoutMs: number
-  relayConcurrency: number
-  agentFailingAfterMs: number
-  maxKeysPerAgent: number
-  multiUseInvitation: boolean
-  /** Full protocol URIs, in order of preference. */
-  agentHandshakeProtocols: string[]
-  agentInvitationFormat: AgentInvitationFormatOption
+  /** What the runner passes to `proxyMediatorModules`, besides the label and the egress. */
+  module: RunnerModuleOptions
   adminApiKey?: string
   /** 0: no limit. */
   maxAdminKeyFailures: number

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs'
+import { constants, accessSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 
 /** Pseudo file systems where a wallet cannot live; Node's recursive mkdir spins forever under /proc. */

@@ -27,6 +27,8 @@ export function configInEffect(config: RunnerConfig): Record<string, unknown> {
     else if (field === 'mediatorInvitation' && typeof value === 'string')
       shown[field] = `${hostOf(value)} (query not shown)`
     else if (field === 'egress') shown[field] = egressShown(config.egress)
+    // The module's options, each under its own name, as an operator sets them.
+    else if (field === 'module') Object.assign(shown, config.module)
     else shown[field] = value
   }
   return shown

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve as resolvePath } from 'node:path'
-import { type ConfigIssue, ConfigError } from './ConfigError'
-import type { RunnerConfig } from './RunnerConfig'
-import { loadConfigFile } from './loadConfigFile'
+import { invitationUrlProblem } from '@proxy-mediator/proxy-mediator'
+import { ConfigError, type ConfigIssue } from './ConfigError'
+import type { RunnerConfig, RunnerModuleOptions } from './RunnerConfig'
 import { hostProblem } from './checkHost'
 import { storageDirProblem } from './checkStorageDir'
+import { loadConfigFile } from './loadConfigFile'
 import { parseByteSize } from './parseByteSize'
 import { parseHandshakeProtocols } from './parseHandshakeProtocols'
 import { resolveAdminListener } from './resolveAdminListener'
@@ -26,8 +27,6 @@ interface RawValue {
   /** Where the value came from, for error messages: `--port`, `PROXY_MEDIATOR_PORT`, `config file`. */
   source: string
 }
-
-const MAX_DURATION_MS = 24 * 60 * 60 * 1000
 
 /**
  * Merges flags, env and config file (in that order of precedence) over the defaults, checks
@@ -67,43 +66,18 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   const str = (name: string) => values[name] as string | undefined
   const num = (name: string) => values[name] as number
 
-  checkInteger('port', num('port'), 1, 65_535, issues)
-  // 0 turns these off.
-  for (const name of ['keepalive-interval', 'primary-failover-after']) {
-    checkInteger(name, num(name), 0, MAX_DURATION_MS, issues, 'milliseconds')
+  for (const option of runnerOptions) {
+    if (option.integer) {
+      const { min, max, unit } = option.integer
+      checkInteger(option.name, num(option.name), min, max, issues, unit)
+    }
   }
-  for (const name of [
-    'reconnect-max-delay',
-    'polling-interval',
-    'redelivery-check-interval',
-    'mediator-timeout',
-    'relay-timeout',
-    'shutdown-timeout',
-    'headers-timeout',
-    'request-timeout',
-    'agent-failing-after',
-    'admin-key-failure-window',
-  ]) {
-    checkInteger(name, num(name), 1, MAX_DURATION_MS, issues, 'milliseconds')
-  }
-  checkInteger('relay-concurrency', num('relay-concurrency'), 1, 10_000, issues)
-  checkInteger('max-envelope-recipients', num('max-envelope-recipients'), 1, 1_000, issues)
-  checkInteger('max-protected-header-size', num('max-protected-header-size'), 256, 10_000_000, issues)
-  checkInteger('max-websockets', num('max-websockets'), 1, 1_000_000, issues)
-  checkInteger('max-websockets-per-address', num('max-websockets-per-address'), 1, 1_000_000, issues)
-  checkInteger('max-connections', num('max-connections'), 1, 1_000_000, issues)
-  checkInteger('max-connections-per-address', num('max-connections-per-address'), 1, 1_000_000, issues)
   if (num('headers-timeout') > num('request-timeout')) {
     issues.push({
       field: 'headers-timeout',
       message: `must not be longer than request-timeout (${num('request-timeout')} ms), which bounds the headers too; got ${num('headers-timeout')}.`,
     })
   }
-  checkInteger('max-keys-per-agent', num('max-keys-per-agent'), 1, 10_000_000, issues)
-  checkInteger('websocket-idle-timeout', num('websocket-idle-timeout'), 1, MAX_DURATION_MS, issues, 'milliseconds')
-  checkInteger('pickup-batch-size', num('pickup-batch-size'), 1, 10_000, issues)
-  checkInteger('pickup-window', num('pickup-window'), 1, 100_000, issues)
-  checkInteger('max-admin-key-failures', num('max-admin-key-failures'), 0, 1_000_000, issues)
 
   const endpoint = str('endpoint')
   if (endpoint === undefined) {
@@ -124,7 +98,8 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
   if (badStorageDir) issues.push({ field: 'storage-dir', message: badStorageDir })
 
   const mediatorInvitation = str('mediator-invitation')
-  if (mediatorInvitation !== undefined) checkUrl('mediator-invitation', mediatorInvitation, undefined, issues)
+  const badInvitation = mediatorInvitation === undefined ? undefined : invitationUrlProblem(mediatorInvitation)
+  if (badInvitation) issues.push({ field: 'mediator-invitation', message: badInvitation })
 
   const handshakes = parseHandshakeProtocols(str('agent-handshake-protocols') ?? '')
   if ('problem' in handshakes) issues.push({ field: 'agent-handshake-protocols', message: `${handshakes.problem}.` })
@@ -139,7 +114,6 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
 
   const walletKey = resolveWalletKey(str('wallet-key'), str('wallet-key-file'), issues)
 
-  checkInteger('admin-port', num('admin-port'), 1, 65_535, issues)
   const admin = resolveAdminListener(
     {
       host: str('host') ?? '0.0.0.0',
@@ -177,24 +151,7 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     walletKeyDerivation: str('wallet-key-derivation') as RunnerConfig['walletKeyDerivation'],
     storageDir,
     mediatorInvitation,
-    pickupStrategy: str('pickup-strategy') as RunnerConfig['pickupStrategy'],
-    keepaliveIntervalMs: num('keepalive-interval'),
-    reconnectMaxDelayMs: num('reconnect-max-delay'),
-    pollingIntervalMs: num('polling-interval'),
-    redeliveryCheckIntervalMs: num('redelivery-check-interval'),
-    pickupPingIntervalMs: num('pickup-ping-interval'),
-    pickupBatchSize: num('pickup-batch-size'),
-    pickupWindow: num('pickup-window'),
-    mediatorTimeoutMs: num('mediator-timeout'),
-    primaryFailoverAfterMs: num('primary-failover-after'),
-    relayMode: str('relay-mode') as RunnerConfig['relayMode'],
-    relayTimeoutMs: num('relay-timeout'),
-    relayConcurrency: num('relay-concurrency'),
-    agentFailingAfterMs: num('agent-failing-after'),
-    maxKeysPerAgent: num('max-keys-per-agent'),
-    multiUseInvitation: values['multi-use-invitation'] as boolean,
-    agentHandshakeProtocols: 'protocols' in handshakes ? handshakes.protocols : [],
-    agentInvitationFormat: str('agent-invitation-format') as RunnerConfig['agentInvitationFormat'],
+    module: moduleOptionsOf(values, 'protocols' in handshakes ? handshakes.protocols : []),
     adminApiKey: str('admin-api-key'),
     maxAdminKeyFailures: num('max-admin-key-failures'),
     adminKeyFailureWindowMs: num('admin-key-failure-window'),
@@ -205,6 +162,18 @@ export function resolveConfig({ flags, env }: ConfigSources): RunnerConfig {
     logFormat: str('log-format') as RunnerConfig['logFormat'],
     shutdownTimeoutMs: num('shutdown-timeout'),
   }
+}
+
+/**
+ * The module's options, from every runner option that names one (`module`): each value as it is,
+ * but the handshakes, which the runner reads as short names.
+ */
+function moduleOptionsOf(values: Record<string, Scalar | undefined>, handshakes: string[]): RunnerModuleOptions {
+  const options: Record<string, unknown> = {}
+  for (const option of runnerOptions) {
+    if (option.module) options[option.module] = values[option.name]
+  }
+  return { ...options, agentHandshakeProtocols: handshakes } as RunnerModuleOptions
 }
 
 function readEnv(env: NodeJS.ProcessEnv): Record<string, RawValue> {

@@ -4,7 +4,18 @@
  * all derived from this list, so they cannot drift apart.
  */
 
+import {
+  AGENT_INVITATION_FORMATS,
+  PICKUP_STRATEGIES,
+  PROXY_MEDIATOR_MODULES_DEFAULTS,
+  type ProxyMediatorModulesOptions,
+  RELAY_MODES,
+} from '@proxy-mediator/proxy-mediator'
+
 export type RunnerOptionType = 'string' | 'number' | 'boolean'
+
+/** The module options a runner option sets; its default is the module's (`PROXY_MEDIATOR_MODULES_DEFAULTS`). */
+export type ModuleOptionName = keyof typeof PROXY_MEDIATOR_MODULES_DEFAULTS & keyof ProxyMediatorModulesOptions
 
 export interface RunnerOptionDefinition {
   /** The flag name (kebab-case); also the config file key. */
@@ -21,15 +32,34 @@ export interface RunnerOptionDefinition {
   secret?: boolean
   /** Settable only on the command line or in the environment (e.g. the path of the config file itself). */
   notInConfigFile?: boolean
+  /** A whole number in this range, checked with the rest of the configuration. */
+  integer?: { min: number; max: number; unit?: 'milliseconds' | 'bytes' }
+  /** The module option it sets: the module's default is its default, and the value goes to the module as it is. */
+  module?: ModuleOptionName
 }
 
-export const PICKUP_STRATEGIES = ['auto', 'live', 'implicit', 'poll-v2', 'poll-v1'] as const
+/** The longest duration an option takes: a day. */
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000
+const milliseconds = (min: number) => ({ min, max: MAX_DURATION_MS, unit: 'milliseconds' as const })
+
+/** A runner option that sets a module option, with the module's default: nothing restated. */
+function moduleOption(module: ModuleOptionName): Pick<RunnerOptionDefinition, 'module' | 'default'> {
+  const value = PROXY_MEDIATOR_MODULES_DEFAULTS[module]
+  return {
+    module,
+    default: Array.isArray(value) ? value.map(shortProtocolName).join(',') : (value as string | number | boolean),
+  }
+}
+
+/** `https://didcomm.org/didexchange/1.1` as the runner's options write it: `didexchange/1.1`. */
+export function shortProtocolName(uri: string): string {
+  return uri.replace(/^https:\/\/didcomm\.org\//, '')
+}
+
 export const WALLET_BACKENDS = ['portable', 'askar'] as const
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'off'] as const
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
-export const AGENT_INVITATION_FORMATS = ['oob/1.1', 'oob/1.0', 'connections/1.0'] as const
 export const KEY_DERIVATION_METHODS = ['argon2i-mod', 'argon2i-int', 'raw'] as const
-export const RELAY_MODES = ['proxy', 'transparent'] as const
 
 const GROUP_NETWORK = 'Network'
 const GROUP_WALLET = 'Wallet and storage'
@@ -55,6 +85,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Port of the DIDComm endpoint (HTTP POST and WebSocket upgrade), which also answers /health and /ready. The admin routes are on --admin-port.',
     default: 3000,
+    integer: { min: 1, max: 65_535 },
   },
   {
     name: 'endpoint',
@@ -86,6 +117,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Most recipients an inbound envelope may list. Each one costs a key look-up, so a longer list is refused with 400 before any: real senders name a handful (one per device of the recipient).',
     default: 16,
+    integer: { min: 1, max: 1_000 },
   },
   {
     name: 'max-protected-header-size',
@@ -94,6 +126,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Longest protected header of an inbound envelope, in bytes of base64url; a longer one is refused with 400 before it is decoded. 16 recipients take about 5,000.',
     default: 16_384,
+    integer: { min: 256, max: 10_000_000 },
   },
   {
     name: 'max-websockets',
@@ -102,6 +135,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Most inbound websockets open at once; more are refused with 503. Frames are bounded by max-body-size.',
     default: 1_000,
+    integer: { min: 1, max: 1_000_000 },
   },
   {
     name: 'max-websockets-per-address',
@@ -109,6 +143,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_NETWORK,
     description: 'Most inbound websockets open at once from one remote address; more are refused with 429.',
     default: 50,
+    integer: { min: 1, max: 1_000_000 },
   },
   {
     name: 'websocket-idle-timeout',
@@ -117,6 +152,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Milliseconds an inbound websocket may stay open without sending a DIDComm message before it is closed.',
     default: 30_000,
+    integer: milliseconds(1),
   },
   {
     name: 'max-connections',
@@ -125,6 +161,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Most connections open at once on the port (HTTP, keep-alive and websockets alike); more are answered 503 and closed before anything is read. Keep it, with room to spare, under the process file-descriptor limit (ulimit -n).',
     default: 2_000,
+    integer: { min: 1, max: 1_000_000 },
   },
   {
     name: 'max-connections-per-address',
@@ -133,6 +170,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Most connections open at once from one remote address; more are answered 429 and closed. Behind a reverse proxy every client has its address: raise it, or bound clients there.',
     default: 200,
+    integer: { min: 1, max: 1_000_000 },
   },
   {
     name: 'headers-timeout',
@@ -140,6 +178,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_NETWORK,
     description: 'Milliseconds a client may take to send the headers of a request before its connection is closed.',
     default: 10_000,
+    integer: milliseconds(1),
   },
   {
     name: 'request-timeout',
@@ -148,6 +187,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Milliseconds a client may take to send a whole request, body included, before its connection is closed (at least headers-timeout).',
     default: 30_000,
+    integer: milliseconds(1),
   },
   {
     name: 'wallet-backend',
@@ -209,7 +249,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'How messages are picked up upstream: `auto` (by discover-features), `live` (pickup 2.0 over WebSocket), `implicit` (trust ping with return route, for ACA-Py), `poll-v2`, `poll-v1`.',
-    default: 'auto',
+    ...moduleOption('pickupStrategy'),
     choices: PICKUP_STRATEGIES,
   },
   {
@@ -217,21 +257,24 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'number',
     group: GROUP_UPSTREAM,
     description: 'Milliseconds between WebSocket pings to the external mediator; 0 disables the keepalive.',
-    default: 15000,
+    ...moduleOption('keepaliveIntervalMs'),
+    integer: milliseconds(0),
   },
   {
     name: 'reconnect-max-delay',
     type: 'number',
     group: GROUP_UPSTREAM,
     description: 'Cap, in milliseconds, of the backoff between reconnects to the external mediator.',
-    default: 30000,
+    ...moduleOption('reconnectMaxDelayMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'polling-interval',
     type: 'number',
     group: GROUP_UPSTREAM,
     description: 'Milliseconds between pickups when picking up by polling.',
-    default: 5000,
+    ...moduleOption('pollingIntervalMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'redelivery-check-interval',
@@ -239,7 +282,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'In live mode, milliseconds between asking the external mediator for messages it still holds (offered again after a failed relay or a restart).',
-    default: 30000,
+    ...moduleOption('redeliveryCheckIntervalMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'pickup-ping-interval',
@@ -247,7 +291,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'With implicit pickup, milliseconds between the trust pings (with return route) that ask the external mediator for what it holds, besides the one sent after each message taken. An ACA-Py mediator lets a queued message out only when a message comes in, so this bounds how long one waits there when nothing else flows.',
-    default: 2000,
+    ...moduleOption('pickupPingIntervalMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'pickup-batch-size',
@@ -255,7 +300,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'Most messages asked for in one pickup 2.0 delivery-request. Larger batches mean fewer protocol round trips per message.',
-    default: 100,
+    ...moduleOption('pickupBatchSize'),
+    integer: { min: 1, max: 10_000 },
   },
   {
     name: 'pickup-window',
@@ -263,14 +309,16 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'Most messages picked up from one external mediator that may be unacknowledged at once (being relayed, or waiting for a turn). While as many are, the proxy asks that mediator for no more, so a backlog there stays there instead of piling up in memory.',
-    default: 200,
+    ...moduleOption('pickupWindow'),
+    integer: { min: 1, max: 100_000 },
   },
   {
     name: 'mediator-timeout',
     type: 'number',
     group: GROUP_UPSTREAM,
     description: 'Milliseconds each step of connecting to the external mediator may take.',
-    default: 20000,
+    ...moduleOption('mediatorTimeoutMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'primary-failover-after',
@@ -278,7 +326,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_UPSTREAM,
     description:
       'Milliseconds the primary external mediator may stay unreachable before new grants name the next mediator that is picked up from (a standby first, else a draining one); logged and counted in proxy_mediator_failovers_total. 0 turns failover off. It changes new grants only; the primary stays primary and is named again once it is back.',
-    default: 0,
+    ...moduleOption('primaryFailoverAfterMs'),
+    integer: milliseconds(0),
   },
   {
     name: 'relay-mode',
@@ -286,7 +335,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description:
       "`proxy`: the agent's grant names the proxy's routing key before the external mediator's, and the proxy opens the forward layer meant for it. `transparent` (RFC 0046, a relay): the grant names the external mediator's keys only, the proxy registers the agent's own keys with every external mediator and relays the agent's envelopes unopened. The cost: the external mediators learn the agents' keys. Set it before the agents connect: a grant already given keeps its keys.",
-    default: 'proxy',
+    ...moduleOption('relayMode'),
     choices: RELAY_MODES,
   },
   {
@@ -294,14 +343,16 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     type: 'number',
     group: GROUP_RELAY,
     description: 'Milliseconds one relay POST to the agent may take before it counts as failed.',
-    default: 10000,
+    ...moduleOption('relayTimeoutMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'relay-concurrency',
     type: 'number',
     group: GROUP_RELAY,
     description: 'Relays in flight per agent; more wait their turn.',
-    default: 16,
+    ...moduleOption('relayConcurrencyPerAgent'),
+    integer: { min: 1, max: 10_000 },
   },
   {
     name: 'agent-failing-after',
@@ -309,7 +360,8 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description:
       "Milliseconds an agent's relays may keep failing, with none succeeding, before the agent counts as failing: the proxy is then `degraded` (GET /status names the agent and the cause, proxy_mediator_agent_failing is 1). /ready stays 200: pickup still runs.",
-    default: 30_000,
+    ...moduleOption('agentFailingAfterMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'max-keys-per-agent',
@@ -317,14 +369,15 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description:
       'Most recipient keys one mediated agent may register (keylist-update); an update past it is refused whole with a problem report. ACA-Py registers one key per connection.',
-    default: 100_000,
+    ...moduleOption('maxKeysPerAgent'),
+    integer: { min: 1, max: 10_000_000 },
   },
   {
     name: 'multi-use-invitation',
     type: 'boolean',
     group: GROUP_RELAY,
     description: 'Whether the agent invitation can be used by more than one agent.',
-    default: true,
+    ...moduleOption('multiUseAgentInvitation'),
   },
   {
     name: 'agent-handshake-protocols',
@@ -332,7 +385,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description:
       'Handshakes the agent invitation offers, comma-separated, in order of preference: an agent takes the first it knows. Any of didexchange/1.1, didexchange/1.0, connections/1.0. The default suits every ACA-Py from 0.7 on (see README, ACA-Py). Ignored with --agent-invitation-format connections/1.0.',
-    default: 'didexchange/1.1,didexchange/1.0,connections/1.0',
+    ...moduleOption('agentHandshakeProtocols'),
   },
   {
     name: 'agent-invitation-format',
@@ -340,8 +393,69 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_RELAY,
     description:
       "Format of the agent invitation: an out-of-band invitation (oob/1.1 or oob/1.0, a ?oob= URL), or a legacy connections invitation (connections/1.0, a ?c_i= URL for ACA-Py's /connections/receive-invitation).",
-    default: 'oob/1.1',
+    ...moduleOption('agentInvitationFormat'),
     choices: AGENT_INVITATION_FORMATS,
+  },
+  {
+    name: 'relay-retry-max-delay',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      'Cap, in milliseconds, of the backoff between attempts to relay a message to an agent that does not answer 2xx. The message is kept (upstream, or in the outbox) and retried until it does.',
+    ...moduleOption('relayRetryMaxDelayMs'),
+    integer: milliseconds(1),
+  },
+  {
+    name: 'dead-letter-retention',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      'Most dead letters kept for GET /dead-letters and the page (messages the proxy will not relay by itself, still encrypted); the oldest go first. 0 keeps none.',
+    ...moduleOption('deadLetterRetention'),
+    integer: { min: 0, max: 1_000_000 },
+  },
+  {
+    name: 'dead-letter-envelope-max-bytes',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      'Largest envelope a dead letter keeps whole, in bytes; a larger one is kept as its size and SHA-256 digest only (and cannot be relayed again), so that whoever can make the proxy dead-letter a message does not decide how much it stores.',
+    ...moduleOption('deadLetterEnvelopeMaxBytes'),
+    integer: { min: 0, max: 1_073_741_824, unit: 'bytes' },
+  },
+  {
+    name: 'dead-letter-store-max-bytes',
+    type: 'number',
+    group: GROUP_RELAY,
+    description: 'Most bytes all dead letters may take together; the oldest go first, as with dead-letter-retention.',
+    ...moduleOption('deadLetterStoreMaxBytes'),
+    integer: { min: 0, max: 1_099_511_627_776, unit: 'bytes' },
+  },
+  {
+    name: 'max-held-in-memory',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      "While the store takes no writes (a full disk), most messages taken from an implicit-pickup mediator that are relayed from memory; past it, that mediator's sockets are closed so that it keeps the rest.",
+    ...moduleOption('maxHeldInMemory'),
+    integer: { min: 1, max: 1_000_000 },
+  },
+  {
+    name: 'storage-probe-interval',
+    type: 'number',
+    group: GROUP_RELAY,
+    description:
+      'While the store takes no writes, milliseconds between the writes that find out whether it takes them again.',
+    ...moduleOption('storageProbeIntervalMs'),
+    integer: milliseconds(1),
+  },
+  {
+    name: 'invitation-fetch-timeout',
+    type: 'number',
+    group: GROUP_UPSTREAM,
+    description: 'Milliseconds a short invitation URL may take to answer with the invitation.',
+    ...moduleOption('invitationFetchTimeoutMs'),
+    integer: milliseconds(1),
   },
   {
     name: 'admin-host',
@@ -358,6 +472,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Port of the admin listener. The same value as --port puts the admin routes back on the DIDComm listener (on --host), as before the admin listener existed, for scripts that need one port.',
     default: 3001,
+    integer: { min: 1, max: 65_535 },
   },
   {
     name: 'admin-insecure-mode',
@@ -382,6 +497,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       "Wrong admin keys one address may give (as x-api-key, or on the operator's sign-in form) within admin-key-failure-window; past it, the address gets 429 with Retry-After, whatever key it sends, until the window ends. Right keys never count, so scripts that call all day are never locked out. 0 turns the limit off.",
     default: 10,
+    integer: { min: 0, max: 1_000_000 },
   },
   {
     name: 'admin-key-failure-window',
@@ -389,6 +505,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     group: GROUP_ADMIN,
     description: 'Milliseconds over which max-admin-key-failures counts the wrong keys of an address.',
     default: 900_000,
+    integer: milliseconds(1),
   },
   {
     name: 'tls-cert',
@@ -452,6 +569,7 @@ export const runnerOptions: readonly RunnerOptionDefinition[] = [
     description:
       'Milliseconds a graceful shutdown (SIGTERM/SIGINT) may take before the process exits anyway with status 1.',
     default: 10000,
+    integer: milliseconds(1),
   },
   {
     name: 'config',

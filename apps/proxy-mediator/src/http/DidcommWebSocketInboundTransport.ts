@@ -1,12 +1,12 @@
 import { type Agent, type InboundTransport, type Logger, TransportService, utils } from '@credo-ts/core'
-import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 // Credo's own session over a socket (return-route replies); the transport around it is what is replaced.
 import { WebSocketTransportSession } from '@credo-ts/node/build/transport/WsInboundTransport'
+import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 import type { RawData, WebSocket, WebSocketServer } from 'ws'
-import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import type { RecordRefusal } from './RefusalRecorder'
+import type { ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
+import type { RecordRefusal } from '../web/RefusalRecorder'
+import { BadRequestError } from '../web/errorResponses'
 import { classifyInboundError } from './classifyInboundError'
-import { BadRequestError } from './errorResponses'
 import { type InboundLimits, gateInboundMessage } from './gateInboundMessage'
 
 /** Close codes (RFC 6455, and IANA's 1013): a frame refused for its content, for its size, and one not taken for now. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { RecordRefusal } from './RefusalRecorder'
+import type { RecordRefusal } from '../web/RefusalRecorder'
 import { refuseSocket } from './refuseSocket'
 
 export interface WebSocketLimits {

@@ -1,5 +1,5 @@
 import { ClassValidationError, WalletError } from '@credo-ts/core'
-import { BadRequestError } from './errorResponses'
+import { BadRequestError } from '../web/errorResponses'
 
 /**
  * Which failures of an inbound DIDComm message are the sender's doing, answered with a 400 and a

@@ -1,7 +1,7 @@
 import type { EncryptedMessage } from '@credo-ts/core'
 import { isEncryptedEnvelope } from '@proxy-mediator/proxy-mediator'
-import type { ProxyMediatorControl } from './ProxyMediatorControl'
-import { BadRequestError } from './errorResponses'
+import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
+import { BadRequestError } from '../web/errorResponses'
 
 export interface EnvelopeLimits {
   /** More recipients than this are refused before any key is looked up. */

@@ -1,8 +1,8 @@
 import type { Logger } from '@credo-ts/core'
 import { z } from 'zod'
-import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
+import type { ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
+import { STARTING_BODY } from '../web/errorResponses'
 import { type AnyApiRoute, apiRoute } from './api/ApiRoute'
-import { STARTING_BODY } from './errorResponses'
 import { invitationUrlOf, mediatorInvitationBody, safeHost } from './readMediatorInvitation'
 
 const TAG = 'Set-up'

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import type { RecordRefusal } from './RefusalRecorder'
+import type { RecordRefusal } from '../web/RefusalRecorder'
 import { refuseSocket } from './refuseSocket'
 
 export interface ConnectionLimits {

@@ -1,9 +1,9 @@
 import type { Logger } from '@credo-ts/core'
 import type { MediatorChange } from '@proxy-mediator/proxy-mediator'
 import { z } from 'zod'
-import type { ProxyMediatorControl } from './ProxyMediatorControl'
+import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
+import { ERROR_CODE } from '../web/readInput'
 import { type AnyApiRoute, type RouteAnswer, apiRoute } from './api/ApiRoute'
-import { ERROR_CODE } from './api/readInput'
 import { invitationUrlOf, mediatorInvitationBody, safeHost } from './readMediatorInvitation'
 
 const TAG = 'External mediators'

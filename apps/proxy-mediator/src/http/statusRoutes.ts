@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client'
 import { z } from 'zod'
 import type { StatusHistory } from '../history/StatusHistory'
-import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
+import type { ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
 import { type AnyApiRoute, apiRoute } from './api/ApiRoute'
 
 const TAG = 'Health and status'

@@ -1,7 +1,7 @@
-import type { RequestHandler, Response } from 'express'
 import type { EncryptedMessage } from '@credo-ts/core'
-import type { ProxyMediatorControlProvider } from './ProxyMediatorControl'
-import { BadRequestError } from './errorResponses'
+import type { RequestHandler, Response } from 'express'
+import type { ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
+import { BadRequestError } from '../web/errorResponses'
 import { type InboundLimits, gateInboundMessage } from './gateInboundMessage'
 
 /** Where the envelope that passed the gate waits for the DIDComm transport, parsed once. */

@@ -1,24 +1,19 @@
 import type { Server } from 'node:http'
 import { type Logger, WalletInvalidKeyError } from '@credo-ts/core'
-import {
-  Egress,
-  type MessageRelayedEvent,
-  ProxyMediatorEventTypes,
-  type ProxyMediatorStateChangedEvent,
-} from '@proxy-mediator/proxy-mediator'
+import { Egress, type MessageRelayedEvent, ProxyMediatorEventTypes } from '@proxy-mediator/proxy-mediator'
 import type { Express } from 'express'
 import { type ProxyAgent, createProxyAgent } from '../agent/createProxyAgent'
-import { TlsCertificates } from '../http/TlsCertificates'
 import { ConfigError } from '../config/ConfigError'
 import type { RunnerConfig } from '../config/RunnerConfig'
 import { isLoopbackHost } from '../config/isLoopbackHost'
-import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
-import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
-import { createHttpApp } from '../http/createHttpApp'
 import { StatusHistory } from '../history/StatusHistory'
+import { TlsCertificates } from '../http/TlsCertificates'
+import { attachWebSocketUpgrade } from '../http/attachWebSocketUpgrade'
 import { limitConnections } from '../http/limitConnections'
 import { listenOnHost } from '../http/listenOnHost'
 import { type RunnerMetrics, createRunnerMetrics } from '../metrics/createRunnerMetrics'
+import { createHttpApp } from '../server/createHttpApp'
+import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
 import { runnerFacts } from './RunnerFacts'
 import { guardedListener } from './guardedListener'
 
@@ -92,12 +87,7 @@ export function createProxyRunner(config: RunnerConfig, logger: Logger): ProxyRu
       ProxyMediatorEventTypes.MessageRelayed,
       guardedListener(({ payload }) => metrics.observeRelayLatency(payload.latencyMs)),
     )
-    agent.events.on<ProxyMediatorStateChangedEvent>(
-      ProxyMediatorEventTypes.StateChanged,
-      guardedListener(({ payload }) =>
-        logger.info(`Proxy mediator state: ${payload.previousState} -> ${payload.state}`),
-      ),
-    )
+    // Each change of state is logged by the module itself, with why (`Proxy mediator is ready: ...`).
   }
 
   const connectToConfiguredMediator = async (invitationUrl: string) => {

@@ -1,12 +1,12 @@
-import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
-import { readInput } from '../http/api/readInput'
+import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
 import {
   type DeadLetterSelection,
   deleteSelected,
   deleteSelection,
   replaySelected,
   replaySelection,
-} from '../http/deadLetterSelection'
+} from '../web/deadLetterSelection'
+import { readInput } from '../web/readInput'
 
 /** What an action did, for the notice after it: fixed words and whole numbers only. */
 export interface DeadLetterActionDone {

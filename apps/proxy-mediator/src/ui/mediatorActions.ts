@@ -1,6 +1,6 @@
 import type { MediatorChange, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
-import type { ProxyMediatorControl } from '../http/ProxyMediatorControl'
-import { BadRequestError } from '../http/errorResponses'
+import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
+import { BadRequestError } from '../web/errorResponses'
 
 /**
  * An action on one external mediator, taken from the page: a form in the mediator's row that

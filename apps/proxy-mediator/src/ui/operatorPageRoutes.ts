@@ -1,18 +1,19 @@
-import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { Logger } from '@credo-ts/core'
+import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
+import { invitationUrlProblem } from '@proxy-mediator/proxy-mediator'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express'
 import type { StatusHistory } from '../history/StatusHistory'
-import type { AdminKeyGuard } from '../http/AdminKeyGuard'
-import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../http/ProxyMediatorControl'
-import type { RecordRefusal } from '../http/RefusalRecorder'
-import { asyncRoute } from '../http/asyncRoute'
-import { deadLetterPageQuery } from '../http/deadLetterRoutes'
-import { TooManyAttemptsError, toHttpErrorResponse } from '../http/errorResponses'
-import { refuseCrossSite } from '../http/refuseCrossSite'
 import type { RunnerFacts } from '../runner/RunnerFacts'
+import type { AdminKeyGuard } from '../web/AdminKeyGuard'
+import type { ProxyMediatorControl, ProxyMediatorControlProvider } from '../web/ProxyMediatorControl'
+import type { RecordRefusal } from '../web/RefusalRecorder'
+import { asyncRoute } from '../web/asyncRoute'
+import { deadLetterPageQuery } from '../web/deadLetterPageQuery'
+import type { DeadLetterSelection } from '../web/deadLetterSelection'
+import { TooManyAttemptsError, toHttpErrorResponse } from '../web/errorResponses'
+import { refuseCrossSite } from '../web/refuseCrossSite'
 import { type Operator, OperatorAccess } from './OperatorAccess'
 import { StatusStreams } from './StatusStreams'
-import type { DeadLetterSelection } from '../http/deadLetterSelection'
 import {
   CONFIRMED_FIELD,
   CONFIRMED_VALUE,
@@ -25,13 +26,13 @@ import { invitationQrCode } from './invitationQrCode'
 import { checkConfirmation, findMediatorAction } from './mediatorActions'
 import { operatorPageAssets } from './operatorPageAssets'
 import { pageSecurityHeaders } from './pageSecurityHeaders'
+import type { SafeHtml } from './render/html'
 import { renderDeadLetterConfirmation } from './render/renderDeadLetterConfirmation'
 import { type DeadLettersView, agentNamer } from './render/renderDeadLettersSection'
 import { type HistoryView, renderHistorySection } from './render/renderHistorySection'
 import { renderLiveRegions } from './render/renderLiveRegions'
 import { type AgentInvitationView, renderOperatorPage } from './render/renderOperatorPage'
 import type { Notice } from './render/renderPageLayout'
-import type { SafeHtml } from './render/html'
 import { renderSignInPage } from './render/renderSignInPage'
 
 export interface OperatorPageLimits {
@@ -244,7 +245,7 @@ export function operatorPageRoutes(options: OperatorPageOptions): OperatorPage {
         return
       }
       const body = req.body as Record<string, unknown> | undefined
-      if (!access.isAdminApiKey(body?.admin_api_key)) {
+      if (!options.guard.isAdminKey(body?.admin_api_key)) {
         options.guard.countWrongKey(req, res, (error) => {
           if (error) return next(error)
           refuse('operator_sign_in_refused', 'POST /ui/sign-in rejected: not the admin API key')
@@ -444,13 +445,7 @@ async function readInvitation(current: ProxyMediatorControl | undefined, logger:
 
 function readFormInvitationUrl(req: Request): { url: string } | { error: string } {
   const value = (req.body as Record<string, unknown> | undefined)?.invitation_url
-  if (typeof value !== 'string' || value.trim() === '') {
-    return { error: 'Paste the external mediator\u2019s invitation URL into the field first.' }
-  }
-  try {
-    new URL(value.trim())
-  } catch {
-    return { error: 'That is not a URL. Paste the full invitation URL, e.g. https://mediator.example/?oob=...' }
-  }
-  return { url: value.trim() }
+  const url = typeof value === 'string' ? value.trim() : value
+  const problem = invitationUrlProblem(url)
+  return problem ? { error: problem } : { url: url as string }
 }

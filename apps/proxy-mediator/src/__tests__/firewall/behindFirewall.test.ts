@@ -1,16 +1,16 @@
+import { X509Certificate } from 'node:crypto'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
-import { X509Certificate } from 'node:crypto'
 import { RoleEnv, RoleProcess, RunnerProcess, freePort } from '@proxy-mediator/topology'
 import WebSocket from 'ws'
 import { LoopbackBridge } from './support/LoopbackBridge'
 import { NetworkNamespace } from './support/NetworkNamespace'
-import { type IssuedCertificate, type TestCa, makeTestCa } from './support/testPki'
 import { Tinyproxy } from './support/Tinyproxy'
 import { requireFirewallTools } from './support/requireFirewallTools'
+import { type IssuedCertificate, type TestCa, makeTestCa } from './support/testPki'
 
 // The proxy inside a firewall, for real: a network namespace made here whose only way out is Debian's
 // tinyproxy (HTTP CONNECT, with a password), an external mediator outside it that serves HTTPS and

@@ -1,7 +1,7 @@
 import type { ProxyMediatorStatus, UpstreamMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import { StatusHistory } from '../../history/StatusHistory'
-import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
 import type { RunnerFacts } from '../../runner/RunnerFacts'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 
 /** One external mediator as `getStatus().mediators` lists it: a ready primary, unless overridden. */
 export function mediatorStatus(id: string, overrides: Partial<UpstreamMediatorStatus> = {}): UpstreamMediatorStatus {

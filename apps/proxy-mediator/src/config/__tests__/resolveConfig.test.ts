@@ -36,11 +36,13 @@ describe('resolveConfig', () => {
       port: 3000,
       label: 'Proxy Mediator',
       walletBackend: 'portable',
-      pickupStrategy: 'auto',
-      keepaliveIntervalMs: 15000,
-      relayMode: 'proxy',
-      primaryFailoverAfterMs: 0,
-      multiUseInvitation: true,
+      module: {
+        pickupStrategy: 'auto',
+        keepaliveIntervalMs: 15000,
+        relayMode: 'proxy',
+        primaryFailoverAfterMs: 0,
+        multiUseAgentInvitation: true,
+      },
       maxBodySizeBytes: 5 * 1024 * 1024,
       logLevel: 'info',
     })
@@ -57,10 +59,10 @@ describe('resolveConfig', () => {
     const config = resolveConfig({ flags: parseCommandLine(['--port', '6000']), env })
     expect(config.port).toBe(6000)
     expect(config.label).toBe('from-env')
-    expect(config.relayTimeoutMs).toBe(111)
+    expect(config.module.relayTimeoutMs).toBe(111)
     expect(config.endpoint).toBe('http://file:1')
     expect(config.walletKey).toBe('k')
-    expect(config.pollingIntervalMs).toBe(5000)
+    expect(config.module.pollingIntervalMs).toBe(5000)
   })
 
   it('reads JSON config files and camelCase keys', () => {
@@ -68,12 +70,14 @@ describe('resolveConfig', () => {
       'c.json',
       JSON.stringify({ endpoint: 'http://a:1', walletKey: 'x', pickupStrategy: 'implicit' }),
     )
-    expect(resolve(['--config', file])).toMatchObject({ pickupStrategy: 'implicit', walletKey: 'x' })
+    expect(resolve(['--config', file])).toMatchObject({ module: { pickupStrategy: 'implicit' }, walletKey: 'x' })
   })
 
   it('accepts booleans from env and flags', () => {
-    expect(resolve(minimal, { PROXY_MEDIATOR_MULTI_USE_INVITATION: 'false' }).multiUseInvitation).toBe(false)
-    expect(resolve([...minimal, '--no-multi-use-invitation']).multiUseInvitation).toBe(false)
+    expect(resolve(minimal, { PROXY_MEDIATOR_MULTI_USE_INVITATION: 'false' }).module.multiUseAgentInvitation).toBe(
+      false,
+    )
+    expect(resolve([...minimal, '--no-multi-use-invitation']).module.multiUseAgentInvitation).toBe(false)
   })
 
   it('reads the wallet key from a file when no key is given', () => {
@@ -92,15 +96,17 @@ describe('resolveConfig', () => {
   })
 
   it('reads the relay mode and the failover time from flags, env and the file, and refuses bad ones', () => {
-    expect(resolve([...minimal, '--relay-mode', 'transparent', '--primary-failover-after', '30000'])).toMatchObject({
+    expect(
+      resolve([...minimal, '--relay-mode', 'transparent', '--primary-failover-after', '30000']).module,
+    ).toMatchObject({
       relayMode: 'transparent',
       primaryFailoverAfterMs: 30000,
     })
     expect(
-      resolve(minimal, { PROXY_MEDIATOR_RELAY_MODE: 'transparent', PROXY_MEDIATOR_PRIMARY_FAILOVER_AFTER: '0' }),
+      resolve(minimal, { PROXY_MEDIATOR_RELAY_MODE: 'transparent', PROXY_MEDIATOR_PRIMARY_FAILOVER_AFTER: '0' }).module,
     ).toMatchObject({ relayMode: 'transparent', primaryFailoverAfterMs: 0 })
     const file = writeTemp('c.yaml', 'relay-mode: transparent\nprimary-failover-after: 5000\n')
-    expect(resolve([...minimal, '--config', file])).toMatchObject({
+    expect(resolve([...minimal, '--config', file]).module).toMatchObject({
       relayMode: 'transparent',
       primaryFailoverAfterMs: 5000,
     })

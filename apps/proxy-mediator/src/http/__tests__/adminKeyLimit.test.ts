@@ -3,8 +3,8 @@ import { request } from 'node:http'
 import { Registry } from 'prom-client'
 import { historyOf, noDeadLetterActions, proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
-import { createHttpApp } from '../createHttpApp'
+import { createHttpApp } from '../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
 // Wrong admin keys are limited per address, by x-api-key and by the page's sign-in together; right

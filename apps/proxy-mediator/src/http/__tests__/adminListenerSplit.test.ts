@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { historyOf, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import { createHttpApp } from '../createHttpApp'
+import { createHttpApp } from '../../server/createHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
 // The two apps the runner serves on two listeners: what each answers, and what it does not.

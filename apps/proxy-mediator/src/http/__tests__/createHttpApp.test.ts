@@ -1,5 +1,5 @@
-import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 import type { Server } from 'node:http'
+import { StorageUnavailableError } from '@proxy-mediator/proxy-mediator'
 import type { DeadLetterQuery, MediatorChange, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import {
   InvalidInvitationError,
@@ -11,8 +11,9 @@ import {
 import { Registry } from 'prom-client'
 import { historyOf, noDeadLetterActions, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
-import { createHttpApp } from '../createHttpApp'
+import { createHttpApp } from '../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
+import { checkInvitationUrlAsTheModule } from './support/checkInvitationUrlAsTheModule'
 import { serveOnLoopback } from './support/serveOnLoopback'
 import { serveTestApp } from './support/serveTestApp'
 
@@ -64,6 +65,7 @@ class FakeControl implements ProxyMediatorControl {
   }
   public connectOptions: Array<{ primary?: boolean } | undefined> = []
   async connectToMediator(url: string, options?: { primary?: boolean }) {
+    checkInvitationUrlAsTheModule(url)
     if (this.connectError) throw this.connectError
     this.connectedTo.push(url)
     this.connectOptions.push(options)
@@ -207,7 +209,7 @@ describe('runner HTTP routes', () => {
   it.each([
     ['not JSON', '{"invitation_url":', 400, 'invalid_json'],
     ['no invitation_url', '{}', 400, 'bad_request'],
-    ['a malformed URL', '{"invitation_url":"not a url"}', 400, 'invalid_url'],
+    ['a malformed URL', '{"invitation_url":"not a url"}', 400, 'invalid_invitation'],
     ['a primary that is no boolean', '{"invitation_url":"http://m?oob=a","primary":"yes"}', 400, 'invalid_primary'],
     [
       'an oversized body',

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { DeadLetterActor } from '@proxy-mediator/proxy-mediator'
 import { proxyStatus } from '../../__tests__/support/statusFixtures'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { serveTestApp } from './support/serveTestApp'
 
 // POST /dead-letters/replay and /delete, in-process over a stand-in for the module that records

@@ -1,6 +1,6 @@
 import type { EncryptedMessage } from '@credo-ts/core'
 import type { ForwardAcceptance } from '@proxy-mediator/proxy-mediator'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { type GateVerdict, type InboundLimits, gateInboundMessage } from '../gateInboundMessage'
 
 const LIMITS: InboundLimits = { maxMessageBytes: 4096, maxRecipients: 4, maxProtectedHeaderBytes: 512 }

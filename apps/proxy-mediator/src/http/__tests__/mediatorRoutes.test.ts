@@ -9,8 +9,9 @@ import {
 } from '@proxy-mediator/proxy-mediator'
 import { mediatorStatus, noDeadLetterActions, proxyStatus } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
-import { createHttpApp } from '../createHttpApp'
+import { createHttpApp } from '../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
+import { checkInvitationUrlAsTheModule } from './support/checkInvitationUrlAsTheModule'
 import { serveTestApp } from './support/serveTestApp'
 
 // The admin routes of the external mediators, in-process, with a stand-in for the module that
@@ -48,6 +49,7 @@ class RecordingControl implements ProxyMediatorControl {
     return change
   }
   async connectToMediator(url: string, options?: { primary?: boolean }) {
+    checkInvitationUrlAsTheModule(url)
     const change = await this.record(`add ${url} primary=${options?.primary}`, {
       result: url.includes('known') ? 'unchanged' : 'added',
       mediatorId: 'm-3',
@@ -173,7 +175,7 @@ describe('external mediator routes', () => {
   it.each([
     ['no body', undefined, 'bad_request'],
     ['no invitation_url', { primary: true }, 'bad_request'],
-    ['a malformed URL', { invitation_url: 'not a url' }, 'invalid_url'],
+    ['a malformed URL', { invitation_url: 'not a url' }, 'invalid_invitation'],
     ['primary as a string', { invitation_url: 'http://m?oob=a', primary: 'false' }, 'invalid_primary'],
     ['a JSON array', [1], 'bad_request'],
     ['not JSON', '{"invitation_url":', 'invalid_json'],

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { z } from 'zod'
-import type { ProxyMediatorControl } from '../ProxyMediatorControl'
-import type { ExpectedBody } from '../refuseCrossSite'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
+import type { ExpectedBody } from '../../web/refuseCrossSite'
 
 /**
  * Who may call a route:

@@ -1,11 +1,11 @@
 import express, { type RequestHandler, Router } from 'express'
-import type { AdminKeyGuard } from '../AdminKeyGuard'
-import type { ProxyMediatorControlProvider } from '../ProxyMediatorControl'
-import { asyncRoute } from '../asyncRoute'
-import { StartingError } from '../errorResponses'
-import { refuseCrossSite } from '../refuseCrossSite'
+import type { AdminKeyGuard } from '../../web/AdminKeyGuard'
+import type { ProxyMediatorControlProvider } from '../../web/ProxyMediatorControl'
+import { asyncRoute } from '../../web/asyncRoute'
+import { StartingError } from '../../web/errorResponses'
+import { readInput } from '../../web/readInput'
+import { refuseCrossSite } from '../../web/refuseCrossSite'
 import type { AnyApiRoute } from './ApiRoute'
-import { readInput } from './readInput'
 
 export interface MountApiRoutesOptions {
   control: ProxyMediatorControlProvider

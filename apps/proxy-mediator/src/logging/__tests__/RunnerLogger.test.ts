@@ -1,5 +1,5 @@
-import { REDACTED, redact } from '../redact'
 import { RunnerLogger } from '../RunnerLogger'
+import { REDACTED, redact } from '../redact'
 
 function capture(options: Partial<ConstructorParameters<typeof RunnerLogger>[0]> = {}) {
   const lines: string[] = []

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http'
-import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
 import {
   type MediatorChange,
   MediatorChangeRefusedError,
@@ -7,9 +6,6 @@ import {
   type ProxyMediatorStatus,
 } from '@proxy-mediator/proxy-mediator'
 import { Registry } from 'prom-client'
-import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
-import { createHttpApp, type HttpApp } from '../../http/createHttpApp'
-import { RunnerLogger } from '../../logging/RunnerLogger'
 import {
   historyOf,
   mediatorStatus,
@@ -17,6 +13,10 @@ import {
   proxyStatus,
   runnerFactsFixture,
 } from '../../__tests__/support/statusFixtures'
+import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
+import { RunnerLogger } from '../../logging/RunnerLogger'
+import { type HttpApp, createHttpApp } from '../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { SESSION_COOKIE } from '../sessionCookie'
 import { csrfTokenIn, postForm, sessionCookieOf } from './support/pageForms'
 
@@ -245,7 +245,7 @@ describe("operator's page, with an admin key", () => {
     expect(await unreachable.text()).toMatch(/role="alert"[^>]*>.*did not answer/s)
     const notUrl = await postForm(url, { invitation_url: 'not a url', csrf_token: token }, cookie)
     expect(notUrl.status).toBe(400)
-    expect(await notUrl.text()).toContain('That is not a URL')
+    expect(await notUrl.text()).toContain('is not a URL: give the whole invitation URL')
   })
 
   it('escapes what agents and mediators chose, and renders the fields being added to the module', async () => {

@@ -3,10 +3,10 @@ import type { DeadLetterActor, DeadLetterView, ProxyMediatorStatus } from '@prox
 import { Registry } from 'prom-client'
 import { proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { StatusHistory } from '../../history/StatusHistory'
-import type { ProxyMediatorControl } from '../../http/ProxyMediatorControl'
-import { type HttpApp, createHttpApp } from '../../http/createHttpApp'
 import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
 import { RunnerLogger } from '../../logging/RunnerLogger'
+import { type HttpApp, createHttpApp } from '../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { csrfTokenIn, postForm, sessionCookieOf } from './support/pageForms'
 
 // The operator's page when something is wrong, in-process over a stand-in for the module: the

@@ -17,7 +17,7 @@ export function renderAboutSection(facts: RunnerFacts, now = Date.now()): SafeHt
       .filter(([, value]) => value !== undefined)
       .map(
         ([name, value]) =>
-          html`<dt>${name}</dt><dd class="mono">${Array.isArray(value) ? value.join(', ') : String(value)}</dd>`,
+          html`<dt>${name}</dt><dd class="mono">${Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>`,
       )}</dl>
   </details>
   <p class="hint">The admin routes are described at <a href="/api-docs">/api-docs</a> (<a href="/openapi.json">/openapi.json</a>).</p>`

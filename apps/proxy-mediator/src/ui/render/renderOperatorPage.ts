@@ -1,9 +1,9 @@
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
 import type { RunnerFacts } from '../../runner/RunnerFacts'
+import { type SafeHtml, html } from './html'
 import { renderAboutSection } from './renderAboutSection'
 import { type DeadLettersView, renderDeadLettersSection } from './renderDeadLettersSection'
 import { type HistoryView, renderHistorySection } from './renderHistorySection'
-import { type SafeHtml, html } from './html'
 import { type LiveRegionName, renderLiveRegions } from './renderLiveRegions'
 import { type Notice, renderNotice, renderPageLayout } from './renderPageLayout'
 

@@ -38,6 +38,7 @@ import { MediatorUnreachableError } from '../../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../../models/ProxyMediatorStatus'
 import { Egress } from '../../transport/Egress'
 import { INVITATION_BODY_LIMITS, resolveInvitationUrl } from '../../utils/fetchInvitation'
+import { invitationUrlProblem } from '../../utils/invitationUrlProblem'
 import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
 const PICKUP_V1_PROTOCOL = 'https://didcomm.org/messagepickup/1.0'
@@ -61,14 +62,8 @@ export class UpstreamMediationService {
   ) {}
 
   public async parseInvitation(agentContext: AgentContext, invitationUrl: string): Promise<OutOfBandInvitation> {
-    if (typeof invitationUrl !== 'string' || invitationUrl.trim() === '') {
-      throw new InvalidInvitationError('The invitation URL is empty')
-    }
-    try {
-      new URL(invitationUrl)
-    } catch {
-      throw new InvalidInvitationError(`'${invitationUrl.slice(0, 200)}' is not a URL`)
-    }
+    const problem = invitationUrlProblem(invitationUrl)
+    if (problem) throw new InvalidInvitationError(problem)
     // A short URL is fetched here, bounded; Credo's fetch bounds neither the body nor the redirects.
     const inlineUrl = await resolveInvitationUrl(
       invitationUrl,

@@ -2,8 +2,8 @@ import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { historyOf, runnerFactsFixture } from '../../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../../logging/RunnerLogger'
-import type { ProxyMediatorControl } from '../../ProxyMediatorControl'
-import { createHttpApp } from '../../createHttpApp'
+import { createHttpApp } from '../../../server/createHttpApp'
+import type { ProxyMediatorControl } from '../../../web/ProxyMediatorControl'
 import { serveOnLoopback } from './serveOnLoopback'
 
 /**

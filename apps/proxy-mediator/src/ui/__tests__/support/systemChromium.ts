@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs'
+import { constants, accessSync } from 'node:fs'
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { BadRequestError } from '../errorResponses'
+import { BadRequestError } from './errorResponses'
 
 /**
  * The metadata key that names the error code of a refused field, e.g. `invalid_limit`. It is in the

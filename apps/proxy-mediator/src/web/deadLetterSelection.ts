@@ -1,7 +1,7 @@
 import type { DeadLetterReplayResult } from '@proxy-mediator/proxy-mediator'
 import { z } from 'zod'
 import type { ProxyMediatorControl } from './ProxyMediatorControl'
-import { ERROR_CODE, type IssueParams } from './api/readInput'
+import { ERROR_CODE, type IssueParams } from './readInput'
 
 /** Dead letters and connections are named by record ids (UUIDs). */
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express'
 import { type RateLimitRequestHandler, ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import { TooManyAttemptsError, UnauthorizedError } from './errorResponses'
-import { apiKeyCheck } from './apiKeyCheck'
+import { secretMatcher } from './secretMatcher'
 
 export interface AdminKeyGuardOptions {
   adminApiKey?: string
@@ -25,8 +25,10 @@ export interface AdminKeyGuardOptions {
  * operator's scripts, however many calls they make at once, never lock it out.
  */
 export class AdminKeyGuard {
-  /** Whether a request carries the admin key; always true when none is set. */
+  /** Whether a request carries the admin key in `x-api-key`; always true when none is set. */
   public readonly hasKey: (req: Request) => boolean
+  /** Whether this is the admin key (the page's sign-in form); false when none is set. */
+  public readonly isAdminKey: (given: unknown) => boolean
   /** For the admin routes: 429 for an address that gave too many wrong keys, else 401 without the key. */
   public readonly requireKey: RequestHandler[]
   /** For a route whose details need the key: refuses nothing, sets `res.locals.admin`. */
@@ -36,7 +38,9 @@ export class AdminKeyGuard {
   private readonly failures?: RateLimitRequestHandler
 
   public constructor(private readonly options: AdminKeyGuardOptions) {
-    this.hasKey = apiKeyCheck(options.adminApiKey)
+    const matches = options.adminApiKey === undefined ? undefined : secretMatcher(options.adminApiKey)
+    this.isAdminKey = (given) => matches?.(given) ?? false
+    this.hasKey = (req) => matches?.(req.header('x-api-key')) ?? true
     this.failures = options.maxFailures > 0 ? failureCounter(options) : undefined
     this.refuseBlockedAddress = (req, _res, next) => {
       this.refuseIfBlocked(req).then(() => next(), next)

@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { setPageSecurityHeaders } from '../ui/pageSecurityHeaders'
-import { renderApiReference } from '../ui/render/renderApiReference'
-import { type AnyApiRoute, apiRoute } from './api/ApiRoute'
-import type { OpenApiDocument } from './api/openApiDocument'
+import { type AnyApiRoute, apiRoute } from '../http/api/ApiRoute'
+import type { OpenApiDocument } from '../http/api/openApiDocument'
+import { setPageSecurityHeaders } from './pageSecurityHeaders'
+import { renderApiReference } from './render/renderApiReference'
 
 const TAG = 'Reference'
 
