@@ -5,6 +5,7 @@ import {
   BasicMessageRole,
   type BasicMessageStateChangedEvent,
   type ConnectionRecord,
+  DidExchangeState,
   DidKey,
   Key,
   KeyType,
@@ -218,6 +219,28 @@ export async function connectTo(agent: Agent, invitationUrl: string, timeoutMs =
   const { connectionRecord } = await agent.oob.receiveInvitationFromUrl(invitationUrl)
   if (!connectionRecord) throw new Error('Receiving the invitation made no connection')
   return agent.connections.returnWhenIsConnected(connectionRecord.id, { timeoutMs })
+}
+
+/**
+ * Resolves once a connection made through this invitation is complete on the inviter's side too.
+ * The invitee counts itself connected as soon as it has sent its last handshake message, which may
+ * still be on its way through the mediators: a test that changes the inviter's keys before it
+ * arrives would dead-letter that message, not the ones the test sends.
+ */
+export async function awaitInvitationConnected(agent: Agent, outOfBandId: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const connections = await agent.connections.findAllByOutOfBandId(outOfBandId)
+    // Not `isReady`: for the inviter that already holds once its response is sent.
+    const completed = connections.find((connection) => connection.state === DidExchangeState.Completed)
+    if (completed) return completed.id
+    if (Date.now() > deadline) {
+      throw new Error(
+        `No connection through invitation ${outOfBandId} completed within ${timeoutMs} ms; states: ${connections.map((c) => c.state).join(', ') || 'none'}`,
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /** Resolves once `count()` reaches `expected`, or rejects after `timeoutMs` with what was seen. */

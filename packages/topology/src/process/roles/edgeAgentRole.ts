@@ -1,6 +1,7 @@
 import { DidKey } from '@credo-ts/core'
 import { Egress } from '@proxy-mediator/proxy-mediator'
 import {
+  awaitInvitationConnected,
   createMediatedInvitation,
   createMediatedInvitationUrl,
   randomVerkeys,
@@ -35,6 +36,8 @@ runRole('edge agent', async () => {
       mediatedInvitation: () => createMediatedInvitationUrl(agent.agent),
       /** The same, with the out-of-band id that names its keys in `removeInvitationKeys`. */
       mediatedInvitationWithId: () => createMediatedInvitation(agent.agent),
+      /** The connection id once one made through this invitation is complete on the agent's side too. */
+      invitationConnected: (outOfBandId) => awaitInvitationConnected(agent.agent, outOfBandId as string),
       /** A fresh grant from the default mediator, which then routes new connections (Credo takes no unrequested grant). */
       requestMediationAgain: () => requestMediationAgain(agent.agent),
       /** The default mediation's grant as the agent holds it: endpoint and routing keys (base58). */

@@ -124,6 +124,8 @@ export class ProcessTopology {
       'mediatedInvitationWithId',
     )
     await this.sender.request('connect', { invitationUrl: url, name })
+    // The sender's last handshake message may still be on its way: wait until the agent has it too.
+    await this.agent.request('invitationConnected', outOfBandId)
     return outOfBandId
   }
 
