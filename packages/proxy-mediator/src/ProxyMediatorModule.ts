@@ -122,10 +122,7 @@ export class ProxyMediatorModule implements Module {
       ...dependencies,
       fetch: egress.fetch,
       WebSocketClass: UpstreamChannel.wrapWebSocketClass(
-        withKeepalive(
-          withEgress(dependencies.WebSocketClass, () => egress),
-          this.config.keepaliveIntervalMs,
-        ),
+        withKeepalive(withEgress(dependencies.WebSocketClass, egress), this.config.keepaliveIntervalMs),
         () => dependencyManager.resolve(UpstreamChannel),
       ),
     }

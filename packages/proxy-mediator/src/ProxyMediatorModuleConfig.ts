@@ -205,14 +205,23 @@ export const PROXY_MEDIATOR_DEFAULTS = {
     : Required<ProxyMediatorModuleConfigOptions>[Name]
 }
 
+/**
+ * Counts that bound something by room: a pickup window without room never asks the mediator for
+ * anything again, relays to an agent without room all wait for a turn that never comes, and a hold
+ * limit the count of held messages never equals never closes the mediators' sockets.
+ */
+const COUNTS_OF_AT_LEAST_ONE = ['pickupWindow', 'relayConcurrencyPerAgent', 'maxHeldInMemory'] as const
+
 export class ProxyMediatorModuleConfig {
   private readonly options: ProxyMediatorModuleConfigOptions
 
   public constructor(options: ProxyMediatorModuleConfigOptions = {}) {
-    const { pickupWindow } = options
-    // A window without room would never ask the mediator for anything again: refused at registration, not a silent stall.
-    if (pickupWindow !== undefined && !(Number.isInteger(pickupWindow) && pickupWindow >= 1)) {
-      throw new Error(`pickupWindow must be a whole number of at least 1, got ${pickupWindow}`)
+    // Refused at registration, not a silent stall: below 1 (or NaN), no room is ever free.
+    for (const name of COUNTS_OF_AT_LEAST_ONE) {
+      const value = options[name]
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+        throw new Error(`${name} must be a whole number of at least 1, got ${value}`)
+      }
     }
     this.options = options
   }

@@ -27,3 +27,16 @@ describe('PROXY_MEDIATOR_DEFAULTS', () => {
     }
   })
 })
+
+describe('ProxyMediatorModuleConfig counts of at least 1', () => {
+  it('refuses a relay concurrency or a hold limit that would stall the relay or never bound it', () => {
+    for (const name of ['relayConcurrencyPerAgent', 'maxHeldInMemory'] as const) {
+      for (const value of [0, -5, 2.5, Number.NaN]) {
+        expect(() => new ProxyMediatorModuleConfig({ [name]: value })).toThrow(
+          `${name} must be a whole number of at least 1, got ${value}`,
+        )
+      }
+      expect(new ProxyMediatorModuleConfig({ [name]: 1 })[name]).toBe(1)
+    }
+  })
+})

@@ -42,7 +42,7 @@ export class Egress {
   private readonly ca?: string[]
   private readonly dispatchers = new Map<string, Dispatcher>()
   private readonly nodeAgents = new Map<string, HttpAgent>()
-  /** The proxy (or none) per scheme and host: the relay asks for every POST, and the answer never changes. */
+  /** The proxy (or none) per scheme and host: asked for every outbound message and relay burst, and the answer never changes. */
   private readonly routes = new Map<string, URL | undefined>()
   private lastFailure?: EgressFailure
 

@@ -27,7 +27,7 @@ export interface DeadLetter extends DeadLetterSummary {
 
 /** Which dead letters to read: the newest first, from after `before`. */
 export interface DeadLetterQuery {
-  /** The most dead letters in the page. @default 100 */
+  /** The most dead letters in the page, a whole number of at least 1 (else a RangeError). @default 100 */
   limit?: number
   /** The `next` of the previous page. */
   before?: string
@@ -89,8 +89,12 @@ export class DeadLetterStore {
 
   /** The newest first, paged by count; read from the index alone. */
   public async page(agentContext: AgentContext, query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT
+    // NaN would slip past any bound and page the whole index at once.
+    if (!(Number.isInteger(limit) && limit >= 1)) {
+      throw new RangeError(`limit must be a whole number of at least 1, got ${limit}`)
+    }
     await this.writes
-    const limit = Math.max(1, query.limit ?? DEFAULT_PAGE_LIMIT)
     const index = await this.indexOf(agentContext)
     const after = query.before === undefined ? undefined : parseCursor(query.before)
     // A cursor this store did not make names no place to go on from.

@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpAgent, type RequestOptions, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { urlToHttpOptions } from 'node:url'
 import type { Egress } from '../../transport/Egress'
 
 export interface RelayResponse {
@@ -9,6 +10,10 @@ export interface RelayResponse {
 /** The POSTs to one endpoint: how many are on the wire, and who waits for a turn. */
 interface Lane {
   url: URL
+  /** http or https, by the endpoint's scheme. */
+  request: typeof httpRequest
+  /** What every POST to the endpoint shares (target, socket pool or egress tunnel, CAs): worked out once per lane, not per POST. */
+  options: RequestOptions
   active: number
   waiting: Array<() => void>
 }
@@ -43,7 +48,7 @@ export class RelayHttpClient {
     // A turn is handed over by the POST that ends (see `release`), so `active` counts it already.
     else await new Promise<void>((resolve) => lane.waiting.push(resolve))
     try {
-      return await this.send(lane.url, body, timeoutMs)
+      return await this.send(lane, body, timeoutMs)
     } finally {
       this.release(endpoint, lane)
     }
@@ -63,9 +68,25 @@ export class RelayHttpClient {
     } catch {
       throw new Error(`Invalid agent endpoint '${endpoint}'`)
     }
-    const lane: Lane = { url, active: 0, waiting: [] }
+    const lane: Lane = { url, ...this.requestOf(url), active: 0, waiting: [] }
     this.lanes.set(endpoint, lane)
     return lane
+  }
+
+  /** Where a POST to `url` goes: through the egress proxy when NO_PROXY does not name the agent, with the extra CAs. */
+  private requestOf(url: URL): Pick<Lane, 'request' | 'options'> {
+    const isHttps = url.protocol === 'https:'
+    const egress = this.egress?.nodeRequestOptions(url, { maxSockets: this.maxSocketsPerHost })
+    return {
+      request: isHttps ? httpsRequest : httpRequest,
+      options: {
+        ...urlToHttpOptions(url),
+        method: 'POST',
+        agent: egress?.agent ?? (isHttps ? this.httpsAgent : this.httpAgent),
+        ...(egress?.ca ? { ca: egress.ca } : {}),
+        ...(egress?.checkServerIdentity ? { checkServerIdentity: egress.checkServerIdentity } : {}),
+      },
+    }
   }
 
   private release(endpoint: string, lane: Lane): void {
@@ -79,17 +100,11 @@ export class RelayHttpClient {
     if (lane.active === 0) this.lanes.delete(endpoint)
   }
 
-  private send(url: URL, body: string, timeoutMs: number): Promise<RelayResponse> {
+  private send(lane: Lane, body: string, timeoutMs: number): Promise<RelayResponse> {
     return new Promise((resolve, reject) => {
-      const isHttps = url.protocol === 'https:'
-      const egress = this.egress?.nodeRequestOptions(url, { maxSockets: this.maxSocketsPerHost })
-      const request = (isHttps ? httpsRequest : httpRequest)(
-        url,
+      const request = lane.request(
         {
-          method: 'POST',
-          agent: egress?.agent ?? (isHttps ? this.httpsAgent : this.httpAgent),
-          ...(egress?.ca ? { ca: egress.ca } : {}),
-          ...(egress?.checkServerIdentity ? { checkServerIdentity: egress.checkServerIdentity } : {}),
+          ...lane.options,
           headers: {
             'content-type': 'application/didcomm-envelope-enc',
             'content-length': Buffer.byteLength(body),
@@ -105,7 +120,9 @@ export class RelayHttpClient {
       )
       request.on('timeout', () =>
         request.destroy(
-          Object.assign(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+          Object.assign(new Error(`no answer from ${lane.url.origin} within ${timeoutMs / 1000} s`), {
+            code: 'ETIMEDOUT',
+          }),
         ),
       )
       request.on('error', reject)

@@ -58,6 +58,17 @@ describe('DeadLetterStore', () => {
     return pages
   }
 
+  it('refuses a page limit that is not a whole number of at least 1, rather than paging everything', async () => {
+    const store = storeWith({})
+    for (let index = 0; index < 3; index++) store.keep(agentContext, { reason: `r${index}` })
+    for (const limit of [0, -1, 2.5, Number.NaN]) {
+      await expect(store.page(agentContext, { limit })).rejects.toThrow(
+        `limit must be a whole number of at least 1, got ${limit}`,
+      )
+    }
+    expect((await store.page(agentContext, { limit: 1 })).deadLetters).toHaveLength(1)
+  })
+
   it('keeps an envelope up to the cap whole, and one past it as its size and digest only; lists neither', async () => {
     const store = storeWith({ deadLetterEnvelopeMaxBytes: 1024 })
     const small = envelopeOf(100)

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
+import { Egress } from '../../../transport/Egress'
 import { RelayHttpClient } from '../RelayHttpClient'
 
 /** An agent's endpoint that holds every POST until the test answers it. */
@@ -24,6 +25,33 @@ async function holdingEndpoint() {
       arrived()
     })
   return { url, held, untilHeld, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+/** An HTTP CONNECT proxy on loopback that notes the target of every tunnel it opens. */
+async function connectProxy() {
+  const tunnels: string[] = []
+  const server: Server = createServer()
+  server.on('connect', (request, client) => {
+    tunnels.push(request.url ?? '')
+    const [host, port] = (request.url ?? '').split(':')
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      upstream.pipe(client)
+      client.pipe(upstream)
+    })
+    upstream.on('error', () => client.destroy())
+    client.on('error', () => upstream.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    tunnels,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(resolve))
+    },
+  }
 }
 
 describe('RelayHttpClient', () => {
@@ -73,6 +101,24 @@ describe('RelayHttpClient', () => {
     await endpoint.untilHeld(1)
     endpoint.held[0].response.writeHead(200).end()
     expect((await answer).status).toBe(200)
+    await endpoint.close()
+  })
+
+  it('posts through the egress proxy where one applies, to the agent it names', async () => {
+    const endpoint = await holdingEndpoint()
+    const proxy = await connectProxy()
+    const egress = new Egress({ proxyUrl: proxy.url, noProxy: '' }, {})
+    client = new RelayHttpClient(2, egress)
+    const answers = ['a', 'b'].map((body) => client.post(endpoint.url, body, 10_000))
+    await endpoint.untilHeld(2)
+    for (const { response } of endpoint.held) response.writeHead(200).end()
+    expect((await Promise.all(answers)).map(({ status }) => status)).toEqual([200, 200])
+    expect(endpoint.held.map(({ body }) => body).sort()).toEqual(['a', 'b'])
+    const { host } = new URL(endpoint.url)
+    expect(proxy.tunnels.length).toBeGreaterThan(0)
+    expect(new Set(proxy.tunnels)).toEqual(new Set([host]))
+    await egress.close()
+    await proxy.close()
     await endpoint.close()
   })
 })
