@@ -30,12 +30,11 @@ export class ProxyPickupV2Protocol extends V2MessagePickupProtocol {
   ): Promise<V2MessagesReceivedMessage> {
     const { agentContext, connection, message } = messageContext
     const { dependencyManager } = agentContext
-    if (!connection || !dependencyManager.resolve(UpstreamMediatorSet).get(connection.id)) {
-      return super.processDelivery(messageContext)
-    }
+    const mediator = connection ? dependencyManager.resolve(UpstreamMediatorSet).get(connection.id) : undefined
+    if (!mediator) return super.processDelivery(messageContext)
     await dependencyManager.resolve(UpstreamChannel).receiveDelivery(
       agentContext,
-      connection.id,
+      mediator,
       (message.appendedAttachments ?? []).map((attachment) => ({
         id: attachment.id,
         envelope: attachment.getDataAsJson(),

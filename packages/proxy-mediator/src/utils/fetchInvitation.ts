@@ -1,4 +1,5 @@
 import { InvalidInvitationError } from '../errors/InvalidInvitationError'
+import { invitationUrlProblem } from './invitationUrlProblem'
 
 export interface InvitationFetchLimits {
   /** The whole fetch, redirects and body included, ends by then. */
@@ -17,8 +18,9 @@ const INLINE_PARAMETERS = ['oob', 'c_i', 'd_m']
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
 /**
- * An invitation URL that Credo's parser reads without fetching anything. A URL that carries the
- * invitation (`oob=`, `c_i=`, `d_m=`) is returned as it is. A short URL is fetched here, bounded:
+ * An invitation URL that Credo's parser reads without fetching anything. What is not a URL is
+ * refused in the words of `invitationUrlProblem`. A URL that carries the invitation (`oob=`,
+ * `c_i=`, `d_m=`) is returned as it is. A short URL is fetched here, bounded:
  * one deadline for the whole fetch, body included (a server that trickles its body held the
  * proxy's change lock for minutes through Credo's fetch, which times out the headers only), a byte
  * cap checked as the body comes in (a 400 MB body was read whole), a few redirects, over http(s)
@@ -72,12 +74,11 @@ export async function resolveInvitationUrl(
   }
 }
 
+/** The URL, after the module's one check of an invitation URL, in its words. */
 function parseUrl(value: string): URL {
-  try {
-    return new URL(value)
-  } catch {
-    throw new InvalidInvitationError(`'${value.slice(0, 200)}' is not a URL`)
-  }
+  const problem = invitationUrlProblem(value)
+  if (problem) throw new InvalidInvitationError(problem)
+  return new URL(value)
 }
 
 function carriesInvitation(url: URL): boolean {

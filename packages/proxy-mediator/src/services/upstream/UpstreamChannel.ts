@@ -275,7 +275,7 @@ export class UpstreamChannel {
       const attachments = plaintextMessage['~attach']
       await this.receiveDelivery(
         agentContext,
-        mediator.id,
+        mediator,
         (Array.isArray(attachments) ? attachments : []).map(toPickedUpMessage),
       )
     } else if (STATUS_TYPES.has(type) && typeof plaintextMessage.message_count === 'number') {
@@ -293,13 +293,15 @@ export class UpstreamChannel {
    * The messages of one pickup 2.0 delivery: each forward for the routing key is submitted to the
    * relay, which acknowledges it only once the agent answered 2xx (or once it can never be relayed);
    * anything else is Credo's, and acknowledged at once. Returns without waiting for the relays.
+   * Both callers found the mediator already (the frame's, or the connection's in the pickup protocol).
    */
-  public async receiveDelivery(agentContext: AgentContext, connectionId: string, messages: PickedUpMessage[]) {
-    const mediator = this.mediators.get(connectionId)
-    mediator?.notePickup()
+  public async receiveDelivery(agentContext: AgentContext, mediator: UpstreamMediator, messages: PickedUpMessage[]) {
+    mediator.notePickup()
     const routingKey = await this.state.proxyRoutingKey(agentContext)
-    const ours = mediator?.keys?.ours
+    const connectionId = mediator.id
+    const ours = mediator.keys?.ours
     for (const { id, envelope } of messages) {
+      // By id when it is due: the mediator may have been removed meanwhile.
       const acknowledge = () => this.acknowledge(agentContext, connectionId, id)
       const source = { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge } as const
       const kids = isEncryptedEnvelope(envelope) ? recipientKids(envelope) : undefined
@@ -308,7 +310,7 @@ export class UpstreamChannel {
         await this.pipeline.submit(agentContext, { unopened: envelope as EncryptedMessage }, source)
         continue
       }
-      if (kids && mediator && ours && kids.includes(ours)) {
+      if (kids && ours && kids.includes(ours)) {
         // A message of the mediator's own that waited in its queue (ACA-Py queues an answer that
         // found the session busy, and its pickup plugin delivers it like any other).
         acknowledge()

@@ -38,7 +38,6 @@ import { MediatorUnreachableError } from '../../errors/MediatorUnreachableError'
 import type { ActivePickupMode } from '../../models/ProxyMediatorStatus'
 import { Egress } from '../../transport/Egress'
 import { INVITATION_BODY_LIMITS, resolveInvitationUrl } from '../../utils/fetchInvitation'
-import { invitationUrlProblem } from '../../utils/invitationUrlProblem'
 import { UpstreamSetupWatch } from './UpstreamSetupWatch'
 
 const PICKUP_V1_PROTOCOL = 'https://didcomm.org/messagepickup/1.0'
@@ -62,9 +61,8 @@ export class UpstreamMediationService {
   ) {}
 
   public async parseInvitation(agentContext: AgentContext, invitationUrl: string): Promise<OutOfBandInvitation> {
-    const problem = invitationUrlProblem(invitationUrl)
-    if (problem) throw new InvalidInvitationError(problem)
-    // A short URL is fetched here, bounded; Credo's fetch bounds neither the body nor the redirects.
+    // Refuses what is not a URL, and fetches a short URL, bounded: Credo's fetch bounds neither the
+    // body nor the redirects.
     const inlineUrl = await resolveInvitationUrl(
       invitationUrl,
       { ...INVITATION_BODY_LIMITS, timeoutMs: this.config.invitationFetchTimeoutMs },

@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net'
 import { InvalidInvitationError } from '../../errors/InvalidInvitationError'
 import { type InvitationFetchLimits, resolveInvitationUrl } from '../fetchInvitation'
+import { invitationUrlProblem } from '../invitationUrlProblem'
 
 const LIMITS: InvitationFetchLimits = { timeoutMs: 1_000, maxBytes: 64 * 1024, maxRedirects: 3 }
 const INVITATION = {
@@ -70,6 +71,14 @@ describe('resolveInvitationUrl: a short invitation URL, fetched with bounds', ()
     const fetchNothing = jest.fn()
     const url = 'https://mediator.example/?oob=eyJhIjoxfQ'
     expect(await resolveInvitationUrl(url, LIMITS, fetchNothing)).toBe(url)
+    expect(fetchNothing).not.toHaveBeenCalled()
+  })
+
+  it("refuses what is not a URL in the words of the module's one check, without fetching", async () => {
+    const fetchNothing = jest.fn()
+    const error = await resolveInvitationUrl('mediator.example?oob=x', LIMITS, fetchNothing).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidInvitationError)
+    expect((error as Error).message).toBe(invitationUrlProblem('mediator.example?oob=x'))
     expect(fetchNothing).not.toHaveBeenCalled()
   })
 
