@@ -2,9 +2,8 @@ import type { DeadLetterReplayResult } from '@proxy-mediator/proxy-mediator'
 import { z } from 'zod'
 import type { ProxyMediatorControl } from './ProxyMediatorControl'
 import { ERROR_CODE, type IssueParams } from './readInput'
+import { RECORD_ID } from './recordId'
 
-/** Dead letters and connections are named by record ids (UUIDs). */
-const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const MAX_IDS = 1_000
 
 const IDS_REFUSED = 'ids: a list of dead letter ids from GET /dead-letters.'
