@@ -36,9 +36,15 @@ export const replaySelection = z
   )
   .refine(...exactlyOne(['ids', 'connection_id']))
 
-/** Which dead letters to delete: `{"ids": [...]}`, `{"connection_id": "..."}` or `{"all": true}`. */
+const DELETE_SELECTIONS = '{"ids": [...]}, {"connection_id": "..."} or {"all": true}'
+
+/**
+ * Which dead letters to delete: `{"ids": [...]}`, `{"connection_id": "..."}` or `{"all": true}`,
+ * and no other field: a misspelt one beside `all` (`{"all": true, "connectionId": "..."}`) would
+ * otherwise be dropped, and every agent's dead letters deleted instead of one agent's.
+ */
 export const deleteSelection = z
-  .object(
+  .strictObject(
     {
       ids,
       connection_id: connectionId,
@@ -47,7 +53,12 @@ export const deleteSelection = z
         .optional()
         .meta({ description: 'Every dead letter.', [ERROR_CODE]: 'invalid_all' }),
     },
-    { error: 'Send a JSON object: {"ids": [...]}, {"connection_id": "..."} or {"all": true}.' },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `Unknown field ${issue.keys.join(', ').slice(0, 200)}; send ${DELETE_SELECTIONS}.`
+          : `Send a JSON object: ${DELETE_SELECTIONS}.`,
+    },
   )
   .refine(...exactlyOne(['ids', 'connection_id', 'all']))
 
