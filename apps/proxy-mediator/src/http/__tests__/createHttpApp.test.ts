@@ -200,6 +200,16 @@ describe('runner HTTP routes', () => {
     expect(control?.connectedTo).toEqual([])
   })
 
+  it('says an invitation_url that is not text is not text, not that it is missing', async () => {
+    const response = await postInvitation('{"invitation_url":5}')
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      error: 'bad_request',
+      detail: "invitation_url: must be the external mediator's invitation URL as a JSON string, got 5.",
+    })
+    expect(control?.connectedTo).toEqual([])
+  })
+
   it.each([
     ['not JSON', '{"invitation_url":', 400, 'invalid_json'],
     ['no invitation_url', '{}', 400, 'bad_request'],
