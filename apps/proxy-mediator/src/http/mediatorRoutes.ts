@@ -3,18 +3,16 @@ import type { MediatorChange } from '@proxy-mediator/proxy-mediator'
 import { z } from 'zod'
 import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
 import { ERROR_CODE } from '../web/readInput'
+import { RECORD_ID } from '../web/recordId'
 import { type AnyApiRoute, type RouteAnswer, apiRoute } from './api/ApiRoute'
 import { invitationUrlOf, mediatorInvitationBody, safeHost } from './readMediatorInvitation'
 
 const TAG = 'External mediators'
 
-/** A mediator's id is the proxy's connection id to it (a UUID); anything else is refused before the module. */
-const MEDIATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
-
 const mediatorIdParams = z.object({
   id: z
     .string()
-    .regex(MEDIATOR_ID, {
+    .regex(RECORD_ID, {
       error: (issue) =>
         `:id: '${String(issue.input).slice(0, 64)}' is not a mediator id. Use an id from GET /mediators (the proxy's connection id to the mediator).`,
     })

@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { ERROR_CODE } from '../web/readInput'
 
 const REQUIRED = 'invitation_url: required. Send {"invitation_url": "<the external mediator\'s invitation URL>"}.'
+/** A field that is there, but not text: saying it is required would send the caller looking for a typo. */
+const notText = (field: string) => (issue: { input: unknown }) =>
+  `${field}: must be the external mediator's invitation URL as a JSON string, got ${JSON.stringify(issue.input)?.slice(0, 64)}.`
 
 /**
  * `{"invitation_url": "...", "primary": true|false}` (`invitationUrl` is accepted too), with a
@@ -11,11 +14,11 @@ export const mediatorInvitationBody = z
   .object(
     {
       invitation_url: z
-        .string({ error: REQUIRED })
+        .string({ error: notText('invitation_url') })
         .optional()
         .meta({ description: 'The external mediator\u2019s invitation URL (`?oob=`, `?c_i=`, or a short URL).' }),
       invitationUrl: z
-        .string({ error: REQUIRED })
+        .string({ error: notText('invitationUrl') })
         .optional()
         .meta({ description: 'The same, under the name the module uses; `invitation_url` wins.' }),
       primary: z

@@ -2,9 +2,8 @@ import type { DeadLetterReplayResult } from '@proxy-mediator/proxy-mediator'
 import { z } from 'zod'
 import type { ProxyMediatorControl } from './ProxyMediatorControl'
 import { ERROR_CODE, type IssueParams } from './readInput'
+import { RECORD_ID } from './recordId'
 
-/** Dead letters and connections are named by record ids (UUIDs). */
-const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const MAX_IDS = 1_000
 
 const IDS_REFUSED = 'ids: a list of dead letter ids from GET /dead-letters.'
@@ -37,9 +36,15 @@ export const replaySelection = z
   )
   .refine(...exactlyOne(['ids', 'connection_id']))
 
-/** Which dead letters to delete: `{"ids": [...]}`, `{"connection_id": "..."}` or `{"all": true}`. */
+const DELETE_SELECTIONS = '{"ids": [...]}, {"connection_id": "..."} or {"all": true}'
+
+/**
+ * Which dead letters to delete: `{"ids": [...]}`, `{"connection_id": "..."}` or `{"all": true}`,
+ * and no other field: a misspelt one beside `all` (`{"all": true, "connectionId": "..."}`) would
+ * otherwise be dropped, and every agent's dead letters deleted instead of one agent's.
+ */
 export const deleteSelection = z
-  .object(
+  .strictObject(
     {
       ids,
       connection_id: connectionId,
@@ -48,7 +53,12 @@ export const deleteSelection = z
         .optional()
         .meta({ description: 'Every dead letter.', [ERROR_CODE]: 'invalid_all' }),
     },
-    { error: 'Send a JSON object: {"ids": [...]}, {"connection_id": "..."} or {"all": true}.' },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `Unknown field ${issue.keys.join(', ').slice(0, 200)}; send ${DELETE_SELECTIONS}.`
+          : `Send a JSON object: ${DELETE_SELECTIONS}.`,
+    },
   )
   .refine(...exactlyOne(['ids', 'connection_id', 'all']))
 

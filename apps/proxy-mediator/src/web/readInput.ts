@@ -14,8 +14,9 @@ export interface IssueParams {
 
 /**
  * Parses one part of a request (query, path parameters or body) with the route's schema; a refusal
- * is a 400 whose code is the refinement's own, else the refused field's (`x-error-code` in its
- * metadata), else `bad_request`, and whose detail is the schema's message, which says what to send.
+ * is a 400 whose code is the refinement's own, `unknown_field` for a field a strict object does not
+ * have, else the refused field's (`x-error-code` in its metadata), else `bad_request`, and whose
+ * detail is the schema's message, which says what to send.
  */
 export function readInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value)
@@ -25,6 +26,7 @@ export function readInput<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 function errorCodeOf(schema: z.ZodType, issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code === 'unrecognized_keys') return 'unknown_field'
   if (issue.code === 'custom') {
     const code = (issue.params as IssueParams | undefined)?.code
     if (code) return code

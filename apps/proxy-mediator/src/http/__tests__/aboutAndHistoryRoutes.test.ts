@@ -1,11 +1,9 @@
 import type { Server } from 'node:http'
 import type { ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
-import { Registry } from 'prom-client'
 import { noDeadLetterActions, proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { StatusHistory } from '../../history/StatusHistory'
-import { RunnerLogger } from '../../logging/RunnerLogger'
-import { createHttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
+import { createTestHttpApp } from './support/createTestHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
 const KEY = 'admin-secret'
@@ -24,15 +22,11 @@ describe('GET /about and GET /status/history', () => {
       ...noDeadLetterActions,
     } as unknown as ProxyMediatorControl
     history = new StatusHistory({ read: () => status })
-    const httpApp = createHttpApp({
+    const httpApp = createTestHttpApp({
       control: () => control,
-      registry: new Registry(),
       history,
       facts: runnerFactsFixture({ port: 3000, walletKey: '(set, not shown)' }),
-      logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
       adminApiKey: KEY,
-      maxBodySizeBytes: 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     httpApp.finish()
     ;({ server, baseUrl } = await serveOnLoopback(httpApp.adminApp))

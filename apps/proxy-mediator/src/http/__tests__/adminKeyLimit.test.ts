@@ -1,10 +1,9 @@
 import type { Server } from 'node:http'
 import { request } from 'node:http'
-import { Registry } from 'prom-client'
-import { historyOf, noDeadLetterActions, proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
+import { noDeadLetterActions, proxyStatus } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import { createHttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
+import { createTestHttpApp } from './support/createTestHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
 // Wrong admin keys are limited per address, by x-api-key and by the page's sign-in together; right
@@ -46,16 +45,12 @@ describe('the limit on wrong admin keys', () => {
 
   beforeEach(async () => {
     logLines = []
-    const httpApp = createHttpApp({
+    const httpApp = createTestHttpApp({
       control: () => control,
-      registry: new Registry(),
-      history: historyOf(() => control.getStatus()),
-      facts: runnerFactsFixture(),
       logger: new RunnerLogger({ level: 'info', format: 'json', write: (line) => logLines.push(line) }),
       adminApiKey: KEY,
       adminKeyLimits: { maxFailures: MAX_FAILURES, failureWindowMs: 10 * 60 * 1000 },
       maxBodySizeBytes: 64 * 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     httpApp.finish()
     ;({ server, baseUrl } = await serveOnLoopback(httpApp.adminApp))

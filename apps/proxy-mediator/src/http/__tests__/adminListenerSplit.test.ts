@@ -1,8 +1,5 @@
 import type { Server } from 'node:http'
-import { Registry } from 'prom-client'
-import { historyOf, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
-import { RunnerLogger } from '../../logging/RunnerLogger'
-import { createHttpApp } from '../../server/createHttpApp'
+import { createTestHttpApp } from './support/createTestHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
 // The two apps the runner serves on two listeners: what each answers, and what it does not.
@@ -11,14 +8,8 @@ describe('the DIDComm app and the admin app', () => {
   let admin: { server: Server; baseUrl: string }
 
   beforeAll(async () => {
-    const httpApp = createHttpApp({
+    const httpApp = createTestHttpApp({
       control: () => undefined,
-      registry: new Registry(),
-      history: historyOf(() => undefined),
-      facts: runnerFactsFixture(),
-      logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
-      maxBodySizeBytes: 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     expect(httpApp.adminApp).not.toBe(httpApp.app)
     httpApp.finish()

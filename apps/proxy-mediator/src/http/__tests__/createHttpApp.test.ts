@@ -8,12 +8,11 @@ import {
   MediatorUnreachableError,
   SetupInProgressError,
 } from '@proxy-mediator/proxy-mediator'
-import { Registry } from 'prom-client'
-import { historyOf, noDeadLetterActions, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
+import { noDeadLetterActions } from '../../__tests__/support/statusFixtures'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import { createHttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { checkInvitationUrlAsTheModule } from './support/checkInvitationUrlAsTheModule'
+import { createTestHttpApp } from './support/createTestHttpApp'
 import { serveOnLoopback } from './support/serveOnLoopback'
 import { serveTestApp } from './support/serveTestApp'
 
@@ -116,15 +115,10 @@ describe('runner HTTP routes', () => {
     rejections = []
     logLines = []
     const logger = new RunnerLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) })
-    const httpApp = createHttpApp({
+    const httpApp = createTestHttpApp({
       control: () => control,
-      registry: new Registry(),
-      history: historyOf(() => control?.getStatus()),
-      facts: runnerFactsFixture(),
       logger,
       adminApiKey: 'admin-secret',
-      maxBodySizeBytes: 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
       countRejection: (reason) => rejections.push(reason),
       // The routes and the DIDComm endpoint on one app, as the compatibility option serves them.
       adminOnDidcommPort: true,
@@ -203,6 +197,16 @@ describe('runner HTTP routes', () => {
       expect(response.status).toBe(401)
       expect(await response.json()).toMatchObject({ error: 'unauthorized' })
     }
+    expect(control?.connectedTo).toEqual([])
+  })
+
+  it('says an invitation_url that is not text is not text, not that it is missing', async () => {
+    const response = await postInvitation('{"invitation_url":5}')
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      error: 'bad_request',
+      detail: "invitation_url: must be the external mediator's invitation URL as a JSON string, got 5.",
+    })
     expect(control?.connectedTo).toEqual([])
   })
 

@@ -94,12 +94,23 @@ describe.each([
     ['/dead-letters/delete', { all: 'yes' }, 'invalid_all'],
     ['/dead-letters/delete', { all: true, ids: ['dl-1'] }, 'invalid_selection'],
     ['/dead-letters/delete', [1], 'bad_request'],
+    ['/dead-letters/delete', { all: true, connectionId: 'c-1' }, 'unknown_field'],
   ])('refuses %s with %j as %s, before the module', async (path, body, error) => {
     const response = await post(path, body)
     expect(response.status).toBe(400)
     const json = (await response.json()) as { error: string; detail: string }
     expect(json.error).toBe(error)
     expect(json.detail.length).toBeGreaterThan(10)
+    expect(recording.calls).toEqual([])
+  })
+
+  it('names a field it does not know, instead of acting on the rest of the body', async () => {
+    // A misspelt connection_id beside all would otherwise delete every agent's dead letters.
+    const response = await post('/dead-letters/delete', { all: true, connectionId: 'c-1' })
+    expect(await response.json()).toEqual({
+      error: 'unknown_field',
+      detail: 'Unknown field connectionId; send {"ids": [...]}, {"connection_id": "..."} or {"all": true}.',
+    })
     expect(recording.calls).toEqual([])
   })
 

@@ -1,10 +1,9 @@
 import type { Server } from 'node:http'
-import { Registry } from 'prom-client'
-import { historyOf, noDeadLetterActions, proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
-import { RunnerLogger } from '../../logging/RunnerLogger'
-import { type HttpApp, createHttpApp } from '../../server/createHttpApp'
+import { noDeadLetterActions, proxyStatus } from '../../__tests__/support/statusFixtures'
+import type { HttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import type { OpenApiDocument } from '../api/openApiDocument'
+import { createTestHttpApp } from './support/createTestHttpApp'
 import { registeredRoutes } from './support/registeredRoutes'
 import { serveOnLoopback } from './support/serveOnLoopback'
 
@@ -38,17 +37,12 @@ describe('the OpenAPI document', () => {
   let document: OpenApiDocument
 
   beforeAll(async () => {
-    httpApp = createHttpApp({
+    httpApp = createTestHttpApp({
       control: () => control,
-      registry: new Registry(),
-      history: historyOf(() => control.getStatus()),
-      facts: runnerFactsFixture(),
-      logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
       adminApiKey: KEY,
       // Every route below gets a wrong key once: more than the default limit.
       adminKeyLimits: { maxFailures: 1_000 },
       maxBodySizeBytes: 64 * 1024,
-      envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     })
     // The DIDComm transport adds its route to the DIDComm app, as in the runner.
     httpApp.app.post('/', (_req, res) => {

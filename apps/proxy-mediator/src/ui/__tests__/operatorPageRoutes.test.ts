@@ -5,17 +5,11 @@ import {
   MediatorUnreachableError,
   type ProxyMediatorStatus,
 } from '@proxy-mediator/proxy-mediator'
-import { Registry } from 'prom-client'
-import {
-  historyOf,
-  mediatorStatus,
-  noDeadLetterActions,
-  proxyStatus,
-  runnerFactsFixture,
-} from '../../__tests__/support/statusFixtures'
+import { historyOf, mediatorStatus, noDeadLetterActions, proxyStatus } from '../../__tests__/support/statusFixtures'
+import { createTestHttpApp } from '../../http/__tests__/support/createTestHttpApp'
 import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
 import { RunnerLogger } from '../../logging/RunnerLogger'
-import { type HttpApp, createHttpApp } from '../../server/createHttpApp'
+import type { HttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { SESSION_COOKIE } from '../sessionCookie'
 import { csrfTokenIn, postForm, sessionCookieOf } from './support/pageForms'
@@ -96,15 +90,12 @@ async function startApp(adminApiKey: string | undefined, maxStreams = 16): Promi
     actions,
     () => actionError,
   )
-  const httpApp = createHttpApp({
+  const httpApp = createTestHttpApp({
     control: () => control,
-    registry: new Registry(),
     history: historyOf(() => status),
-    facts: runnerFactsFixture(),
     logger: new RunnerLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) }),
     adminApiKey,
     maxBodySizeBytes: 64 * 1024,
-    envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     operatorPageLimits: { maxStreams, streamIntervalMs: 50 },
   })
   httpApp.finish()

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http'
 import type { DeadLetterActor, DeadLetterView, ProxyMediatorStatus } from '@proxy-mediator/proxy-mediator'
-import { Registry } from 'prom-client'
 import { proxyStatus, runnerFactsFixture } from '../../__tests__/support/statusFixtures'
 import { StatusHistory } from '../../history/StatusHistory'
+import { createTestHttpApp } from '../../http/__tests__/support/createTestHttpApp'
 import { serveOnLoopback } from '../../http/__tests__/support/serveOnLoopback'
-import { RunnerLogger } from '../../logging/RunnerLogger'
-import { type HttpApp, createHttpApp } from '../../server/createHttpApp'
+import type { HttpApp } from '../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../web/ProxyMediatorControl'
 import { csrfTokenIn, postForm, sessionCookieOf } from './support/pageForms'
 
@@ -90,15 +89,12 @@ async function start(): Promise<Running> {
       record(`delete-all ${options?.connectionId ?? 'every'}`, options, 2),
   } as unknown as ProxyMediatorControl
   const history = new StatusHistory({ read: degraded })
-  const httpApp = createHttpApp({
+  const httpApp = createTestHttpApp({
     control: () => control,
-    registry: new Registry(),
     history,
     facts: runnerFactsFixture({ port: 3000, walletKey: '(set, not shown)', adminApiKey: '(set, not shown)' }),
-    logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
     adminApiKey: ADMIN_KEY,
     maxBodySizeBytes: 64 * 1024,
-    envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     operatorPageLimits: { streamIntervalMs: 50 },
   })
   httpApp.finish()

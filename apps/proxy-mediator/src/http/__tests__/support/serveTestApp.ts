@@ -1,9 +1,6 @@
 import type { Server } from 'node:http'
-import { Registry } from 'prom-client'
-import { historyOf, runnerFactsFixture } from '../../../__tests__/support/statusFixtures'
-import { RunnerLogger } from '../../../logging/RunnerLogger'
-import { createHttpApp } from '../../../server/createHttpApp'
 import type { ProxyMediatorControl } from '../../../web/ProxyMediatorControl'
+import { createTestHttpApp } from './createTestHttpApp'
 import { serveOnLoopback } from './serveOnLoopback'
 
 /**
@@ -14,15 +11,9 @@ export async function serveTestApp(
   control: () => ProxyMediatorControl | undefined,
   adminApiKey: string | undefined,
 ): Promise<{ server: Server; baseUrl: string }> {
-  const httpApp = createHttpApp({
+  const httpApp = createTestHttpApp({
     control,
-    registry: new Registry(),
-    history: historyOf(() => control()?.getStatus()),
-    facts: runnerFactsFixture(),
-    logger: new RunnerLogger({ level: 'off', format: 'json', write: () => undefined }),
     adminApiKey,
-    maxBodySizeBytes: 1024,
-    envelopeLimits: { maxRecipients: 4, maxProtectedHeaderBytes: 512 },
     adminOnDidcommPort: true,
   })
   httpApp.finish()
