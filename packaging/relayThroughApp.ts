@@ -1,4 +1,4 @@
-import { RoleEnv, type RoleReady, RoleProcess, freePort, stopAllChildren } from '@proxy-mediator/topology'
+import { RoleEnv, type RoleReady, RoleProcess, freePort, stopAllChildren, until } from '@proxy-mediator/topology'
 import { runnableModuleSample } from './readmeSamples'
 import { startInApp } from './appProcess'
 import { compileRole } from './sampleInApp'
@@ -19,16 +19,6 @@ export interface RelayOutcome {
   sent: number
   /** The release of `@credo-ts/core` the proxy process loaded. */
   proxyCredoVersion: string
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
 }
 
 /**
@@ -67,15 +57,17 @@ export async function relayThroughApp(app: ScratchApp, messages: number, workDir
     await sender.request('connect', await agent.request<string>('mediatedInvitation'))
     const prefix = `packed-${app.credoVersion}`
     await sender.request('stream', { prefix, count: messages })
-    const progress = await until('the sender to finish', DELIVERY_TIMEOUT_MS, async () => {
-      const current = await sender.request<{ sent: number; failed: string[]; done: boolean }>('progress')
-      return current.done ? current : undefined
-    })
+    const senderProgress = () => sender.request<{ sent: number; failed: string[]; done: boolean }>('progress')
+    await until(async () => (await senderProgress()).done, DELIVERY_TIMEOUT_MS, 'the sender to finish', 250)
+    const progress = await senderProgress()
     if (progress.failed.length) throw new Error(`the sender failed to send: ${progress.failed.join('; ')}`)
     const delivered = async () =>
       new Set((await agent.request<string[]>('received')).filter((content) => content.startsWith(`${prefix}-`))).size
-    await until(`${messages} messages at the agent`, DELIVERY_TIMEOUT_MS, async () =>
-      (await delivered()) >= messages ? true : undefined,
+    await until(
+      async () => (await delivered()) >= messages,
+      DELIVERY_TIMEOUT_MS,
+      `${messages} messages at the agent`,
+      250,
     ).catch(async (error: Error) => {
       throw new Error(`${error.message}: ${await delivered()} of ${messages} delivered`)
     })

@@ -211,18 +211,7 @@ async function main() {
     inProcess: args.inProcess,
     proxy: { ...proxyOptionsOf(args, profileDir), inspect: args.soak || args.count },
   })
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '?',
-      node: process.version,
-      platform: process.platform,
-    },
-    settings: { ...args },
-    proxy: { kind: setup.proxy.kind },
-    targets: {},
-  }
+  const report: BenchReport = { ...reportHead(args, setup.proxy.kind), targets: {} }
   let pickupFloor: PickupFloor | undefined
   try {
     const base = { agentVerkey: setup.agentVerkey, proxyRoutingVerkey: setup.proxyRoutingVerkey }
@@ -465,10 +454,7 @@ async function main() {
     }
   }
 
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const jsonPath =
-    args.json ?? join(RESULTS_DIR, `${args.soak ? 'soak' : 'relay'}-${report.date.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  const jsonPath = writeJsonReport(args, args.soak ? 'soak' : 'relay', report.date, report)
   process.stdout.write(`\n${renderTable(report)}\n\nJSON report: ${jsonPath}\n`)
   if (!args.soak) process.stdout.write(`${lastLine(report)}\n`)
   else
@@ -541,6 +527,29 @@ async function runAcapyDrainOf(args: Args, profileDir: string | undefined) {
   return drain
 }
 
+/** What every report of a relay run opens with: when, on which machine, with which settings and proxy. */
+function reportHead(args: Args, proxyKind: BenchReport['proxy']['kind']) {
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      node: process.version,
+      platform: process.platform,
+    },
+    settings: { ...args },
+    proxy: { kind: proxyKind },
+  }
+}
+
+/** Writes a report as JSON to `--json`, else to the results directory under its kind and date; returns the path. */
+function writeJsonReport(args: Args, kind: string, date: string, report: object): string {
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const jsonPath = args.json ?? join(RESULTS_DIR, `${kind}-${date.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  return jsonPath
+}
+
 const acapyDrainTarget = (drain: AcapyDrainReport) => ({
   goal: '≥ 0.5',
   measured: drain.ratio,
@@ -551,21 +560,11 @@ const acapyDrainTarget = (drain: AcapyDrainReport) => ({
 async function reportAcapyDrain(args: Args) {
   const acapyDrain = await runAcapyDrainOf(args, undefined)
   const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '?',
-      node: process.version,
-      platform: process.platform,
-    },
-    settings: { ...args },
-    proxy: { kind: 'runner' },
+    ...reportHead(args, 'runner'),
     acapyDrain,
     targets: { acapyDrainRatio: acapyDrainTarget(acapyDrain) },
   }
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const jsonPath = args.json ?? join(RESULTS_DIR, `acapy-${report.date.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  const jsonPath = writeJsonReport(args, 'acapy', report.date, report)
   process.stdout.write(`\n${renderTable(report)}\n\nJSON report: ${jsonPath}\n`)
   process.stdout.write(
     `acapy drain: proxy ${acapyDrain.proxy.msgPerSec.toFixed(0)} msg/s, implicit floor ${acapyDrain.floor.msgPerSec.toFixed(0)} msg/s, ratio ${acapyDrain.ratio.toFixed(2)}\n`,
@@ -613,9 +612,7 @@ async function startCounting(inspector: InspectorClient) {
 
 async function reportAbuse(args: Args) {
   const report = await runAbuseReport(progress)
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const jsonPath = args.json ?? join(RESULTS_DIR, `abuse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  const jsonPath = writeJsonReport(args, 'abuse', new Date().toISOString(), report)
   const ms = (value: number) => `${value.toFixed(1)} ms`
   const summary = ({ p50, p99, max }: { p50: number; p99: number; max: number }) =>
     `${ms(p50)} / ${ms(p99)} / ${ms(max)}`

@@ -1,7 +1,8 @@
 import { AgentEventTypes, type AgentMessageProcessedEvent, type AgentMessageSentEvent } from '@credo-ts/core'
-import { nowMs, progress, sleep, until } from './clock'
-import { cpuMsOfPid } from './proxy'
+import { until } from '@proxy-mediator/topology'
+import { nowMs, progress, sleep } from './clock'
 import type { Envelope } from './envelope'
+import { cpuMsOfPid } from './proxy'
 import type { RelaySetup } from './setup'
 import { type LatencySummary, rate, summarize } from './stats'
 

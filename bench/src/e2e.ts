@@ -1,3 +1,4 @@
+import { until } from '@proxy-mediator/topology'
 import {
   type EdgeAgent,
   connectTo,
@@ -6,7 +7,7 @@ import {
   startEdgeAgent,
   useProxyAsMediator,
 } from '@proxy-mediator/topology'
-import { nowMs, progress, until } from './clock'
+import { nowMs, progress } from './clock'
 import type { RelaySetup } from './setup'
 import { rate, ratio } from './stats'
 

@@ -1,6 +1,6 @@
 import { DidKey, Key, KeyType } from '@credo-ts/core'
 import { AcapyLikeAgent } from '@proxy-mediator/acapy-like-peer'
-import { until } from './clock'
+import { until } from '@proxy-mediator/topology'
 import type { PickupRecipient } from './driver'
 import type { BoxKeyPair } from './envelope'
 import { boxKeyConfig, connectionKeyConfig } from './floorKeys'

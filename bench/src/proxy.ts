@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { proxyMediatorAgentConfig, proxyMediatorModules } from '@proxy-mediator/proxy-mediator'
-import { freePort, startRoleAgent } from '@proxy-mediator/topology'
-import { sleep, until } from './clock'
+import { freePort, startRoleAgent, until } from '@proxy-mediator/topology'
+import { sleep } from './clock'
 import { InspectorClient, inspectorUrlFrom } from './inspector'
 
 /** The proxy under test, either the real runner in its own process or the module in-process. */

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DidKey, Key, KeyType, MediationRole, MediatorService } from '@credo-ts/core'
+import { until } from '@proxy-mediator/topology'
 import {
   type ExternalMediator,
   type MessageForwarding,
@@ -11,7 +12,7 @@ import {
   startExternalMediator,
   useProxyAsMediator,
 } from '@proxy-mediator/topology'
-import { progress, until } from './clock'
+import { progress } from './clock'
 import { type ProxyOptions, type ProxyUnderTest, startInProcessProxy, startRunner } from './proxy'
 import { Sink } from './sink'
 

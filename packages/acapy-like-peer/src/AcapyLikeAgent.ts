@@ -16,10 +16,9 @@ import {
 } from './dids'
 import { fromB64, utf8 } from './encoding'
 import { type Envelope, pack, unpack } from './envelope'
-import { signedAttachment, verifiedAttachment } from './jws'
-
-export const NEW_PREFIX = 'https://didcomm.org/'
-export const LEGACY_PREFIX = 'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/'
+import { forwarded } from './forward'
+import { serviceOfAttachedDoc, signedAttachment, verifiedAttachment } from './jws'
+import { LEGACY_PREFIX, type Message, NEW_PREFIX } from './messageTypes'
 
 /** The handshakes ACA-Py 0.7 to 1.x use to connect to a mediator. */
 export type Handshake =
@@ -57,8 +56,6 @@ export interface Connection {
   theirService: DidCommService
   theirDid: string
 }
-
-type Message = Record<string, unknown> & { '@type': string; '@id': string }
 
 /**
  * An agent that behaves as ACA-Py does toward its mediator, written from the Aries RFCs and
@@ -168,14 +165,14 @@ export class AcapyLikeAgent {
 
   private async post(service: DidCommService, message: object, sender: KeyPair): Promise<void> {
     const sent = this.options.queueEndpoint ? { ...message, '~transport': { return_route: 'all' } } : message
-    let envelope: Envelope = pack(sent, service.recipientKeys, sender)
-    let to = service.recipientKeys[0]
-    for (const routingKey of service.routingKeys) {
-      envelope = pack({ '@type': this.type('routing/1.0/forward'), '@id': randomUUID(), to, msg: envelope }, [
-        routingKey,
-      ])
-      to = routingKey
-    }
+    const envelope = forwarded(
+      pack(sent, service.recipientKeys, sender),
+      service.recipientKeys[0],
+      service.routingKeys,
+      {
+        forwardType: this.type('routing/1.0/forward'),
+      },
+    )
     const response = await fetch(service.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/didcomm-envelope-enc' },
@@ -313,10 +310,7 @@ export class AcapyLikeAgent {
     const did = String(response.did)
     let theirService: DidCommService
     if (response['did_doc~attach']) {
-      const doc = JSON.parse(utf8(verifiedAttachment(response['did_doc~attach'], invitationKey)))
-      const expectedId = did.startsWith('did:') ? did : `did:sov:${did}`
-      if (doc.id !== expectedId) throw new Error(`The response DID ${did} does not match its doc ${doc.id}`)
-      theirService = serviceOfDoc(doc)
+      theirService = serviceOfAttachedDoc(response['did_doc~attach'], did, invitationKey)
     } else {
       if (!response['did_rotate~attach']) throw new Error('did_rotate~attach required if no signed doc attachment')
       const signedDid = utf8(verifiedAttachment(response['did_rotate~attach'], invitationKey))

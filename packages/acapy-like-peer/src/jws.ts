@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type KeyPair, sign, verify } from './crypto'
-import { didKeyOf } from './dids'
+import { type DidCommService, didKeyOf, serviceOfDoc } from './dids'
 import { b64url, fromB64, toBase58, utf8 } from './encoding'
 
 export interface SignedAttachment {
@@ -74,4 +74,16 @@ export function verifiedAttachment(attachment: unknown, expectedSigner?: string)
     throw new Error(`The attachment is not signed by ${expectedSigner} (signed by ${signers.join(', ')})`)
   }
   return fromB64(data.base64)
+}
+
+/**
+ * The service of a signed `did_doc~attach` that must describe `did`, an unqualified DID being
+ * read as `did:sov:` (`protocols/didexchange/v1_0/manager.py`, `_extract_and_record_did_doc_info`):
+ * the same check on a request (the mediator) and on a response (the agent).
+ */
+export function serviceOfAttachedDoc(attachment: unknown, did: string, expectedSigner?: string): DidCommService {
+  const doc = JSON.parse(utf8(verifiedAttachment(attachment, expectedSigner))) as Record<string, unknown>
+  const expectedId = did.startsWith('did:') ? did : `did:sov:${did}`
+  if (doc.id !== expectedId) throw new Error(`Connection DID ${did} does not match DID Doc id ${String(doc.id)}`)
+  return serviceOfDoc(doc)
 }

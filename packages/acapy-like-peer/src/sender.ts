@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { NEW_PREFIX } from './AcapyLikeAgent'
 import { type KeyPair, newKeyPair, ready } from './crypto'
 import { type Envelope, type PackOptions, pack } from './envelope'
+import { forwardLayers } from './forward'
+import { typeOf } from './messageTypes'
 
 export interface Route {
   /** The agent's key, as it registered it with its mediator. */
@@ -36,24 +37,12 @@ export class ForwardingSender {
    */
   public layers(route: Route, content: string, options: PackOptions = {}): Envelope[] {
     const message = {
-      '@type': `${NEW_PREFIX}basicmessage/1.0/message`,
+      '@type': typeOf('basicmessage/1.0/message'),
       '@id': randomUUID(),
       sent_time: new Date().toISOString(),
       content,
     }
-    const layers = [pack(message, [route.recipientKey], this.key)]
-    let to = route.recipientKey
-    for (const routingKey of route.routingKeys) {
-      const forward = {
-        '@type': `${NEW_PREFIX}routing/1.0/forward`,
-        '@id': randomUUID(),
-        to,
-        msg: layers[layers.length - 1],
-      }
-      layers.push(pack(forward, [routingKey], undefined, options))
-      to = routingKey
-    }
-    return layers
+    return forwardLayers(pack(message, [route.recipientKey], this.key), route.recipientKey, route.routingKeys, options)
   }
 
   /**

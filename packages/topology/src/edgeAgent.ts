@@ -172,8 +172,9 @@ export async function registerKeys(
           }),
       ),
     })
+    let timer: NodeJS.Timeout | undefined
     const answered = new Promise<KeylistUpdated[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         waiting.delete(message.threadId)
         reject(new Error(`No keylist-update-response within ${timeoutMs} ms (the mediator refused the update?)`))
       }, timeoutMs)
@@ -183,9 +184,16 @@ export async function registerKeys(
         resolve(updated)
       })
     })
-    await agent.dependencyManager
-      .resolve(MessageSender)
-      .sendMessage(new OutboundMessageContext(message, { agentContext: agent.context, connection }))
+    try {
+      await agent.dependencyManager
+        .resolve(MessageSender)
+        .sendMessage(new OutboundMessageContext(message, { agentContext: agent.context, connection }))
+    } catch (error) {
+      // Nothing will answer: without this, the timer would later reject a promise no one awaits.
+      clearTimeout(timer)
+      waiting.delete(message.threadId)
+      throw error
+    }
     for (const { result } of await answered) results[result] = (results[result] ?? 0) + 1
   }
   return results

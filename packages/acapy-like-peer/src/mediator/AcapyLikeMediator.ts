@@ -7,14 +7,14 @@ import { DeliveryQueue, envelopeTag } from './DeliveryQueue'
 import { InboundTransports } from './InboundTransports'
 import type { AcapyGeneration, MediatorSettings } from './MediatorSettings'
 import { MediatorStore } from './MediatorStore'
-import type { Message } from './OutboundMessage'
+import type { Message } from '../messageTypes'
 import { registerDiscoverFeaturesHandlers } from './handlers/discoverFeaturesHandlers'
 import { registerHandshakeHandlers } from './handlers/handshakeHandlers'
 import { registerMediationHandlers } from './handlers/mediationHandlers'
 import { registerPickupPluginHandlers } from './handlers/pickupPluginHandlers'
 import { registerRoutingHandlers } from './handlers/routingHandlers'
 import { registerTrustPingHandlers } from './handlers/trustPingHandlers'
-import { typeOf } from './messageTypes'
+import { typeOf } from '../messageTypes'
 
 export interface AcapyLikeMediatorOptions {
   /** Which line of ACA-Py it behaves as. @default '0.12+' */

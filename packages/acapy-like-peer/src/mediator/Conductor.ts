@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { type Envelope, pack, unpack } from '../envelope'
+import { forwarded } from '../forward'
 import { DeliveryQueue } from './DeliveryQueue'
 import type { InboundSession, MessageReceipt } from './InboundSession'
 import type { MediatorConnection, MediatorStore } from './MediatorStore'
-import { type Message, type OutboundMessage } from './OutboundMessage'
-import { type ParsedType, parseType, typeOf } from './messageTypes'
+import type { OutboundMessage } from './OutboundMessage'
+import { type Message, type ParsedType, parseType, typeOf } from '../messageTypes'
 
 /** What a handler gets: ACA-Py's `RequestContext` and `BaseResponder`, cut to what is used. */
 export interface HandlerContext {
@@ -166,14 +167,10 @@ export class Conductor {
   private async post(endpoint: string, message: OutboundMessage): Promise<void> {
     const target = message.target as NonNullable<OutboundMessage['target']>
     const connection = message.connectionId ? this.store.connections.get(message.connectionId) : undefined
-    let envelope: Envelope = message.encPayload
+    const packed: Envelope = message.encPayload
       ? (JSON.parse(message.encPayload) as Envelope)
       : pack(message.payload as Message, target.recipientKeys, connection?.ourKey)
-    let to = target.recipientKeys[0]
-    for (const routingKey of target.routingKeys) {
-      envelope = pack({ '@type': typeOf('routing/1.0/forward'), '@id': randomUUID(), to, msg: envelope }, [routingKey])
-      to = routingKey
-    }
+    const envelope = forwarded(packed, target.recipientKeys[0], target.routingKeys)
     try {
       await fetch(endpoint, {
         method: 'POST',

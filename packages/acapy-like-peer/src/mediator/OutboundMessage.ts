@@ -1,7 +1,5 @@
 import type { DidCommService } from '../dids'
-
-/** A DIDComm v1 message as it travels in the clear. */
-export type Message = Record<string, unknown> & { '@type': string; '@id': string }
+import type { Message } from '../messageTypes'
 
 /**
  * ACA-Py's `OutboundMessage` (`acapy_agent/transport/outbound/message.py`), cut to what a mediator

@@ -1,4 +1,5 @@
 import { AcapyLikeMediator } from '@proxy-mediator/acapy-like-peer'
+import { waitFor } from '@proxy-mediator/topology'
 import { useAcapyRunnerTopology } from './support/acapyRunnerTopology'
 import { STARTUP_TIMEOUT_MS, report } from './support/processTopology'
 
@@ -22,11 +23,7 @@ describe('fault: ACA-Py as the external mediator, against the real runner', () =
       onLayers: (content, layers) => tagOf.set(content, layers[layers.length - 2].tag),
     })
     const unique = () => new Set(agent.basicMessages()).size
-    const deadline = Date.now() + 120_000
-    while (unique() < KILL_AFTER) {
-      if (Date.now() > deadline) throw new Error(`the agent never reached ${KILL_AFTER} messages`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await waitFor(unique, KILL_AFTER, 120_000, 'messages at the agent before the kill')
     const killed = topology.proxy
     killed.signal('SIGKILL')
     expect(await killed.exited()).toEqual({ code: null, signal: 'SIGKILL' })

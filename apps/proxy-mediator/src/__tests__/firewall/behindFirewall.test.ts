@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
-import { RoleEnv, RoleProcess, RunnerProcess, freePort } from '@proxy-mediator/topology'
+import { RoleEnv, RoleProcess, RunnerProcess, freePort, until } from '@proxy-mediator/topology'
 import WebSocket from 'ws'
 import { LoopbackBridge } from './support/LoopbackBridge'
 import { NetworkNamespace } from './support/NetworkNamespace'
@@ -87,10 +87,15 @@ describe('behind a firewall: egress through an HTTP CONNECT proxy, TLS on both s
     runners.push(started)
     if (options.waitForHealth !== false) {
       // The admin listener answers while the wallet opens (/status: 503 starting); started means 200.
-      await until(`${name} to have started`, STARTUP_MS, async () => {
-        if (runner.child.exitCode !== null) throw new Error(`${name} exited: ${runner.stderr.join('\n')}`)
-        return (await admin.request('GET', '/status').catch(() => undefined))?.status === 200
-      })
+      await until(
+        async () => {
+          if (runner.child.exitCode !== null) throw new Error(`${name} exited: ${runner.stderr.join('\n')}`)
+          return (await admin.request('GET', '/status').catch(() => undefined))?.status === 200
+        },
+        STARTUP_MS,
+        `${name} to have started`,
+        200,
+      )
     }
     return started
   }
@@ -181,11 +186,13 @@ describe('behind a firewall: egress through an HTTP CONNECT proxy, TLS on both s
       const setUp = await postMediatorInvitation(proxy.admin, `${mediatorOrigin}/invitation`, ADMIN_KEY)
       expect(setUp.status).toBe(200)
       await until(
-        'the proxy to be ready (pickup running)',
-        30_000,
         async () => (await proxy.admin.json<{ status: string }>('GET', '/status')).body.status === 'ready',
-        () => problemsIn(proxy.runner),
-      )
+        30_000,
+        'the proxy to be ready (pickup running)',
+        200,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${problemsIn(proxy.runner)}`)
+      })
 
       const invitation = await proxy.admin.json<{ invitation_url: string }>(
         'GET',
@@ -203,10 +210,15 @@ describe('behind a firewall: egress through an HTTP CONNECT proxy, TLS on both s
 
       const contents = Array.from({ length: MESSAGES }, (_, index) => `through the firewall ${index + 1}`)
       for (const content of contents) await (sender as RoleProcess).request('send', content)
-      await until(`${MESSAGES} messages at the agent`, 60_000, async () => {
-        const received = new Set(await (agent as RoleProcess).request<string[]>('received'))
-        return contents.every((content) => received.has(content))
-      })
+      await until(
+        async () => {
+          const received = new Set(await (agent as RoleProcess).request<string[]>('received'))
+          return contents.every((content) => received.has(content))
+        },
+        60_000,
+        `${MESSAGES} messages at the agent`,
+        200,
+      )
 
       const status = await proxy.admin.json<{
         mediators: Array<{ endpoint?: string; pickupMode?: string; socketState: string }>
@@ -292,17 +304,23 @@ describe('behind a firewall: egress through an HTTP CONNECT proxy, TLS on both s
       copyFileSync(rotated.keyFile, proxy.certificate.keyFile)
       copyFileSync(rotated.certFile, proxy.certificate.certFile)
       proxy.runner.signal('SIGHUP')
-      await until('the SIGHUP reload', 10_000, async () =>
-        proxy.runner.logLines.some((line) => line.includes('TLS certificate reloaded (SIGHUP)')),
+      await until(
+        () => proxy.runner.logLines.some((line) => line.includes('TLS certificate reloaded (SIGHUP)')),
+        10_000,
+        'the SIGHUP reload',
+        200,
       )
       expect(await served()).toBe(fingerprintOf(rotated.certFile))
 
       const again = ca.issue('proxy-rotated-again', ['IP:127.0.0.1', `IP:${inside}`, 'DNS:localhost'])
       copyFileSync(again.keyFile, proxy.certificate.keyFile)
       copyFileSync(again.certFile, proxy.certificate.certFile)
-      await until('the new certificate, read when its file changed', 20_000, async () => {
-        return (await served()) === fingerprintOf(again.certFile)
-      })
+      await until(
+        async () => (await served()) === fingerprintOf(again.certFile),
+        20_000,
+        'the new certificate, read when its file changed',
+        200,
+      )
       expect(proxy.runner.logLines.some((line) => /TLS certificate reloaded \(.*changed\)/.test(line))).toBe(true)
       // The process kept running: the agent still reaches it.
       expect((await proxy.admin.request('GET', '/health')).status).toBe(200)
@@ -370,20 +388,6 @@ function postMediatorInvitation(admin: LoopbackBridge, invitationUrl: string, ap
     { invitation_url: invitationUrl },
     apiKey,
   )
-}
-
-async function until(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-  explain: () => string = () => '',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  throw new Error(`timed out waiting for ${what}${explain() ? `: ${explain()}` : ''}`)
 }
 
 /** The runner's warnings and errors, for a failure message. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Conductor } from '../Conductor'
-import { LEGACY_PREFIX, NEW_PREFIX, typeOf } from '../messageTypes'
+import { LEGACY_PREFIX, NEW_PREFIX, typeOf } from '../../messageTypes'
 
 /**
  * Discover features 1.0 as ACA-Py answers it (`protocols/discovery/v1_0/handlers/query_handler.py`,

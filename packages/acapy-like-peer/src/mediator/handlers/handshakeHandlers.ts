@@ -9,13 +9,13 @@ import {
   serviceOfDoc,
   unqualifiedDidOf,
 } from '../../dids'
-import { b64urlPadded, utf8 } from '../../encoding'
-import { type SignOptions, signedAttachment, verifiedAttachment } from '../../jws'
+import { b64urlPadded } from '../../encoding'
+import { type SignOptions, serviceOfAttachedDoc, signedAttachment } from '../../jws'
 import type { Conductor, HandlerContext } from '../Conductor'
 import type { MediatorSettings } from '../MediatorSettings'
 import type { ConnectionProtocol, MediatorConnection, MediatorInvitation, MediatorStore } from '../MediatorStore'
-import type { Message } from '../OutboundMessage'
-import { typeOf } from '../messageTypes'
+import type { Message } from '../../messageTypes'
+import { typeOf } from '../../messageTypes'
 import { pythonJsonDumps } from '../pythonJson'
 
 /**
@@ -159,11 +159,7 @@ function useInvitation(invitation: MediatorInvitation | undefined): KeyPair | un
 /** `_extract_and_record_did_doc_info`: a signed attached doc naming the request's DID, or a DID that resolves alone. */
 function theirServiceOf(message: Message, did: string): DidCommService {
   const attached = message['did_doc~attach']
-  if (!attached) return resolvePeerDid(did)
-  const doc = JSON.parse(utf8(verifiedAttachment(attached))) as Record<string, unknown>
-  const expectedId = did.startsWith('did:') ? did : `did:sov:${did}`
-  if (doc.id !== expectedId) throw new Error(`Connection DID ${did} does not match DID Doc id ${String(doc.id)}`)
-  return serviceOfDoc(doc)
+  return attached ? serviceOfAttachedDoc(attached, did) : resolvePeerDid(did)
 }
 
 /** `create_response`: which DID a 1.1 response carries, from the requester's DID. */

@@ -3,8 +3,8 @@ import { didKeyOf, ed25519Multikey, verkeyOf } from '../../dids'
 import type { Conductor, HandlerContext } from '../Conductor'
 import type { MediatorSettings } from '../MediatorSettings'
 import type { MediatorStore } from '../MediatorStore'
-import type { Message } from '../OutboundMessage'
-import { typeOf } from '../messageTypes'
+import type { Message } from '../../messageTypes'
+import { typeOf } from '../../messageTypes'
 import { problemReport } from './handshakeHandlers'
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Conductor, ConductorEvents, HandlerContext } from '../Conductor'
 import { envelopeTag } from '../DeliveryQueue'
-import type { Message } from '../OutboundMessage'
-import { typeOf } from '../messageTypes'
+import type { Message } from '../../messageTypes'
+import { typeOf } from '../../messageTypes'
 
 /**
  * Pickup 2.0 as the plugin `Indicio-tech/acapy-plugin-pickup` adds it to an ACA-Py mediator

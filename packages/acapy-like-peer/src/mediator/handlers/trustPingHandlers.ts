@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Conductor } from '../Conductor'
-import { typeOf } from '../messageTypes'
+import { typeOf } from '../../messageTypes'
 
 /**
  * ACA-Py's `PingHandler` (`protocols/trustping/v1_0/handlers/ping_handler.py`): a ping from a ready

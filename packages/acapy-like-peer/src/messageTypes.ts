@@ -1,3 +1,6 @@
+/** A DIDComm v1 message as it travels in the clear. */
+export type Message = Record<string, unknown> & { '@type': string; '@id': string }
+
 export const NEW_PREFIX = 'https://didcomm.org/'
 export const LEGACY_PREFIX = 'did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/'
 
