@@ -15,13 +15,7 @@ import { StorageProbeRepository } from '../../repository/StorageProbeRepository'
 import { Egress } from '../../transport/Egress'
 import { backoffDelay } from '../../utils/backoff'
 import { describeRelayFailure } from '../../utils/describeRelayFailure'
-import {
-  type ForwardRefusalCode,
-  type ParseForwardResult,
-  type ParsedForward,
-  parseForward,
-  recipientKids,
-} from '../../utils/envelope'
+import { type ForwardRefusalCode, type ParsedForward, parseForward } from '../../utils/envelope'
 import { sideEffect } from '../../utils/sideEffect'
 import { AgentDirectory, type DownstreamAgent } from './AgentDirectory'
 import { DeadLetterStore } from './DeadLetterStore'
@@ -48,7 +42,8 @@ export type ForwardSource =
 export type ForwardLayer =
   | { encrypted: unknown }
   | { plaintext: Record<string, unknown> }
-  | { unopened: EncryptedMessage }
+  /** `recipientKey`: the agent's key, as the caller already found it in the header (read once per message). */
+  | { unopened: EncryptedMessage; recipientKey: string }
 
 export type Submission =
   | { kind: 'accepted' }
@@ -131,7 +126,9 @@ export class RelayPipeline {
     const release = () => ledgerKey && this.claimed.delete(ledgerKey)
     try {
       const parsed =
-        'unopened' in layer ? this.addressedToAgent(layer.unopened) : await parseForward(agentContext, layer)
+        'unopened' in layer
+          ? { kind: 'forward' as const, forward: { recipientKey: layer.recipientKey, envelope: layer.unopened } }
+          : await parseForward(agentContext, layer)
       const refusal = parsed.kind === 'refused' ? parsed : this.unknownRecipient(parsed.forward)
       if (refusal) {
         // The sender of a posted forward learns it from the answer, so nothing is kept.
@@ -317,13 +314,6 @@ export class RelayPipeline {
   /** The key of an agent of this proxy that the envelope is addressed to, read from its header. */
   public agentKeyOf(kids: string[]): string | undefined {
     return kids.find((kid) => this.directory.agentsByKey.has(kid))
-  }
-
-  private addressedToAgent(envelope: EncryptedMessage): ParseForwardResult {
-    const recipientKey = this.agentKeyOf(recipientKids(envelope))
-    if (!recipientKey)
-      return { kind: 'refused', code: 'invalid_forward', reason: 'not addressed to a key of any agent' }
-    return { kind: 'forward', forward: { recipientKey, envelope } }
   }
 
   private unknownRecipient(forward: ParsedForward): Extract<Submission, { kind: 'refused' }> | undefined {

@@ -237,9 +237,10 @@ export class UpstreamChannel {
       await this.takeStreamed(agentContext, socket, { encrypted: envelope })
       return true
     }
-    if (this.pipeline.agentKeyOf(kids)) {
+    const agentKey = this.pipeline.agentKeyOf(kids)
+    if (agentKey) {
       // Implicit pickup in transparent mode: the agent's own envelope, relayed unopened.
-      await this.takeStreamed(agentContext, socket, { unopened: envelope })
+      await this.takeStreamed(agentContext, socket, { unopened: envelope, recipientKey: agentKey })
       return true
     }
     const mediator = this.mediators.withOurKey(kids)
@@ -305,9 +306,14 @@ export class UpstreamChannel {
       const acknowledge = () => this.acknowledge(agentContext, connectionId, id)
       const source = { kind: 'pickup', channelId: connectionId, messageId: id, acknowledge } as const
       const kids = isEncryptedEnvelope(envelope) ? recipientKids(envelope) : undefined
-      if (kids && this.pipeline.agentKeyOf(kids)) {
+      const agentKey = kids && this.pipeline.agentKeyOf(kids)
+      if (agentKey) {
         // Transparent mode: the agent's own envelope, relayed unopened.
-        await this.pipeline.submit(agentContext, { unopened: envelope as EncryptedMessage }, source)
+        await this.pipeline.submit(
+          agentContext,
+          { unopened: envelope as EncryptedMessage, recipientKey: agentKey },
+          source,
+        )
         continue
       }
       if (kids && ours && kids.includes(ours)) {

@@ -216,10 +216,10 @@ describe('UpstreamChannel', () => {
     const forAgent = { protected: header([AGENT_KEY]), iv: 'i', ciphertext: 'c', tag: 't' }
     unpack.mockResolvedValueOnce(delivery([{ '@id': 'm1', data: { json: forAgent } }]))
     await channel.receiveFrame(frameFor(OURS), socket)
-    expect(submit.mock.calls[0][1]).toEqual({ unopened: forAgent })
+    expect(submit.mock.calls[0][1]).toEqual({ unopened: forAgent, recipientKey: AGENT_KEY })
     expect(submit.mock.calls[0][2]).toMatchObject({ kind: 'pickup', messageId: 'm1' })
     expect(await channel.receiveFrame(JSON.stringify(forAgent), socket)).toBe(true)
-    expect(submit.mock.calls[1][1]).toEqual({ unopened: forAgent })
+    expect(submit.mock.calls[1][1]).toEqual({ unopened: forAgent, recipientKey: AGENT_KEY })
     expect(submit.mock.calls[1][2]).toEqual({ kind: 'stream' })
     expect(unpack).toHaveBeenCalledTimes(1)
   })
