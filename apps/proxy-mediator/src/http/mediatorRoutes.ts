@@ -5,7 +5,7 @@ import type { ProxyMediatorControl } from '../web/ProxyMediatorControl'
 import { ERROR_CODE } from '../web/readInput'
 import { RECORD_ID } from '../web/recordId'
 import { type AnyApiRoute, type RouteAnswer, apiRoute } from './api/ApiRoute'
-import { invitationUrlOf, mediatorInvitationBody, safeHost } from './readMediatorInvitation'
+import { invitationUrlOf, safeHost, strictMediatorInvitationBody } from './readMediatorInvitation'
 
 const TAG = 'External mediators'
 
@@ -111,7 +111,7 @@ export function mediatorRoutes(logger: Logger): AnyApiRoute[] {
       summary: 'Add an external mediator',
       description:
         'As primary (the current primary drains, and the agents are sent the new route) unless `"primary": false`, which adds it as standby. A mediator the proxy has already is `unchanged` (200).',
-      body: mediatorInvitationBody,
+      body: strictMediatorInvitationBody,
       answers: {
         201: changeAnswer,
         200: { description: 'The proxy has this mediator already: `change.result` is `unchanged`.' },

@@ -179,11 +179,22 @@ describe('external mediator routes', () => {
     ['primary as a string', { invitation_url: 'http://m?oob=a', primary: 'false' }, 'invalid_primary'],
     ['a JSON array', [1], 'bad_request'],
     ['not JSON', '{"invitation_url":', 'invalid_json'],
+    // Dropped, it would add the mediator as primary and drain the current one.
+    ['primary misspelt', { invitation_url: 'http://m?oob=a', primery: false }, 'unknown_field'],
   ])('refuses to add with %s, saying what to send', async (_name, body, error) => {
     const response = await call('POST', '/mediators', body)
     expect(response.status).toBe(400)
     const json = await response.json()
     expect(json).toEqual({ error, detail: expect.any(String) })
+    expect(control?.calls).toEqual([])
+  })
+
+  it('names the unknown field it refused', async () => {
+    const response = await call('POST', '/mediators', { invitation_url: 'http://m?oob=a', primery: false })
+    expect(await response.json()).toEqual({
+      error: 'unknown_field',
+      detail: 'Unknown field primery; send {"invitation_url": "...", "primary": true|false}.',
+    })
     expect(control?.calls).toEqual([])
   })
 
